@@ -1,0 +1,178 @@
+// The node-llama-cpp engine: one model, one context with `parallel` sequences reused from a pool,
+// the chat wrapper resolved once. Several generations running at once share the context and are
+// decoded in the same batches.
+
+import path from "node:path";
+import {
+  LlamaChat,
+  resolveChatWrapper,
+  type ChatHistoryItem,
+  type ChatWrapper,
+  type Llama,
+  type LlamaContext,
+  type LlamaModel,
+} from "node-llama-cpp";
+import { sequenceOrderedStrategy } from "./batch-order.js";
+import { fitConversation } from "./context-fit.js";
+import { ModelFileError } from "./errors.js";
+import { loadRuntime, type GpuSetting } from "./llama-runtime.js";
+import { SequencePool } from "./sequence-pool.js";
+import type { ChatTurn, Engine, GenerateOptions, GenerationResult, StopReason } from "./types.js";
+
+export interface LlamaEngineOptions {
+  readonly modelPath: string;
+  /** Name shown in reports; defaults to the file name. */
+  readonly modelName?: string;
+  readonly gpu: GpuSetting;
+  readonly threads: number;
+  readonly parallel: number;
+  /** Tokens per sequence. */
+  readonly contextSize: number;
+  readonly batchSize: number;
+  readonly log?: (level: "warn" | "error", message: string) => void;
+}
+
+export class LlamaEngine implements Engine {
+  readonly parallel: number;
+  readonly modelName: string;
+
+  private constructor(
+    private readonly llama: Llama,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly chatWrapper: ChatWrapper,
+    private readonly pool: SequencePool,
+    readonly contextSize: number,
+    options: LlamaEngineOptions,
+  ) {
+    this.parallel = options.parallel;
+    this.modelName = options.modelName ?? path.basename(options.modelPath);
+  }
+
+  static async load(options: LlamaEngineOptions): Promise<LlamaEngine> {
+    const llama = await loadRuntime(options);
+    let model: LlamaModel;
+    try {
+      model = await llama.loadModel({ modelPath: options.modelPath });
+    } catch (error) {
+      await llama.dispose();
+      throw new ModelFileError(`cannot load model ${options.modelPath}: ${errorText(error)}`);
+    }
+    let context: LlamaContext | undefined;
+    try {
+      context = await model.createContext({
+        sequences: options.parallel,
+        contextSize: options.contextSize,
+        batchSize: options.batchSize,
+        threads: options.threads,
+        batching: { itemPrioritizationStrategy: sequenceOrderedStrategy(() => context) },
+      });
+    } catch (error) {
+      await model.dispose();
+      await llama.dispose();
+      throw error;
+    }
+    // Resolving per session costs ~60 ms of blocking work; the model's template decides it once.
+    const chatWrapper = resolveChatWrapper(model);
+    const pool = new SequencePool(context, options.parallel);
+    return new LlamaEngine(llama, model, context, chatWrapper, pool, context.contextSize, options);
+  }
+
+  /** Whether llama.cpp runs on a GPU ("cuda", "vulkan", "metal") or the CPU (false). */
+  get gpu(): string | false {
+    return this.llama.gpu;
+  }
+
+  get chatWrapperName(): string {
+    return this.chatWrapper.wrapperName;
+  }
+
+  countTokens(text: string): number {
+    return this.model.tokenize(text).length;
+  }
+
+  /** Tokens of the full prompt (template and system prompt included) for these turns. */
+  countPrompt(systemPrompt: string, turns: readonly ChatTurn[]): number {
+    const { contextText } = this.chatWrapper.generateContextState({ chatHistory: toHistory(systemPrompt, turns) });
+    return contextText.tokenize(this.model.tokenizer).length;
+  }
+
+  async generate(options: GenerateOptions): Promise<GenerationResult> {
+    const { conversation, sampling, signal } = options;
+    // Throws ContextOverflowError for a question that cannot fit even alone: the caller's error.
+    const fit = fitConversation(
+      conversation,
+      (turns) => this.countPrompt(conversation.systemPrompt, turns),
+      this.contextSize,
+      sampling.maxTokens,
+    );
+    const started = performance.now();
+    let firstTokenMs: number | null = null;
+    let text = "";
+    let completionTokens = 0;
+    const finish = (stopReason: StopReason, error?: unknown): GenerationResult => ({
+      text,
+      stopReason,
+      promptTokens: fit.promptTokens,
+      completionTokens,
+      trimmedTurns: fit.trimmedTurns,
+      timings: { firstTokenMs, totalMs: performance.now() - started },
+      ...(error === undefined ? {} : { error: errorText(error) }),
+    });
+    if (signal?.aborted) return finish("aborted");
+
+    const sequence = await this.pool.acquire();
+    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });
+    try {
+      const response = await chat.generateResponse(toHistory(conversation.systemPrompt, fit.turns), {
+        maxTokens: fit.maxTokens,
+        temperature: sampling.temperature,
+        topP: sampling.topP,
+        ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
+        ...(signal ? { signal, stopOnAbortSignal: true } : {}),
+        onToken: (tokens) => {
+          completionTokens += tokens.length;
+        },
+        onTextChunk: (chunk) => {
+          if (chunk === "") return;
+          firstTokenMs ??= performance.now() - started;
+          text += chunk;
+          options.onTextChunk?.(chunk);
+        },
+      });
+      text = response.response;
+      const reason = response.metadata.stopReason;
+      return finish(reason === "abort" ? "aborted" : reason === "maxTokens" ? "length" : "done");
+    } catch (error) {
+      // An abort during prompt evaluation rejects instead of resolving with the partial text.
+      if (signal?.aborted) return finish("aborted");
+      return finish("error", error);
+    } finally {
+      chat.dispose({ disposeSequence: false });
+      await this.pool.release(sequence);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.context.dispose();
+    await this.model.dispose();
+    await this.llama.dispose();
+  }
+}
+
+/** Our turns as node-llama-cpp chat history, ending with the (empty) answer to generate. */
+function toHistory(systemPrompt: string, turns: readonly ChatTurn[]): ChatHistoryItem[] {
+  const history: ChatHistoryItem[] = [];
+  if (systemPrompt) history.push({ type: "system", text: systemPrompt });
+  for (const turn of turns) {
+    history.push(turn.role === "user" ? { type: "user", text: turn.text } : { type: "model", response: [turn.text] });
+  }
+  // generateResponse continues the last model turn; counting includes its header too.
+  history.push({ type: "model", response: [] });
+  return history;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
