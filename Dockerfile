@@ -1,0 +1,41 @@
+# elyza-bot for a GPU host: CUDA runtime + Node 20, non-root, models and probe history on volumes.
+#   docker build -t elyza-bot .
+#   docker run --gpus all --env-file .env -v elyza-models:/app/models -v elyza-data:/app/data elyza-bot
+# node-llama-cpp's prebuilt CUDA binary (in node_modules) is built on Ubuntu 22.04 with CUDA 12.
+
+ARG CUDA_VERSION=12.4.1
+
+FROM node:20-bookworm-slim AS node
+
+FROM nvidia/cuda:${CUDA_VERSION}-runtime-ubuntu22.04 AS base
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+COPY --from=node /usr/local/lib/node_modules /usr/local/lib/node_modules
+RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
+ && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \
+ && apt-get update && apt-get install -y --no-install-recommends ca-certificates libgomp1 \
+ && rm -rf /var/lib/apt/lists/*
+
+FROM base AS build
+# better-sqlite3 compiles from source when no prebuilt binary can be fetched.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY bin bin
+COPY src src
+# `npm ci` runs `prepare`, which compiles src/ to dist/; dev dependencies are dropped after.
+RUN npm ci && npm prune --omit=dev
+
+FROM base
+ENV NODE_ENV=production \
+    UV_THREADPOOL_SIZE=1
+RUN useradd --create-home --uid 10001 bot
+WORKDIR /app
+COPY --from=build --chown=bot /app/node_modules node_modules
+COPY --from=build --chown=bot /app/dist dist
+COPY --chown=bot package.json package-lock.json ./
+COPY --chown=bot bin bin
+COPY --chown=bot config config
+RUN mkdir -p models data && chown bot models data
+USER bot
+VOLUME ["/app/models", "/app/data"]
+CMD ["npm", "start"]
