@@ -141,5 +141,5 @@ export function slackTextToPlain(text: string, botUserId?: string): string {
 
 function splitLabel(inner: string): [string, string | undefined] {
   const bar = inner.indexOf("|");
-  return bar < 0 ? [inner] : [inner.slice(0, bar), inner.slice(bar + 1)];
+  return bar < 0 ? [inner, undefined] : [inner.slice(0, bar), inner.slice(bar + 1)];
 }
