@@ -1,0 +1,249 @@
+// The ONE inference queue every request goes through (mentions, DMs, CLI, probes). p-queue runs up to
+// `engine.parallel` generations at once, so the engine batches them across its sequences; FairQueue
+// decides who starts next (interactive before probe, round-robin between users). This class adds the
+// bounds, live positions, cancellation and time limits, and settles every result exactly once.
+
+import PQueue from "p-queue";
+import { CancelledError, InferenceTimeoutError, QueueFullError } from "./errors.js";
+import { FairQueue, type FairQueueOptions } from "./fair-queue.js";
+import type { InferenceQueueLike, InferenceRequest, InferenceTicket, Priority, QueueStats } from "./queue-types.js";
+import { generateWithLimits, startTimer } from "./timed-generate.js";
+import type { Engine, GenerationResult, SamplingOptions } from "./types.js";
+
+export interface InferenceQueueOptions {
+  /** Defaults; `request.sampling` overrides them field by field. */
+  readonly sampling: SamplingOptions;
+  /** Requests waiting (not running) at most; one more is refused with QueueFullError "queue_full". */
+  readonly maxWaiting: number;
+  /** Requests one user may have waiting or running; one more is refused with "user_limit". */
+  readonly maxPerUser: number;
+  /** Milliseconds; `Infinity` disables a limit. */
+  readonly timeouts: { readonly queueWaitMs: number; readonly firstTokenMs: number; readonly totalMs: number };
+}
+
+/** p-queue priorities: greater starts first. */
+const PRIORITY: Record<Priority, number> = { interactive: 1, probe: 0 };
+
+type State = "waiting" | "running" | "done";
+type Outcome = { readonly ok: GenerationResult } | { readonly error: unknown };
+
+interface Entry {
+  readonly id: number;
+  /** Its id inside p-queue and FairQueue. */
+  readonly key: string;
+  readonly request: InferenceRequest;
+  state: State;
+  /** Last position told to the owner. */
+  position: number;
+  /** Aborted only while waiting: p-queue then drops the task (and emits "idle" when it was the last). */
+  readonly unqueue: AbortController;
+  /** Aborted only while running: ends the generation with its partial text. */
+  readonly cancel: AbortController;
+  waitTimer: NodeJS.Timeout | undefined;
+  onSignal: (() => void) | undefined;
+  settle(outcome: Outcome): void;
+}
+
+export class InferenceQueue implements InferenceQueueLike {
+  readonly #engine: Engine;
+  readonly #options: InferenceQueueOptions;
+  readonly #fair = new FairQueue();
+  readonly #pq: PQueue<FairQueue, FairQueueOptions>;
+  /** Waiting and running requests by key. */
+  readonly #entries = new Map<string, Entry>();
+  readonly #perUser = new Map<string, number>();
+  #waiting = 0;
+  #running = 0;
+  #nextId = 1;
+  #publishing = false;
+  #republish = false;
+
+  constructor(engine: Engine, options: InferenceQueueOptions) {
+    checkOptions(engine, options);
+    this.#engine = engine;
+    this.#options = options;
+    this.#pq = new PQueue<FairQueue, FairQueueOptions>({ concurrency: engine.parallel, queueClass: FairQueue.sharing(this.#fair) });
+  }
+
+  submit(request: InferenceRequest): InferenceTicket {
+    const { maxPerUser, maxWaiting } = this.#options;
+    const mine = this.#perUser.get(request.userId) ?? 0;
+    if (!request.signal?.aborted) {
+      if (mine >= maxPerUser) {
+        throw new QueueFullError(
+          "user_limit",
+          `You already have ${mine} request${mine === 1 ? "" : "s"} waiting or being answered (the limit is ${maxPerUser}). Please wait for ${mine === 1 ? "it" : "them"} to finish.`,
+        );
+      }
+      const mustWait = this.#pq.pending >= this.#pq.concurrency || this.#pq.size > 0;
+      if (mustWait && this.#waiting >= maxWaiting) {
+        throw new QueueFullError("queue_full", `The bot is busy: ${this.#waiting} requests are already waiting. Please try again in a moment.`);
+      }
+    }
+
+    const id = this.#nextId++;
+    let settle!: (outcome: Outcome) => void;
+    const result = new Promise<GenerationResult>((resolve, reject) => {
+      settle = (outcome) => ("ok" in outcome ? resolve(outcome.ok) : reject(outcome.error));
+    });
+    // Callers still see a rejection; one nobody listens to must not crash the bot.
+    result.catch(() => {});
+    const entry: Entry = {
+      id,
+      key: String(id),
+      request,
+      state: "waiting",
+      position: -1,
+      unqueue: new AbortController(),
+      cancel: new AbortController(),
+      waitTimer: undefined,
+      onSignal: undefined,
+      settle,
+    };
+    const ticket: InferenceTicket = {
+      id,
+      result,
+      position: () => (entry.state === "waiting" ? entry.position : entry.state === "running" ? 0 : -1),
+      cancel: (reason) => this.#cancel(entry, reason),
+    };
+    if (request.signal?.aborted) {
+      entry.state = "done";
+      settle({ error: new CancelledError() });
+      return ticket;
+    }
+
+    this.#entries.set(entry.key, entry);
+    this.#perUser.set(request.userId, mine + 1);
+    this.#waiting++;
+    const { queueWaitMs } = this.#options.timeouts;
+    entry.waitTimer = startTimer(queueWaitMs, () => this.#drop(entry, new InferenceTimeoutError("queue_wait", queueWaitMs)));
+    if (request.signal) {
+      entry.onSignal = () => this.#cancel(entry);
+      request.signal.addEventListener("abort", entry.onSignal, { once: true });
+    }
+    // Starts at once (synchronously, through #run) when a slot is free. #run never rejects; the add()
+    // promise only rejects when `unqueue` aborts, and that outcome is settled by #drop.
+    this.#pq
+      .add(() => this.#run(entry), { id: entry.key, priority: PRIORITY[request.priority], userId: request.userId, signal: entry.unqueue.signal })
+      .catch(() => {});
+    if (entry.state === "waiting") this.#publish();
+    return ticket;
+  }
+
+  stats(): QueueStats {
+    return { waiting: this.#waiting, running: this.#running };
+  }
+
+  onIdle(): Promise<void> {
+    return this.#pq.onIdle();
+  }
+
+  /** Cancels everything waiting or running (shutdown): waiting ones reject, running ones end "aborted". */
+  cancelAll(reason?: string): void {
+    for (const entry of [...this.#entries.values()]) this.#cancel(entry, reason);
+  }
+
+  /** Called by p-queue, synchronously, when FairQueue hands it this request. */
+  async #run(entry: Entry): Promise<void> {
+    if (entry.state !== "waiting") return;
+    try {
+      this.#waiting--;
+      this.#running++;
+      entry.state = "running";
+      clearTimeout(entry.waitTimer);
+      entry.position = 0;
+      this.#tell(entry, 0);
+      this.#publish();
+      const { request } = entry;
+      const result = await generateWithLimits(
+        this.#engine,
+        {
+          conversation: request.conversation,
+          sampling: mergeSampling(this.#options.sampling, request.sampling),
+          signal: entry.cancel.signal,
+          ...(request.onTextChunk ? { onTextChunk: request.onTextChunk } : {}),
+        },
+        this.#options.timeouts,
+      );
+      this.#finish(entry, { ok: result });
+    } catch (error) {
+      this.#finish(entry, { error });
+    }
+  }
+
+  #cancel(entry: Entry, reason?: string): void {
+    if (entry.state === "waiting") this.#drop(entry, new CancelledError(reason));
+    else if (entry.state === "running") entry.cancel.abort();
+  }
+
+  /** Takes a waiting request out of the line and rejects it. */
+  #drop(entry: Entry, error: Error): void {
+    if (entry.state !== "waiting") return;
+    this.#finish(entry, { error });
+    entry.unqueue.abort(error); // p-queue removes it from FairQueue, synchronously
+    this.#publish();
+  }
+
+  #finish(entry: Entry, outcome: Outcome): void {
+    if (entry.state === "done") return;
+    if (entry.state === "waiting") this.#waiting--;
+    else this.#running--;
+    entry.state = "done";
+    clearTimeout(entry.waitTimer);
+    if (entry.onSignal) entry.request.signal?.removeEventListener("abort", entry.onSignal);
+    this.#entries.delete(entry.key);
+    const left = (this.#perUser.get(entry.request.userId) ?? 1) - 1;
+    if (left > 0) this.#perUser.set(entry.request.userId, left);
+    else this.#perUser.delete(entry.request.userId);
+    entry.settle(outcome);
+  }
+
+  /** Recomputes every waiting position (O(n), n ≤ maxWaiting) and tells those that changed. */
+  #publish(): void {
+    // A callback may cancel or submit; finish this pass, then run another.
+    if (this.#publishing) {
+      this.#republish = true;
+      return;
+    }
+    this.#publishing = true;
+    try {
+      do {
+        this.#republish = false;
+        let position = 0;
+        for (const key of this.#fair.ids()) {
+          const entry = this.#entries.get(key);
+          if (!entry || entry.state !== "waiting") continue;
+          position++;
+          if (entry.position !== position) {
+            entry.position = position;
+            this.#tell(entry, position);
+          }
+        }
+      } while (this.#republish);
+    } finally {
+      this.#publishing = false;
+    }
+  }
+
+  #tell(entry: Entry, position: number): void {
+    try {
+      entry.request.onPosition?.(position);
+    } catch (error) {
+      // A rendering bug in an adapter must not break the queue's bookkeeping (we may be inside p-queue).
+      process.emitWarning(`onPosition callback threw: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+export function mergeSampling(defaults: SamplingOptions, overrides?: Partial<SamplingOptions>): SamplingOptions {
+  const set = Object.entries(overrides ?? {}).filter(([, value]) => value !== undefined);
+  return { ...defaults, ...Object.fromEntries(set) };
+}
+
+function checkOptions(engine: Engine, options: InferenceQueueOptions): void {
+  const bad = (what: string, rule: string, value: number) => new RangeError(`inference queue: ${what} must be ${rule}, got ${value}`);
+  if (!Number.isInteger(engine.parallel) || engine.parallel < 1) throw bad("engine.parallel", "an integer ≥ 1", engine.parallel);
+  if (!(options.maxWaiting >= 0)) throw bad("maxWaiting", "≥ 0", options.maxWaiting);
+  if (!(options.maxPerUser >= 1)) throw bad("maxPerUser", "≥ 1", options.maxPerUser);
+  for (const [name, ms] of Object.entries(options.timeouts)) if (!(ms > 0)) throw bad(`timeouts.${name}`, "> 0 ms (Infinity: no limit)", ms);
+}
