@@ -61,6 +61,8 @@ export interface TestResult extends Tally {
   readonly ci95: readonly [number, number];
   readonly baseline?: Tally;
   readonly references?: readonly ({ readonly label: string } & Tally)[];
+  /** The prompt sent (once per test), for the transcript. */
+  readonly prompt?: string;
   readonly results: readonly RunResult[];
 }
 
@@ -73,7 +75,15 @@ export interface ProbeResult {
   readonly durationMs: number;
   readonly tokensPerSecond: number;
   readonly cancelled: boolean;
-  readonly settings: { readonly temperature: number; readonly topP: number; readonly maxTokens: number; readonly grading: string };
+  readonly settings: {
+    readonly temperature: number;
+    readonly topP: number;
+    readonly maxTokens: number;
+    readonly grading: string;
+    /** The seeds of all runs derive from this one (src/probe/seeds.ts): the probe can be replayed. */
+    readonly baseSeed?: number;
+    readonly systemPrompt?: string;
+  };
   readonly tests: readonly TestResult[];
   /** Tests whose tally moved outside the previous stored run's interval. */
   readonly shifts?: readonly { readonly id: string; readonly previous: Tally; readonly previousCi95: readonly [number, number] }[];
