@@ -13,9 +13,9 @@ import type { Engine, GenerationResult, SamplingOptions } from "./types.js";
 export interface InferenceQueueOptions {
   /** Defaults; `request.sampling` overrides them field by field. */
   readonly sampling: SamplingOptions;
-  /** Requests waiting (not running) at most; one more is refused with QueueFullError "queue_full". */
+  /** Interactive requests waiting (not running) at most; one more is refused with QueueFullError "queue_full". */
   readonly maxWaiting: number;
-  /** Requests one user may have waiting or running; one more is refused with "user_limit". */
+  /** Interactive requests one user may have waiting or running; one more is refused with "user_limit". */
   readonly maxPerUser: number;
   /** Milliseconds; `Infinity` disables a limit. */
   readonly timeouts: { readonly queueWaitMs: number; readonly firstTokenMs: number; readonly totalMs: number };
@@ -68,7 +68,9 @@ export class InferenceQueue implements InferenceQueueLike {
   submit(request: InferenceRequest): InferenceTicket {
     const { maxPerUser, maxWaiting } = this.#options;
     const mine = this.#perUser.get(request.userId) ?? 0;
-    if (!request.signal?.aborted) {
+    // The bounds protect people waiting for answers. Probe runs are bounded by the probe runner
+    // itself (a few per parallel sequence in flight) and always start after interactive requests.
+    if (!request.signal?.aborted && request.priority === "interactive") {
       if (mine >= maxPerUser) {
         throw new QueueFullError(
           "user_limit",
@@ -76,8 +78,9 @@ export class InferenceQueue implements InferenceQueueLike {
         );
       }
       const mustWait = this.#pq.pending >= this.#pq.concurrency || this.#pq.size > 0;
-      if (mustWait && this.#waiting >= maxWaiting) {
-        throw new QueueFullError("queue_full", `The bot is busy: ${this.#waiting} requests are already waiting. Please try again in a moment.`);
+      const waiting = this.#interactiveWaiting();
+      if (mustWait && waiting >= maxWaiting) {
+        throw new QueueFullError("queue_full", `The bot is busy: ${waiting} requests are already waiting. Please try again in a moment.`);
       }
     }
 
@@ -196,6 +199,12 @@ export class InferenceQueue implements InferenceQueueLike {
     if (left > 0) this.#perUser.set(entry.request.userId, left);
     else this.#perUser.delete(entry.request.userId);
     entry.settle(outcome);
+  }
+
+  #interactiveWaiting(): number {
+    let n = 0;
+    for (const entry of this.#entries.values()) if (entry.state === "waiting" && entry.request.priority === "interactive") n++;
+    return n;
   }
 
   /** Recomputes every waiting position (O(n), n ≤ maxWaiting) and tells those that changed. */

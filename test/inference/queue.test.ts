@@ -28,6 +28,20 @@ describe("InferenceQueue: concurrency, order, bounds", () => {
     expect(started()).toEqual(["p1", "i1", "i2", "p2", "p3"]);
   });
 
+  it("does not count probe runs against the interactive bounds (the probe runner bounds itself)", async () => {
+    const { queue } = setup({ parallel: 1, maxWaiting: 1, maxPerUser: 1, answers: { run: HANG } });
+    const running = queue.submit(ask("run", "alice"));
+    const probes = [1, 2, 3].map((i) => queue.submit(ask(`p${i}`, "probe", "probe")));
+    expect(queue.stats()).toEqual({ waiting: 3, running: 1 });
+    // One interactive request may still wait; the next one is refused.
+    queue.submit(ask("w1", "bob"));
+    expect(() => queue.submit(ask("w2", "carol"))).toThrow(QueueFullError);
+    expect(() => queue.submit(ask("again", "alice"))).toThrow(/limit is 1/);
+    running.cancel();
+    for (const p of probes) p.cancel();
+    await queue.onIdle();
+  });
+
   it("takes users in turn: B's two requests start before A's last ones", async () => {
     const { queue, started } = setup({ parallel: 1 });
     const b = positions();
