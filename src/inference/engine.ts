@@ -6,10 +6,12 @@ import path from "node:path";
 import {
   LlamaChat,
   resolveChatWrapper,
+  TokenBias,
   type ChatHistoryItem,
   type ChatWrapper,
   type Llama,
   type LlamaContext,
+  type LlamaContextSequence,
   type LlamaModel,
 } from "node-llama-cpp";
 import { sequenceOrderedStrategy } from "./batch-order.js";
@@ -29,7 +31,19 @@ export interface LlamaEngineOptions {
   /** Tokens per sequence. */
   readonly contextSize: number;
   readonly batchSize: number;
+  /**
+   * Benchmarks only: bias end-of-generation tokens away so every answer runs to maxTokens
+   * (random-weight models sample them early). "never" is ignored for EOG tokens, a logit bias works.
+   */
+  readonly fixedLength?: boolean;
   readonly log?: (level: "warn" | "error", message: string) => void;
+}
+
+export interface RawSequence {
+  readonly sequence: LlamaContextSequence;
+  readonly chatWrapper: ChatWrapper;
+  readonly model: LlamaModel;
+  endOfGenerationBias(): TokenBias;
 }
 
 export class LlamaEngine implements Engine {
@@ -43,7 +57,7 @@ export class LlamaEngine implements Engine {
     private readonly chatWrapper: ChatWrapper,
     private readonly pool: SequencePool,
     readonly contextSize: number,
-    options: LlamaEngineOptions,
+    private readonly options: LlamaEngineOptions,
   ) {
     this.parallel = options.parallel;
     this.modelName = options.modelName ?? path.basename(options.modelPath);
@@ -130,6 +144,7 @@ export class LlamaEngine implements Engine {
         topP: sampling.topP,
         ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
         ...(signal ? { signal, stopOnAbortSignal: true } : {}),
+        ...(this.options.fixedLength ? { tokenBias: () => this.endOfGenerationBias() } : {}),
         onToken: (tokens) => {
           completionTokens += tokens.length;
         },
@@ -151,6 +166,27 @@ export class LlamaEngine implements Engine {
       chat.dispose({ disposeSequence: false });
       await this.pool.release(sequence);
     }
+  }
+
+  /**
+   * Lends a pooled sequence to `use` with the engine's model and chat wrapper, bypassing
+   * `generate`: the benchmark's raw node-llama-cpp baseline runs on the very same context.
+   */
+  async withRawSequence<T>(use: (raw: RawSequence) => Promise<T>): Promise<T> {
+    const sequence = await this.pool.acquire();
+    try {
+      return await use({ sequence, chatWrapper: this.chatWrapper, model: this.model, endOfGenerationBias: () => this.endOfGenerationBias() });
+    } finally {
+      await this.pool.release(sequence);
+    }
+  }
+
+  private endOfGenerationBias(): TokenBias {
+    const bias = new TokenBias(this.model.tokenizer);
+    for (const token of [this.model.tokens.eos, this.model.tokens.eot, this.model.tokens.bos]) {
+      if (token !== null) bias.set(token, { logit: -1e9 });
+    }
+    return bias;
   }
 
   async dispose(): Promise<void> {
