@@ -1,0 +1,408 @@
+// A stand-in for Slack on 127.0.0.1: the Web API methods the adapter and Bolt call (recorded, with a
+// small message store so threads can be read back), and a Socket Mode WebSocket that says hello,
+// delivers events_api / slash_commands envelopes and records the acks. Shapes follow Slack's docs
+// and what @slack/socket-mode and @slack/web-api read.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { WebSocketServer, type WebSocket } from "ws";
+import { FakeSlackStore, type StoredMessage } from "./store.js";
+
+export type { StoredMessage } from "./store.js";
+
+export interface FakeSlackOptions {
+  readonly botToken?: string;
+  readonly appToken?: string;
+  readonly botUserId?: string;
+  readonly botId?: string;
+  readonly teamId?: string;
+  readonly appId?: string;
+  /** Deliver the message / message_changed events Slack sends for the bot's own posts and edits. */
+  readonly echoOwnMessages?: boolean;
+}
+
+export interface ApiCall {
+  readonly method: string;
+  readonly args: Record<string, unknown>;
+  readonly token: string | undefined;
+  readonly at: number;
+  /** HTTP status the fake answered with. */
+  readonly status: number;
+}
+
+export interface Ack {
+  readonly envelopeId: string;
+  readonly payload: Record<string, unknown> | undefined;
+  /** ms from delivery to ack. */
+  readonly latencyMs: number;
+}
+
+export interface Delivery {
+  readonly envelopeId: string;
+  readonly eventId?: string;
+}
+
+type Failure = { status: 429; retryAfter: number } | { status: number } | { error: string };
+
+export class FakeSlack {
+  readonly calls: ApiCall[] = [];
+  readonly acks: Ack[] = [];
+  readonly responses: { url: string; body: Record<string, unknown> }[] = [];
+  readonly uploads: { fileId: string; filename: string; content: string }[] = [];
+  readonly store = new FakeSlackStore();
+  readonly botToken: string;
+  readonly appToken: string;
+  readonly botUserId: string;
+  readonly botId: string;
+  readonly teamId: string;
+  readonly appId: string;
+  echoOwnMessages: boolean;
+
+  private readonly sockets = new Set<WebSocket>();
+  private readonly sentAt = new Map<string, number>();
+  private readonly failures = new Map<string, Failure[]>();
+  private readonly uploadNames = new Map<string, string>();
+  private counter = 0;
+  private constructor(
+    private readonly server: Server,
+    private readonly wss: WebSocketServer,
+    options: FakeSlackOptions,
+  ) {
+    this.botToken = options.botToken ?? "xoxb-fake-bot-token";
+    this.appToken = options.appToken ?? "xapp-fake-app-token";
+    this.botUserId = options.botUserId ?? "UBOT";
+    this.botId = options.botId ?? "BBOT";
+    this.teamId = options.teamId ?? "T0001";
+    this.appId = options.appId ?? "A0001";
+    this.echoOwnMessages = options.echoOwnMessages ?? false;
+  }
+
+  static async start(options: FakeSlackOptions = {}): Promise<FakeSlack> {
+    const server = createServer();
+    const wss = new WebSocketServer({ noServer: true });
+    const fake = new FakeSlack(server, wss, options);
+    server.on("request", (req, res) => void fake.onRequest(req, res));
+    server.on("upgrade", (req, socket, head) => {
+      if (!req.url?.startsWith("/socket")) return socket.destroy();
+      wss.handleUpgrade(req, socket, head, (ws) => fake.onSocket(ws));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return fake;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+  /** Give this to the adapter as apiUrl (Bolt's clientOptions.slackApiUrl). */
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api/`;
+  }
+  get connectedSockets(): number {
+    return this.sockets.size;
+  }
+
+  callsTo(method: string): ApiCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** The next `count` calls of `method` fail this way (429 with Retry-After, an HTTP status, or ok:false). */
+  failNext(method: string, failure: Failure, count = 1): void {
+    const list = this.failures.get(method) ?? [];
+    for (let i = 0; i < count; i++) list.push(failure);
+    this.failures.set(method, list);
+  }
+
+  nextTs(): string {
+    this.counter++;
+    return `${1_700_000_000 + Math.floor(this.counter / 1000)}.${String(this.counter % 1000).padStart(3, "0")}100`;
+  }
+
+  // ---- Socket Mode ------------------------------------------------------------------------------
+
+  /** Sends an events_api envelope; returns its envelope and event ids. */
+  deliverEvent(
+    event: Record<string, unknown>,
+    options: { eventId?: string; retryAttempt?: number; retryReason?: string } = {},
+  ): Delivery {
+    const eventId = options.eventId ?? `Ev${String(++this.counter).padStart(8, "0")}`;
+    const payload = {
+      token: "verification-token",
+      team_id: this.teamId,
+      api_app_id: this.appId,
+      event: { event_ts: event["ts"] ?? this.nextTs(), ...event },
+      type: "event_callback",
+      event_id: eventId,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [
+        { enterprise_id: null, team_id: this.teamId, user_id: this.botUserId, is_bot: true, is_enterprise_install: false },
+      ],
+      is_ext_shared_channel: false,
+      event_context: `4-${eventId}`,
+    };
+    const envelopeId = this.send({
+      type: "events_api",
+      payload,
+      accepts_response_payload: false,
+      retry_attempt: options.retryAttempt ?? 0,
+      retry_reason: options.retryReason ?? "",
+    });
+    return { envelopeId, eventId };
+  }
+
+  /** Sends a slash_commands envelope (the payload is the command's form fields, as Slack sends them). */
+  deliverCommand(fields: { command: string; text: string; user_id: string; channel_id: string } & Record<string, string>): Delivery {
+    const id = ++this.counter;
+    const payload = {
+      token: "verification-token",
+      team_id: this.teamId,
+      team_domain: "fake",
+      channel_name: "general",
+      user_name: fields.user_id.toLowerCase(),
+      api_app_id: this.appId,
+      is_enterprise_install: "false",
+      response_url: `http://127.0.0.1:${this.port}/respond/${id}`,
+      trigger_id: `trigger-${id}`,
+      ...fields,
+    };
+    return { envelopeId: this.send({ type: "slash_commands", payload, accepts_response_payload: true }) };
+  }
+
+  /**
+   * A person writes in a channel: stores the message and delivers what Slack would — a `message`
+   * event (channel_type from the id) and, when it mentions the bot outside a DM, an `app_mention`.
+   */
+  userSays(
+    channel: string,
+    user: string,
+    text: string,
+    options: { threadTs?: string; retryAttempt?: number } = {},
+  ): { ts: string; message: Delivery; mention?: Delivery } {
+    const msg = this.store.add({ channel, user, text, ts: this.nextTs(), thread_ts: options.threadTs });
+    const base = { user, text, ts: msg.ts, channel, team: this.teamId, ...(options.threadTs ? { thread_ts: options.threadTs } : {}) };
+    const message = this.deliverEvent({ type: "message", channel_type: channelType(channel), ...base });
+    const mention =
+      !channel.startsWith("D") && text.includes(`<@${this.botUserId}>`) ? this.deliverEvent({ type: "app_mention", ...base }) : undefined;
+    return { ts: msg.ts, message, ...(mention ? { mention } : {}) };
+  }
+
+  /** Slack asks the client to reconnect (it then calls apps.connections.open again). */
+  sendDisconnect(reason = "refresh_requested"): void {
+    for (const ws of this.sockets) ws.send(JSON.stringify({ type: "disconnect", reason, debug_info: { host: "fake" } }));
+  }
+
+  async waitForAck(envelopeId: string, timeoutMs = 5000): Promise<Ack> {
+    return until(() => this.acks.find((a) => a.envelopeId === envelopeId), timeoutMs, `ack of ${envelopeId}`);
+  }
+
+  async waitForSocket(timeoutMs = 5000): Promise<void> {
+    await until(() => this.sockets.size > 0 || undefined, timeoutMs, "a Socket Mode connection");
+  }
+
+  async stop(): Promise<void> {
+    for (const ws of this.sockets) ws.terminate();
+    this.wss.close();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private send(envelope: Record<string, unknown>): string {
+    const envelopeId = `env-${++this.counter}`;
+    if (this.sockets.size === 0) throw new Error("FakeSlack: no Socket Mode client is connected");
+    this.sentAt.set(envelopeId, Date.now());
+    // Slack sends each envelope to one of the app's connections.
+    const [ws] = this.sockets;
+    ws?.send(JSON.stringify({ envelope_id: envelopeId, ...envelope }));
+    return envelopeId;
+  }
+
+  private onSocket(ws: WebSocket): void {
+    this.sockets.add(ws);
+    ws.on("close", () => this.sockets.delete(ws));
+    ws.on("message", (data) => {
+      const msg = JSON.parse(String(data)) as { envelope_id?: string; payload?: Record<string, unknown> };
+      if (!msg.envelope_id) return;
+      const sent = this.sentAt.get(msg.envelope_id) ?? Date.now();
+      this.acks.push({ envelopeId: msg.envelope_id, payload: msg.payload, latencyMs: Date.now() - sent });
+    });
+    ws.send(
+      JSON.stringify({
+        type: "hello",
+        num_connections: this.sockets.size,
+        debug_info: { host: "fake-slack", approximate_connection_time: 18060 },
+        connection_info: { app_id: this.appId },
+      }),
+    );
+  }
+
+  // ---- Web API ----------------------------------------------------------------------------------
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (url.pathname.startsWith("/upload/")) return this.onUpload(url.pathname.slice(8), req, raw, res);
+    if (url.pathname.startsWith("/respond/")) {
+      this.responses.push({ url: url.pathname, body: JSON.parse(raw.toString() || "{}") as Record<string, unknown> });
+      return reply(res, 200, { ok: true });
+    }
+    if (!url.pathname.startsWith("/api/")) return reply(res, 404, { ok: false, error: "not_found" });
+    const method = url.pathname.slice(5);
+    const args = await parseArgs(req, raw);
+    const token = (req.headers.authorization ?? "").replace(/^Bearer /, "") || (args["token"] as string | undefined);
+    const record = (status: number) => this.calls.push({ method, args, token, at: Date.now(), status });
+
+    const failure = this.failures.get(method)?.shift();
+    if (failure) {
+      if ("error" in failure) {
+        record(200);
+        return reply(res, 200, { ok: false, error: failure.error });
+      }
+      record(failure.status);
+      const headers: Record<string, string> = "retryAfter" in failure ? { "retry-after": String(failure.retryAfter) } : {};
+      return reply(res, failure.status, { ok: false, error: failure.status === 429 ? "ratelimited" : "fatal_error" }, headers);
+    }
+    const expected = method === "apps.connections.open" ? this.appToken : this.botToken;
+    if (token !== expected) {
+      record(200);
+      return reply(res, 200, { ok: false, error: token ? "invalid_auth" : "not_authed" });
+    }
+    record(200);
+    reply(res, 200, this.handle(method, args));
+  }
+
+  private handle(method: string, a: Record<string, unknown>): Record<string, unknown> {
+    const str = (k: string) => (a[k] === undefined ? undefined : String(a[k]));
+    switch (method) {
+      case "auth.test":
+        return { ok: true, url: "https://fake.slack.com/", team: "Fake", user: "elyza", team_id: this.teamId, user_id: this.botUserId, bot_id: this.botId, is_enterprise_install: false };
+      case "apps.connections.open":
+        return { ok: true, url: `ws://127.0.0.1:${this.port}/socket?ticket=${++this.counter}` };
+      case "chat.postMessage": {
+        const channel = str("channel");
+        if (!channel) return { ok: false, error: "channel_not_found" };
+        if (!str("text") && !a["blocks"]) return { ok: false, error: "no_text" };
+        const msg = this.store.add({ channel, user: this.botUserId, bot_id: this.botId, text: str("text") ?? "", blocks: a["blocks"], ts: this.nextTs(), thread_ts: str("thread_ts") });
+        if (this.echoOwnMessages) this.echoPost(msg);
+        return { ok: true, channel, ts: msg.ts, message: this.store.render(msg) };
+      }
+      case "chat.update": {
+        const msg = this.store.find(str("channel") ?? "", str("ts") ?? "");
+        if (!msg) return { ok: false, error: "message_not_found" };
+        const previous = this.store.render(msg);
+        msg.text = str("text") ?? msg.text;
+        if (a["blocks"] !== undefined) msg.blocks = a["blocks"];
+        msg.edits++;
+        if (this.echoOwnMessages) this.echoEdit(msg, previous);
+        return { ok: true, channel: msg.channel, ts: msg.ts, text: msg.text, message: this.store.render(msg) };
+      }
+      case "chat.postEphemeral":
+        return { ok: true, message_ts: this.nextTs() };
+      case "conversations.replies":
+        return this.store.replies(str("channel") ?? "", str("ts") ?? "", pageArgs(a));
+      case "conversations.history":
+        return this.store.history(str("channel") ?? "", pageArgs(a));
+      case "files.getUploadURLExternal": {
+        const fileId = `F${String(++this.counter).padStart(8, "0")}`;
+        this.uploadNames.set(fileId, str("filename") ?? "file");
+        return { ok: true, upload_url: `http://127.0.0.1:${this.port}/upload/${fileId}`, file_id: fileId };
+      }
+      case "files.completeUploadExternal": {
+        const raw = a["files"];
+        const files = (typeof raw === "string" ? JSON.parse(raw) : (raw ?? [])) as { id: string; title?: string }[];
+        const unknown = files.find((f) => !this.uploads.some((u) => u.fileId === f.id));
+        if (unknown) return { ok: false, error: "file_not_found" };
+        return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title, name: this.uploadNames.get(f.id) })) };
+      }
+      default:
+        return { ok: false, error: "unknown_method" };
+    }
+  }
+
+  private async onUpload(fileId: string, req: IncomingMessage, raw: Buffer, res: ServerResponse): Promise<void> {
+    this.calls.push({ method: "(upload)", args: { fileId }, token: undefined, at: Date.now(), status: 200 });
+    let content = raw.toString("utf8");
+    const type = req.headers["content-type"] ?? "";
+    if (type.startsWith("multipart/form-data")) {
+      const form = await new Response(new Uint8Array(raw), { headers: { "content-type": type } }).formData();
+      const part = [...form.values()][0];
+      content = typeof part === "string" ? part : await (part as Blob).text();
+    }
+    this.uploads.push({ fileId, filename: this.uploadNames.get(fileId) ?? "", content });
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.end(`OK - ${raw.length}`);
+  }
+
+  private echoPost(msg: StoredMessage): void {
+    if (this.sockets.size === 0) return;
+    this.deliverEvent({ type: "message", channel_type: channelType(msg.channel), channel: msg.channel, ...this.store.render(msg) });
+  }
+
+  private echoEdit(msg: StoredMessage, previous: Record<string, unknown>): void {
+    if (this.sockets.size === 0) return;
+    this.deliverEvent({
+      type: "message",
+      subtype: "message_changed",
+      hidden: true,
+      channel: msg.channel,
+      channel_type: channelType(msg.channel),
+      message: { ...this.store.render(msg), edited: { user: this.botUserId, ts: this.nextTs() } },
+      previous_message: previous,
+      ts: this.nextTs(),
+    });
+  }
+}
+
+export function channelType(channel: string): "im" | "mpim" | "group" | "channel" {
+  return channel.startsWith("D") ? "im" : channel.startsWith("M") ? "mpim" : channel.startsWith("G") ? "group" : "channel";
+}
+
+/** Polls until `check` returns something other than undefined/false. */
+export async function until<T>(check: () => T | undefined | false, timeoutMs = 5000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function pageArgs(a: Record<string, unknown>) {
+  const num = (k: string) => (a[k] === undefined ? undefined : Number(a[k]));
+  return {
+    limit: num("limit"),
+    cursor: a["cursor"] === undefined ? undefined : String(a["cursor"]),
+    latest: a["latest"] === undefined ? undefined : String(a["latest"]),
+    oldest: a["oldest"] === undefined ? undefined : String(a["oldest"]),
+    inclusive: a["inclusive"] === true || a["inclusive"] === "true" || a["inclusive"] === "1",
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** @slack/web-api sends form-encoded bodies (objects JSON-encoded), or JSON. */
+async function parseArgs(req: IncomingMessage, raw: Buffer): Promise<Record<string, unknown>> {
+  const type = req.headers["content-type"] ?? "";
+  if (type.startsWith("application/json")) return JSON.parse(raw.toString() || "{}") as Record<string, unknown>;
+  const args: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(raw.toString())) {
+    args[k] = /^[[{]/.test(v) ? tryJson(v) : v;
+  }
+  return args;
+}
+
+function tryJson(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
+  res.end(JSON.stringify(body));
+}
