@@ -1,0 +1,218 @@
+// The Slack adapter: Bolt in Socket Mode (appToken) or over HTTP with signature verification
+// (signingSecret), turning @mentions and DMs into questions for the chat core and /probe into probe
+// runs. Events are acked by Bolt before any listener runs; the answer is worked on after, never
+// inside the ack window, and redeliveries are dropped by event_id.
+
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { App, SocketModeReceiver, webApi } from "@slack/bolt";
+import { RecentIds } from "../../bot/dedupe.js";
+import type { AnswerOutcome, Asker, IncomingQuestion, ReplyChannel } from "../../bot/types.js";
+import type { ChatTurn } from "../../inference/types.js";
+import type { ProbeService } from "../../probe/types.js";
+import { classifyEvent, type SlackAction } from "./events.js";
+import { readHistory } from "./history.js";
+import { consoleLogger, toBoltLogger, type AdapterLogger } from "./logging.js";
+import { slackTextToPlain } from "./mrkdwn.js";
+import { registerProbeCommand } from "./probe-command.js";
+import { slackReplyChannel } from "./reply-channel.js";
+
+type WebClientOptions = NonNullable<ConstructorParameters<typeof webApi.WebClient>[1]>;
+export type RetryOptions = NonNullable<WebClientOptions["retryConfig"]>;
+
+/** What the adapter needs of the chat core (src/bot/responder.ts). */
+export interface SlackResponder {
+  answer(question: IncomingQuestion, reply: ReplyChannel): Promise<AnswerOutcome>;
+  cancelSource(sourceKey: string): boolean;
+  isProbeAdmin(asker: Asker): boolean;
+  checkAccess(asker: Asker, channelId: string): { ok: true } | { ok: false; reason: string };
+}
+
+export interface SlackAdapterOptions {
+  readonly botToken: string;
+  /** xapp- token: Socket Mode. Without it, HTTP (Events API) with signingSecret on port. */
+  readonly appToken?: string;
+  readonly signingSecret?: string;
+  /** Web API base URL (GovSlack, a proxy, a test double); Socket Mode's apps.connections.open goes there too. */
+  readonly apiUrl?: string;
+  /** HTTP mode: port to listen on (0 = any free one; see SlackAdapter.port). */
+  readonly port?: number;
+  /** HTTP mode: interface to listen on; all interfaces when absent (Slack must reach it). */
+  readonly host?: string;
+  readonly responder: SlackResponder;
+  readonly probe?: ProbeService;
+  /** Earlier thread messages read as history. */
+  readonly historyMessages: number;
+  /** /probe progress is edited at most this often (and never more than once a second). */
+  readonly editIntervalMs: number;
+  readonly logger?: AdapterLogger;
+  /** Retries of Web API calls (429 after Retry-After, 5xx, network); a sane default otherwise. */
+  readonly retryConfig?: RetryOptions;
+}
+
+export interface SlackAdapter {
+  stop(): Promise<void>;
+  readonly botUserId: string;
+  readonly mode: "socket" | "http";
+  /** HTTP mode: the port actually listened on. */
+  readonly port?: number;
+}
+
+/**
+ * Given explicitly because Socket Mode otherwise rewrites an absent retryConfig to 100 retries for
+ * every Web API call. A 429 waits Retry-After inside @slack/web-api and then counts as one retry.
+ */
+export const DEFAULT_RETRY: RetryOptions = { retries: 4, factor: 2, minTimeout: 500, maxTimeout: 10_000, randomize: true };
+/** A hung Web API call fails instead of holding an answer forever. */
+const REQUEST_TIMEOUT_MS = 20_000;
+/** stop() waits this long for answers in progress. */
+const DRAIN_MS = 10_000;
+
+export async function startSlack(options: SlackAdapterOptions): Promise<SlackAdapter> {
+  const log = options.logger ?? consoleLogger();
+  const boltLog = toBoltLogger(log);
+  const clientOptions: WebClientOptions = {
+    retryConfig: options.retryConfig ?? DEFAULT_RETRY,
+    timeout: REQUEST_TIMEOUT_MS,
+    ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+  };
+
+  // auth.test first: a wrong token fails here with Slack's reason, and Bolt gets the ids it would
+  // otherwise fetch in the background (where a failure is an unhandled rejection).
+  const auth = await new webApi.WebClient(options.botToken, { ...clientOptions, logger: boltLog }).auth.test();
+  const botUserId = auth.user_id;
+  const botId = auth.bot_id;
+  if (!botUserId || !botId) throw new Error("Slack auth.test did not return a bot user: SLACK_BOT_TOKEN must be a bot token (xoxb-)");
+
+  const socketMode = options.appToken !== undefined && options.appToken !== "";
+  let receiver: SocketModeReceiver | undefined;
+  let app: App;
+  if (socketMode) {
+    receiver = new SocketModeReceiver({ appToken: options.appToken!, logger: boltLog, installerOptions: { clientOptions } });
+    app = new App({ token: options.botToken, botId, botUserId, receiver, logger: boltLog, clientOptions, convoStore: false });
+  } else {
+    if (!options.signingSecret) throw new Error("Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP)");
+    app = new App({
+      token: options.botToken,
+      botId,
+      botUserId,
+      signingSecret: options.signingSecret,
+      logger: boltLog,
+      clientOptions,
+      convoStore: false,
+    });
+  }
+
+  const seen = new RecentIds();
+  const inFlight = new Set<Promise<void>>();
+  let stopping = false;
+  const track = (work: Promise<void>) => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  };
+
+  const onEvent = async ({ event, body }: { event: unknown; body: unknown }) => {
+    if (stopping) return;
+    const action = classifyEvent(event as Record<string, unknown>, botUserId);
+    const eventId = (body as { event_id?: string }).event_id;
+    if (action.kind === "ignore") {
+      log.debug(`ignored event ${eventId ?? "?"}: ${action.reason}`);
+      return;
+    }
+    // A redelivered event keeps its event_id; a DM mention could also come twice as two events.
+    if ((eventId && !seen.firstSeen(eventId)) || (action.kind === "question" && !seen.firstSeen(action.sourceKey))) {
+      log.debug(`duplicate event ${eventId ?? "?"} dropped`);
+      return;
+    }
+    if (action.kind === "cancel") {
+      if (options.responder.cancelSource(action.sourceKey)) log.info(`answer cancelled: ${action.sourceKey} was deleted`);
+      return;
+    }
+    track(answer(action));
+  };
+  app.event("app_mention", onEvent);
+  app.event("message", onEvent);
+  app.error(async (error) => log.error(`Bolt: ${error.message}`));
+
+  const answer = async (q: Extract<SlackAction, { kind: "question" }>): Promise<void> => {
+    try {
+      const asker: Asker = { platform: "slack", userId: q.user, roleIds: [] };
+      // Nobody's thread is read for a question that will be refused anyway.
+      const allowed = options.responder.checkAccess(asker, q.channel).ok;
+      const history = allowed ? await threadHistory(q) : [];
+      const question: IncomingQuestion = {
+        asker,
+        channelId: q.channel,
+        isDirect: q.isDirect,
+        text: slackTextToPlain(q.text, botUserId),
+        history,
+        sourceKey: q.sourceKey,
+      };
+      const outcome = await options.responder.answer(question, slackReplyChannel(app.client, { channel: q.channel, threadTs: q.threadTs }));
+      log.info(`answered ${q.sourceKey}: ${outcome.kind}${"reason" in outcome ? ` (${outcome.reason})` : ""}`);
+    } catch (error) {
+      log.error(`answering ${q.sourceKey} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  const threadHistory = async (q: Extract<SlackAction, { kind: "question" }>): Promise<ChatTurn[]> => {
+    // A mention that starts a thread has nothing before it.
+    if (q.threadTs === q.ts) return [];
+    try {
+      return await readHistory(app.client, {
+        channel: q.channel,
+        threadTs: q.threadTs,
+        beforeTs: q.ts,
+        limit: options.historyMessages,
+        botUserId,
+        botId,
+      });
+    } catch (error) {
+      log.warn(`could not read the history of ${q.sourceKey}: ${error instanceof Error ? error.message : String(error)}`);
+      return [];
+    }
+  };
+
+  const probe = registerProbeCommand(app, {
+    responder: options.responder,
+    probe: options.probe,
+    editIntervalMs: options.editIntervalMs,
+    log,
+    track,
+  });
+
+  let port: number | undefined;
+  if (socketMode) {
+    await app.start();
+  } else {
+    const server = (await app.start(
+      options.host ? { port: options.port ?? 3000, host: options.host } : (options.port ?? 3000),
+    )) as Server;
+    port = (server.address() as AddressInfo).port;
+  }
+  log.info(`connected to Slack as <@${botUserId}> (${socketMode ? "Socket Mode" : `HTTP on port ${port}`})`);
+
+  return {
+    botUserId,
+    mode: socketMode ? "socket" : "http",
+    ...(port !== undefined ? { port } : {}),
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      probe.stop();
+      if (receiver) {
+        // SocketModeReceiver.stop() does not wait for the close handshake; the client's disconnect does.
+        await bounded(receiver.client.disconnect(), 5_000);
+      } else {
+        await bounded(app.stop(), 5_000);
+      }
+      await bounded(Promise.allSettled([...inFlight]), DRAIN_MS);
+    },
+  };
+}
+
+async function bounded(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}

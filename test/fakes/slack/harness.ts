@@ -1,0 +1,124 @@
+// The whole Slack path for tests: fake Slack ← real Bolt App (startSlack) → real Responder → real
+// InferenceQueue → ScriptedEngine (or any Engine). Logs are collected instead of printed.
+
+import type { AccessConfig } from "../../../src/bot/access.js";
+import type { AnswerOutcome } from "../../../src/bot/types.js";
+import { Responder } from "../../../src/bot/responder.js";
+import { startSlack, type RetryOptions, type SlackAdapter } from "../../../src/chat/slack/slack-adapter.js";
+import type { AdapterLogger } from "../../../src/chat/slack/logging.js";
+import { InferenceQueue } from "../../../src/inference/queue.js";
+import type { Engine } from "../../../src/inference/types.js";
+import type { ProbeService } from "../../../src/probe/types.js";
+import { ScriptedEngine, type Script } from "../../helpers/scripted-engine.js";
+import { FakeSlack, until } from "./fake-slack.js";
+
+export interface HarnessOptions {
+  readonly script?: Script;
+  /** Another engine instead of a ScriptedEngine. */
+  readonly engine?: Engine;
+  readonly parallel?: number;
+  readonly maxWaiting?: number;
+  readonly maxPerUser?: number;
+  readonly access?: Partial<AccessConfig>;
+  /** HTTP mode with this signing secret instead of Socket Mode. */
+  readonly signingSecret?: string;
+  readonly echoOwnMessages?: boolean;
+  readonly historyMessages?: number;
+  readonly editIntervalMs?: number;
+  readonly probe?: ProbeService;
+  readonly retryConfig?: RetryOptions;
+  readonly systemPrompt?: string;
+}
+
+export interface Harness {
+  readonly fake: FakeSlack;
+  readonly engine: Engine;
+  /** The engine as a ScriptedEngine (undefined when another engine was given). */
+  readonly scripted: ScriptedEngine | undefined;
+  readonly queue: InferenceQueue;
+  readonly responder: Responder;
+  readonly adapter: SlackAdapter;
+  readonly logs: string[];
+  /** Every answer the adapter asked for, with how it ended, in the order they ended. */
+  readonly outcomes: { readonly sourceKey: string; readonly question: string; readonly outcome: AnswerOutcome }[];
+  /** Resolves once `count` answers have ended. */
+  waitForOutcomes(count: number, timeoutMs?: number): Promise<void>;
+  /** http://127.0.0.1:PORT/slack/events in HTTP mode. */
+  readonly eventsUrl: string | undefined;
+  /** The bot's messages in a thread (or, without threadTs, at the top level of a channel), oldest first. */
+  botMessages(channel: string, threadTs?: string): string[];
+  stop(): Promise<void>;
+}
+
+export const SYSTEM_PROMPT = "あなたは誠実で優秀な日本人のアシスタントです。";
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const fake = await FakeSlack.start({ echoOwnMessages: options.echoOwnMessages ?? false });
+  const scripted = options.engine ? undefined : new ScriptedEngine(options.parallel ?? 2, options.script);
+  const engine = options.engine ?? scripted!;
+  const queue = new InferenceQueue(engine, {
+    sampling: { temperature: 0.6, topP: 0.9, maxTokens: 1200 },
+    maxWaiting: options.maxWaiting ?? 16,
+    maxPerUser: options.maxPerUser ?? 3,
+    timeouts: { queueWaitMs: 60_000, firstTokenMs: 60_000, totalMs: 120_000 },
+  });
+  const editIntervalMs = options.editIntervalMs ?? 50;
+  const responder = new Responder({
+    queue,
+    systemPrompt: options.systemPrompt ?? SYSTEM_PROMPT,
+    editIntervalMs,
+    access: { allowedChannels: [], allowedUsers: [], allowedRoles: [], probeAdmins: [], ratePerMinute: 0, ...options.access },
+  });
+  const logs: string[] = [];
+  const logger: AdapterLogger = {
+    debug: (m) => logs.push(`debug ${m}`),
+    info: (m) => logs.push(`info ${m}`),
+    warn: (m) => logs.push(`warn ${m}`),
+    error: (m) => logs.push(`error ${m}`),
+  };
+  const outcomes: Harness["outcomes"][number][] = [];
+  const http = options.signingSecret !== undefined;
+  const adapter = await startSlack({
+    botToken: fake.botToken,
+    ...(http ? { signingSecret: options.signingSecret, port: 0, host: "127.0.0.1" } : { appToken: fake.appToken }),
+    apiUrl: fake.apiUrl,
+    responder: {
+      answer: async (question, reply) => {
+        const outcome = await responder.answer(question, reply);
+        outcomes.push({ sourceKey: question.sourceKey, question: question.text, outcome });
+        return outcome;
+      },
+      cancelSource: (key) => responder.cancelSource(key),
+      isProbeAdmin: (asker) => responder.isProbeAdmin(asker),
+      checkAccess: (asker, channel) => responder.checkAccess(asker, channel),
+    },
+    ...(options.probe ? { probe: options.probe } : {}),
+    historyMessages: options.historyMessages ?? 20,
+    editIntervalMs,
+    logger,
+    // Fast retries keep the tests short; a 429 still waits its Retry-After.
+    retryConfig: options.retryConfig ?? { retries: 3, factor: 1, minTimeout: 10, maxTimeout: 50 },
+  });
+  return {
+    fake,
+    engine,
+    scripted,
+    queue,
+    responder,
+    adapter,
+    logs,
+    outcomes,
+    async waitForOutcomes(count, timeoutMs = 20_000) {
+      await until(() => outcomes.length >= count, timeoutMs, `${count} answers`);
+    },
+    eventsUrl: http ? `http://127.0.0.1:${adapter.port}/slack/events` : undefined,
+    botMessages(channel, threadTs) {
+      const list = threadTs ? fake.store.thread(channel, threadTs) : fake.store.all(channel).filter((m) => !m.thread_ts);
+      return list.filter((m) => m.user === fake.botUserId).map((m) => m.text);
+    },
+    async stop() {
+      await adapter.stop();
+      await fake.stop();
+    },
+  };
+}
