@@ -50,6 +50,8 @@ export interface SayOptions {
   readonly replyTo?: FakeMessage;
   /** A reply pings the replied author by default, as in the Discord client. */
   readonly pingReply?: boolean;
+  /** False: stored only (posted "before the bot connected"); the bot must fetch it over REST. */
+  readonly dispatch?: boolean;
 }
 
 export class FakeDiscord {
@@ -140,6 +142,7 @@ export class FakeDiscord {
       mentions,
       mentionEveryone: /@(everyone|here)\b/.test(content),
       ...(replyTo && { replyTo }),
+      dispatch: options.dispatch ?? true,
     });
     return message;
   }
@@ -154,6 +157,7 @@ export class FakeDiscord {
     replyTo?: FakeMessage;
     embeds?: unknown[];
     attachments?: unknown[];
+    dispatch?: boolean;
   }): FakeMessage {
     const { channel, author, replyTo } = input;
     const guildId = channel.guild_id;
@@ -181,11 +185,12 @@ export class FakeDiscord {
       }),
     };
     this.messages.set(message.id, message);
+    this.notify();
+    if (input.dispatch === false) return message;
     const intent = guildId ? Intents.GuildMessages : Intents.DirectMessages;
     this.gateway.dispatch("MESSAGE_CREATE", this.gatewayMessage(message, channel), intent, (d, intents) =>
       this.redact(d as FakeMessage, intents),
     );
-    this.notify();
     return message;
   }
 

@@ -1,0 +1,105 @@
+// The Discord adapter: turns mentions and DMs into questions for the chat core, deletions into
+// cancellations, and /probe into probe runs. Nothing else is decided here (see src/bot).
+
+import { Events, type Message } from "discord.js";
+import type { IncomingQuestion } from "../../bot/types.js";
+import { createDiscordClient } from "./client.js";
+import { connect } from "./connect.js";
+import { handleProbeCommand } from "./probe-interaction.js";
+import { accessChannelId, askerOf, isQuestionForBot, plainText, sourceKeyOf } from "./question.js";
+import { readReplyChain } from "./reply-chain.js";
+import { DiscordReplyChannel } from "./reply-channel.js";
+import type { DiscordHandle, DiscordLogger, StartDiscordOptions } from "./types.js";
+import { PROBE_COMMAND_NAME } from "./commands.js";
+
+export type { DiscordHandle, DiscordLogger, DiscordResponder, StartDiscordOptions } from "./types.js";
+
+const consoleLogger: DiscordLogger = {
+  info: (m) => console.log(m),
+  warn: (m) => console.warn(m),
+  error: (m) => console.error(m),
+};
+
+interface InFlight {
+  /** Set when the question is deleted before the chat core has it (still reading the reply chain). */
+  deleted: boolean;
+  done: Promise<void>;
+}
+
+export async function startDiscord(options: StartDiscordOptions): Promise<DiscordHandle> {
+  const logger = options.logger ?? consoleLogger;
+  const { responder } = options;
+  const client = createDiscordClient(options.apiUrl);
+  const inFlight = new Map<string, InFlight>();
+  const stopping = new AbortController();
+
+  client.on(Events.Error, (error) => logger.error(`discord: ${error.message}`));
+  client.on(Events.ShardError, (error) => logger.warn(`discord gateway: ${error.message}`));
+
+  async function answer(message: Message, botId: string, entry: InFlight): Promise<void> {
+    const sourceKey = sourceKeyOf(message.id);
+    try {
+      const history = await readReplyChain(message, options.historyMessages, botId);
+      if (entry.deleted) return;
+      const question: IncomingQuestion = {
+        asker: askerOf(message),
+        channelId: accessChannelId(message),
+        isDirect: !message.inGuild(),
+        text: plainText(message, botId),
+        history,
+        sourceKey,
+      };
+      const outcome = await responder.answer(question, new DiscordReplyChannel(message));
+      if (outcome.kind === "failed") logger.warn(`discord: answer to ${message.id} failed: ${outcome.reason}`);
+    } catch (error) {
+      logger.error(`discord: answering ${message.id}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  client.on(Events.MessageCreate, (message) => {
+    const botId = client.user?.id;
+    if (!botId || stopping.signal.aborted || !isQuestionForBot(message, botId)) return;
+    const key = sourceKeyOf(message.id);
+    if (inFlight.has(key)) return;
+    const entry: InFlight = { deleted: false, done: Promise.resolve() };
+    entry.done = answer(message, botId, entry).finally(() => inFlight.delete(key));
+    inFlight.set(key, entry);
+  });
+
+  function cancel(messageId: string): void {
+    const key = sourceKeyOf(messageId);
+    const entry = inFlight.get(key);
+    if (entry) entry.deleted = true;
+    responder.cancelSource(key);
+  }
+  client.on(Events.MessageDelete, (message) => cancel(message.id));
+  client.on(Events.MessageBulkDelete, (messages) => messages.forEach((m) => cancel(m.id)));
+
+  client.on(Events.InteractionCreate, (interaction) => {
+    if (!interaction.isChatInputCommand() || interaction.commandName !== PROBE_COMMAND_NAME) return;
+    void handleProbeCommand(interaction, {
+      responder,
+      probe: options.probe,
+      logger,
+      interactionTokenMs: options.interactionTokenMs ?? 14 * 60_000,
+      progressIntervalMs: options.probeProgressIntervalMs ?? 1_000,
+      signal: stopping.signal,
+    });
+  });
+
+  await connect(client, options.token, options.readyTimeoutMs ?? 60_000);
+  const applicationId = client.application?.id;
+  if (options.applicationId && applicationId && options.applicationId !== applicationId) {
+    logger.warn(`discord: DISCORD_APPLICATION_ID is ${options.applicationId} but the token belongs to application ${applicationId}`);
+  }
+  logger.info(`discord: logged in as ${client.user?.tag ?? "?"}`);
+
+  return {
+    async stop() {
+      stopping.abort();
+      for (const messageId of [...inFlight.keys()].map((k) => k.slice("discord:".length))) cancel(messageId);
+      await Promise.allSettled([...inFlight.values()].map((e) => e.done));
+      await client.destroy();
+    },
+  };
+}
