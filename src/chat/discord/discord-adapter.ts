@@ -35,6 +35,8 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
 
   client.on(Events.Error, (error) => logger.error(`discord: ${error.message}`));
   client.on(Events.ShardError, (error) => logger.warn(`discord gateway: ${error.message}`));
+  // Only unrecoverable closes (bad token, disallowed intents) end up here; others reconnect by themselves.
+  client.on(Events.ShardDisconnect, (event) => logger.error(`discord gateway closed for good (code ${event.code})`));
 
   async function answer(message: Message, botId: string, entry: InFlight): Promise<void> {
     const sourceKey = sourceKeyOf(message.id);
