@@ -1,10 +1,22 @@
-// /probe in Slack: acked at once (Slack wants an answer within 3 s), then only probe admins get past
-// the door; the run itself posts a progress message it keeps updating.
+// /probe in Slack. Slack wants the command acked within 3 s and response_url works only 5 times in
+// 30 minutes, so: ack at once (refusals, help, history and errors ride in the ack, ephemeral), then
+// a normal channel message shows the progress (chat.update at most once a second) and finally the
+// report, with the Markdown transcript uploaded into its thread.
 
-import type { App } from "@slack/bolt";
+import type { App, SlashCommand, types as slackTypes, webApi } from "@slack/bolt";
 import type { Asker } from "../../bot/types.js";
-import type { ProbeService } from "../../probe/types.js";
+import { parseProbeCommand, PROBE_HELP } from "../../probe/command.js";
+import { renderHistory } from "../../probe/report/history.js";
+import { renderTranscript } from "../../probe/report/transcript.js";
+import type { ProbeProgress, ProbeResult, ProbeRunOptions, ProbeService } from "../../probe/types.js";
+import { latestWins, type LatestWins } from "./latest-wins.js";
 import type { AdapterLogger } from "./logging.js";
+import { escapeMrkdwn } from "./mrkdwn.js";
+import { probeProgressBlocks, probeReportBlocks, type SlackProbeMessage } from "./probe-blocks.js";
+import { slackError } from "./reply-channel.js";
+
+type WebClient = InstanceType<typeof webApi.WebClient>;
+type Ack = (response?: { response_type: "ephemeral" | "in_channel"; text: string }) => Promise<void>;
 
 export interface ProbeCommandDeps {
   readonly responder: { isProbeAdmin(asker: Asker): boolean };
@@ -18,21 +30,118 @@ export interface ProbeCommandDeps {
 export const PROBE_TEXTS = {
   notAdmin: "/probe を実行する権限がありません（config の access.probeAdmins に登録された人だけが使えます）。",
   unavailable: "このボットではプローブを利用できません。",
+  cancelled: "実行中のプローブを中止しました。結果はプローブのメッセージに表示されます。",
+  nothingToCancel: "実行中のプローブはありません。",
+  notInChannel: "このチャンネルに投稿できません。ボットをチャンネルに招待してから（/invite）もう一度お試しください。",
+  starting: (user: string, text: string) => `<@${user}> が /probe ${escapeMrkdwn(text)} を実行しました。準備中…`,
+  failed: (reason: string) => `プローブを実行できませんでした: ${reason}`,
 } as const;
 
+/** The adapter does not know the configured default suite's name. */
+const DEFAULT_SUITE_LABEL = "（既定）";
+/** History points per test shown by `/probe history`. */
+const HISTORY_DEFAULT = 10;
+
 export function registerProbeCommand(app: App, deps: ProbeCommandDeps): { stop(): void } {
-  app.command("/probe", async ({ command, ack }) => {
+  const updaters = new Set<LatestWins<ProbeProgress>>();
+  let stopped = false;
+
+  app.command("/probe", async ({ command, ack, client }) => {
+    const reply: Ack = (r) => ack(r);
+    const ephemeral = (text: string) => reply({ response_type: "ephemeral", text });
     const asker: Asker = { platform: "slack", userId: command.user_id, roleIds: [] };
-    if (!deps.responder.isProbeAdmin(asker)) {
-      // The ack's body is shown to the caller only (ephemeral): no second API call needed.
-      await ack({ response_type: "ephemeral", text: PROBE_TEXTS.notAdmin });
-      return;
+    if (!deps.responder.isProbeAdmin(asker)) return ephemeral(PROBE_TEXTS.notAdmin);
+    const probe = deps.probe;
+    if (!probe) return ephemeral(PROBE_TEXTS.unavailable);
+
+    const parsed = parseProbeCommand(command.text);
+    switch (parsed.action) {
+      case "error":
+        return ephemeral(parsed.message);
+      case "help":
+        return ephemeral(escapeMrkdwn(PROBE_HELP));
+      case "cancel":
+        return ephemeral(probe.cancel() ? PROBE_TEXTS.cancelled : PROBE_TEXTS.nothingToCancel);
+      case "history": {
+        try {
+          const text = renderHistory(parsed.suite ?? DEFAULT_SUITE_LABEL, probe.history(parsed.suite, parsed.count ?? HISTORY_DEFAULT));
+          // The trend lines are aligned for a fixed-width font.
+          return ephemeral("```\n" + escapeMrkdwn(text.trimEnd()) + "\n```");
+        } catch (error) {
+          return ephemeral(PROBE_TEXTS.failed(escapeMrkdwn(describe(error))));
+        }
+      }
+      case "run":
+        await ack();
+        deps.track(run(client, command, probe, parsed.options));
+        return;
     }
-    if (!deps.probe) {
-      await ack({ response_type: "ephemeral", text: PROBE_TEXTS.unavailable });
-      return;
-    }
-    await ack();
   });
-  return { stop() {} };
+
+  const run = async (client: WebClient, command: SlashCommand, probe: ProbeService, options: ProbeRunOptions) => {
+    const channel = command.channel_id;
+    // Posted before the probe starts: where the bot cannot post, nothing runs unseen.
+    let ts: string;
+    try {
+      const res = await client.chat.postMessage({ channel, text: PROBE_TEXTS.starting(command.user_id, command.text) });
+      ts = res.ts ?? "";
+    } catch (error) {
+      const code = slackError(error);
+      const text = code === "not_in_channel" || code === "channel_not_found" ? PROBE_TEXTS.notInChannel : PROBE_TEXTS.failed(describe(error));
+      await client.chat.postEphemeral({ channel, user: command.user_id, text }).catch(() => undefined);
+      return;
+    }
+    const show = (m: SlackProbeMessage) => client.chat.update({ channel, ts, text: m.text, blocks: asBlocks(m) }).then(() => undefined);
+    const suite = options.suite ?? DEFAULT_SUITE_LABEL;
+    const updater = latestWins<ProbeProgress>(
+      Math.max(1000, deps.editIntervalMs),
+      (p) => show(probeProgressBlocks(p, { suite })),
+      (error) => deps.log.warn(`/probe progress update failed: ${describe(error)}`),
+    );
+    updaters.add(updater);
+    let result: ProbeResult;
+    try {
+      const handle = probe.run(options, `slack:${command.user_id}`);
+      const unsubscribe = handle.onProgress((p) => updater.push(p));
+      try {
+        result = await handle.result;
+      } finally {
+        unsubscribe();
+        await updater.close();
+        updaters.delete(updater);
+      }
+    } catch (error) {
+      if (!stopped) await show({ text: PROBE_TEXTS.failed(describe(error)), blocks: [] }).catch(() => undefined);
+      return;
+    }
+    if (stopped) return;
+    try {
+      await show(probeReportBlocks(result));
+      await client.files.uploadV2({
+        channel_id: channel,
+        thread_ts: ts,
+        filename: `probe-${result.suite}-${result.startedAt.replace(/[:.]/g, "-")}.md`,
+        title: `プローブ記録 ${result.suite}`,
+        content: renderTranscript(result),
+      });
+    } catch (error) {
+      deps.log.warn(`/probe report could not be posted: ${describe(error)}`);
+    }
+  };
+
+  return {
+    stop() {
+      stopped = true;
+      for (const u of updaters) void u.close();
+    },
+  };
+}
+
+/** Our block types are a plain-JSON subset of Block Kit. */
+function asBlocks(m: SlackProbeMessage): slackTypes.KnownBlock[] {
+  return m.blocks as unknown as slackTypes.KnownBlock[];
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

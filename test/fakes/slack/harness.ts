@@ -25,7 +25,8 @@ export interface HarnessOptions {
   readonly echoOwnMessages?: boolean;
   readonly historyMessages?: number;
   readonly editIntervalMs?: number;
-  readonly probe?: ProbeService;
+  /** A ProbeService, or one built on the harness's queue. */
+  readonly probe?: ProbeService | ((queue: InferenceQueue) => ProbeService);
   readonly retryConfig?: RetryOptions;
   readonly systemPrompt?: string;
 }
@@ -92,7 +93,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       isProbeAdmin: (asker) => responder.isProbeAdmin(asker),
       checkAccess: (asker, channel) => responder.checkAccess(asker, channel),
     },
-    ...(options.probe ? { probe: options.probe } : {}),
+    ...(options.probe ? { probe: typeof options.probe === "function" ? options.probe(queue) : options.probe } : {}),
     historyMessages: options.historyMessages ?? 20,
     editIntervalMs,
     logger,
