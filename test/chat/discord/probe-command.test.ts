@@ -101,9 +101,9 @@ describe("/probe", () => {
 
   it("hands off to a channel message before the interaction token expires", async () => {
     const stub = new StubProbe();
-    h = await startHarness({ probe: stub, adapter: { interactionTokenMs: 500, probeProgressIntervalMs: 50 }, fake: { interactionTokenLifetimeMs: 800 } });
+    h = await startHarness({ probe: stub, adapter: { interactionTokenMs: 400, probeProgressIntervalMs: 50 }, fake: { interactionTokenLifetimeMs: 1_500 } });
     const { fake } = h;
-    probe(h, "alice");
+    const interaction = probe(h, "alice");
     await fake.waitFor(() => stub.runs.length === 1, 3_000, "the run");
     stub.progress(1);
     await fake.waitFor(() => fake.requestsTo("PATCH", ORIGINAL).length >= 1, 3_000, "a progress edit");
@@ -117,7 +117,8 @@ describe("/probe", () => {
     const channelPost = await fake.waitFor(() => fake.requestsTo("POST", /^\/channels\/\d+\/messages$/)[0], 3_000, "a channel message");
     expect(channelPost.body.embeds[0].description).toContain("1/6");
     stub.progress(4);
-    await new Promise((r) => setTimeout(r, 400)); // the token is dead by now (800 ms)
+    // Finish only once the token is dead (1.5 s): the report must not need it.
+    await new Promise((r) => setTimeout(r, Math.max(0, interaction.createdAt + 1_600 - Date.now())));
     stub.finish();
     const report = await fake.waitFor(
       () => fake.requestsTo("PATCH", /^\/channels\/\d+\/messages\/\d+$/).find((r) => r.files.length > 0),
