@@ -29,6 +29,8 @@ export interface HarnessOptions {
   readonly probe?: ProbeService | ((queue: InferenceQueue) => ProbeService);
   readonly retryConfig?: RetryOptions;
   readonly systemPrompt?: string;
+  /** The queue's default limit on new tokens (1200 otherwise). */
+  readonly maxTokens?: number;
 }
 
 export interface Harness {
@@ -58,7 +60,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const scripted = options.engine ? undefined : new ScriptedEngine(options.parallel ?? 2, options.script);
   const engine = options.engine ?? scripted!;
   const queue = new InferenceQueue(engine, {
-    sampling: { temperature: 0.6, topP: 0.9, maxTokens: 1200 },
+    sampling: { temperature: 0.6, topP: 0.9, maxTokens: options.maxTokens ?? 1200 },
     maxWaiting: options.maxWaiting ?? 16,
     maxPerUser: options.maxPerUser ?? 3,
     timeouts: { queueWaitMs: 60_000, firstTokenMs: 60_000, totalMs: 120_000 },
