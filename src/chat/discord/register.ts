@@ -53,9 +53,14 @@ export async function runRegisterCommands(env: NodeJS.ProcessEnv, out: ScriptOut
     out.log(done.scope === "guild" ? `registered ${names} in guild ${guildId}` : `registered ${names} globally`);
     return 0;
   } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
     const status = (error as { status?: number }).status;
+    if (status === undefined) {
+      out.error(`register-commands: could not reach Discord${apiUrl ? ` at ${apiUrl}` : ""}: ${message}`);
+      return 1;
+    }
     const hint = status === 401 ? " (check DISCORD_TOKEN)" : status === 403 || status === 404 ? " (check DISCORD_APPLICATION_ID and DISCORD_GUILD_ID)" : "";
-    out.error(`register-commands: Discord refused the commands: ${error instanceof Error ? error.message : String(error)}${hint}`);
+    out.error(`register-commands: Discord refused the commands: ${message}${hint}`);
     return 1;
   }
 }

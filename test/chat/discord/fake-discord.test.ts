@@ -119,4 +119,15 @@ describe("fake Discord", () => {
     expect(edit?.files[0]?.data.toString()).toBe("# report");
     expect(edit?.body.content).toBe("done");
   });
+
+  it("acknowledges heartbeats (discord.js measures a ping)", async () => {
+    await client.destroy();
+    await fake.stop();
+    fake = await FakeDiscord.start({ heartbeatIntervalMs: 100 });
+    client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: fake.apiUrl } });
+    client.on(Events.Error, () => {});
+    await login();
+    await fake.waitFor(() => client.ws.ping >= 0, 5_000, "a heartbeat ACK");
+    expect(client.ws.ping).toBeGreaterThanOrEqual(0);
+  });
 });

@@ -52,4 +52,13 @@ describe("register-commands", () => {
     expect(lines.error).toHaveLength(1);
     expect(lines.error[0]).toMatch(/^register-commands: Discord refused the commands: .*\(check DISCORD_TOKEN\)$/);
   });
+
+  it("says so in one line when Discord cannot be reached", async () => {
+    const gone = await FakeDiscord.start();
+    const url = gone.apiUrl;
+    await gone.stop();
+    expect(await runRegisterCommands(env({ DISCORD_API_URL: url }), out())).toBe(1);
+    expect(lines.error).toHaveLength(1);
+    expect(lines.error[0]).toContain(`register-commands: could not reach Discord at ${url}`);
+  });
 });
