@@ -6,11 +6,14 @@ import type { AccessConfig } from "../../../src/bot/access.js";
 import { Responder } from "../../../src/bot/responder.js";
 import type { AnswerOutcome, IncomingQuestion } from "../../../src/bot/types.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";
+import type { Engine } from "../../../src/inference/types.js";
 import type { ProbeService } from "../../../src/probe/types.js";
 import { ScriptedEngine, type Script } from "../../helpers/scripted-engine.js";
 import { FakeDiscord, type FakeDiscordOptions } from "./fake-discord.js";
 
-export interface HarnessOptions {
+export interface HarnessOptions<E extends Engine = ScriptedEngine> {
+  /** A real engine for end-to-end cases; by default a ScriptedEngine running `script`. */
+  readonly engine?: E;
   readonly script?: Script;
   readonly parallel?: number;
   readonly maxWaiting?: number;
@@ -23,9 +26,9 @@ export interface HarnessOptions {
   readonly adapter?: Partial<Pick<StartDiscordOptions, "interactionTokenMs" | "probeProgressIntervalMs" | "readyTimeoutMs">>;
 }
 
-export interface Harness {
+export interface Harness<E extends Engine = ScriptedEngine> {
   readonly fake: FakeDiscord;
-  readonly engine: ScriptedEngine;
+  readonly engine: E;
   readonly responder: Responder;
   readonly discord: DiscordHandle;
   /** What the adapter handed to the chat core, and what came back, in order. */
@@ -37,9 +40,9 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+export async function startHarness<E extends Engine = ScriptedEngine>(options: HarnessOptions<E> = {}): Promise<Harness<E>> {
   const fake = await FakeDiscord.start(options.fake);
-  const engine = new ScriptedEngine(options.parallel ?? 1, options.script);
+  const engine = options.engine ?? (new ScriptedEngine(options.parallel ?? 1, options.script) as unknown as E);
   const queue = new InferenceQueue(engine, {
     sampling: { temperature: 0.6, topP: 0.9, maxTokens: 1200 },
     maxWaiting: options.maxWaiting ?? 8,
