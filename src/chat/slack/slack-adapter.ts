@@ -59,10 +59,17 @@ export interface SlackAdapter {
 }
 
 /**
- * Given explicitly because Socket Mode otherwise rewrites an absent retryConfig to 100 retries for
- * every Web API call. A 429 waits Retry-After inside @slack/web-api and then counts as one retry.
+ * Retries of the bot's Web API calls. Explicit, because Socket Mode writes { retries: 100, factor:
+ * 1.3 } into an absent retryConfig of the options object it shares with the App. A 429 waits its
+ * Retry-After inside @slack/web-api and then counts as one retry; 5xx and network errors back off.
  */
 export const DEFAULT_RETRY: RetryOptions = { retries: 4, factor: 2, minTimeout: 500, maxTimeout: 10_000, randomize: true };
+/**
+ * apps.connections.open (the Socket Mode client's own WebClient) keeps retrying for hours: after a
+ * dropped connection, SocketModeClient reconnects through it and a network error that outlasts the
+ * retries becomes an unhandled rejection inside @slack/socket-mode. Hence its own options object.
+ */
+const CONNECT_RETRY: RetryOptions = { retries: 1000, factor: 1.5, minTimeout: 1000, maxTimeout: 30_000, randomize: true };
 /** A hung Web API call fails instead of holding an answer forever. */
 const REQUEST_TIMEOUT_MS = 20_000;
 /** stop() waits this long for answers in progress. */
@@ -88,7 +95,8 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
   let receiver: SocketModeReceiver | undefined;
   let app: App;
   if (socketMode) {
-    receiver = new SocketModeReceiver({ appToken: options.appToken!, logger: boltLog, installerOptions: { clientOptions } });
+    const connectOptions: WebClientOptions = { ...clientOptions, retryConfig: CONNECT_RETRY };
+    receiver = new SocketModeReceiver({ appToken: options.appToken!, logger: boltLog, installerOptions: { clientOptions: connectOptions } });
     app = new App({ token: options.botToken, botId, botUserId, receiver, logger: boltLog, clientOptions, convoStore: false });
   } else {
     if (!options.signingSecret) throw new Error("Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP)");
