@@ -112,6 +112,8 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
   }
 
   const seen = new RecentIds();
+  // Questions deleted before their answer reached the Responder (while history was being read).
+  const deleted = new RecentIds();
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
   const track = (work: Promise<void>) => {
@@ -133,6 +135,7 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
       return;
     }
     if (action.kind === "cancel") {
+      deleted.firstSeen(action.sourceKey);
       if (options.responder.cancelSource(action.sourceKey)) log.info(`answer cancelled: ${action.sourceKey} was deleted`);
       return;
     }
@@ -156,6 +159,10 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
         history,
         sourceKey: q.sourceKey,
       };
+      if (deleted.has(q.sourceKey)) {
+        log.info(`not answering ${q.sourceKey}: it was deleted`);
+        return;
+      }
       const outcome = await options.responder.answer(question, slackReplyChannel(app.client, { channel: q.channel, threadTs: q.threadTs }));
       log.info(`answered ${q.sourceKey}: ${outcome.kind}${"reason" in outcome ? ` (${outcome.reason})` : ""}`);
     } catch (error) {

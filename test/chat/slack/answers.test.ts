@@ -231,6 +231,20 @@ describe("Slack adapter (Socket Mode)", () => {
     expect(shown === messages.cancelled || shown?.endsWith(messages.cutByCancel)).toBe(true);
   });
 
+  it("does not answer a question deleted while its thread was being read", async () => {
+    h = await startHarness();
+    const { fake } = h;
+    const root = fake.userSays("C100", "U1", "スレッドの始まり");
+    fake.delayNext("conversations.replies", 500);
+    const said = fake.userSays("C100", "U1", "<@UBOT> やっぱりいいです", { threadTs: root.ts });
+    // Acked; conversations.replies is now held back by the fake for 500 ms.
+    await fake.waitForAck(said.mention!.envelopeId);
+    fake.deliverEvent({ type: "message", subtype: "message_deleted", hidden: true, channel: "C100", channel_type: "channel", ts: fake.nextTs(), deleted_ts: said.ts });
+    await until(() => h!.logs.some((l) => l.includes(`not answering slack:C100:${said.ts}`)), 3000);
+    expect(fake.callsTo("chat.postMessage")).toHaveLength(0);
+    expect(h.scripted!.calls).toHaveLength(0);
+  });
+
   it("cancels as well when someone deletes the bot's reply", async () => {
     h = await startHarness({ script: () => ({ chunks: ["一", "二", "三", "四", "五", "六"], chunkDelayMs: 150 }), editIntervalMs: 50 });
     const { fake } = h;

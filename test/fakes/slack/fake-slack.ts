@@ -61,6 +61,7 @@ export class FakeSlack {
   private readonly sockets = new Set<WebSocket>();
   private readonly sentAt = new Map<string, number>();
   private readonly failures = new Map<string, Failure[]>();
+  private readonly delays = new Map<string, number[]>();
   private readonly uploadNames = new Map<string, string>();
   private counter = 0;
   private constructor(
@@ -110,6 +111,13 @@ export class FakeSlack {
     const list = this.failures.get(method) ?? [];
     for (let i = 0; i < count; i++) list.push(failure);
     this.failures.set(method, list);
+  }
+
+  /** The next `count` calls of `method` are answered only after `ms`. */
+  delayNext(method: string, ms: number, count = 1): void {
+    const list = this.delays.get(method) ?? [];
+    for (let i = 0; i < count; i++) list.push(ms);
+    this.delays.set(method, list);
   }
 
   nextTs(): string {
@@ -249,6 +257,8 @@ export class FakeSlack {
     const args = await parseArgs(req, raw);
     const token = (req.headers.authorization ?? "").replace(/^Bearer /, "") || (args["token"] as string | undefined);
     const record = (status: number) => this.calls.push({ method, args, token, at: Date.now(), status });
+    const delay = this.delays.get(method)?.shift();
+    if (delay) await new Promise((r) => setTimeout(r, delay));
 
     const failure = this.failures.get(method)?.shift();
     if (failure) {
