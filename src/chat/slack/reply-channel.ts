@@ -14,11 +14,11 @@ type WebClient = InstanceType<typeof webApi.WebClient>;
  * are. Slack counts characters, not bytes; the byte cap (3 UTF-8 bytes per UTF-16 unit, so it never
  * binds before maxChars) only keeps the part safe should maxChars be raised for ASCII-heavy text.
  */
-export const SLACK_LIMITS: MessageLimits = { maxChars: 3000, maxBytes: 9000 };
+export const SLACK_REPLY_LIMITS: MessageLimits = { maxChars: 3000, maxBytes: 9000 };
 
 export function slackReplyChannel(client: WebClient, target: { channel: string; threadTs: string | undefined }): ReplyChannel {
   return {
-    limits: SLACK_LIMITS,
+    limits: SLACK_REPLY_LIMITS,
     async post(text: string): Promise<PostedMessage> {
       const res = await client.chat.postMessage({
         channel: target.channel,

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { messages } from "../../../src/bot/messages.js";
 import { markdownToMrkdwn } from "../../../src/chat/slack/mrkdwn.js";
-import { SLACK_LIMITS } from "../../../src/chat/slack/reply-channel.js";
+import { SLACK_REPLY_LIMITS } from "../../../src/chat/slack/reply-channel.js";
 import { until } from "../../fakes/slack/fake-slack.js";
 import { startHarness, type Harness } from "../../fakes/slack/harness.js";
 
@@ -62,8 +62,8 @@ describe("Slack adapter (Socket Mode)", () => {
     expect(parts.length).toBeGreaterThanOrEqual(3);
     expect(outcome.kind === "answered" && outcome.messages).toBe(parts.length);
     for (const p of parts) {
-      expect(p.length).toBeLessThanOrEqual(SLACK_LIMITS.maxChars);
-      expect(Buffer.byteLength(p)).toBeLessThanOrEqual(SLACK_LIMITS.maxBytes!);
+      expect(p.length).toBeLessThanOrEqual(SLACK_REPLY_LIMITS.maxChars);
+      expect(Buffer.byteLength(p)).toBeLessThanOrEqual(SLACK_REPLY_LIMITS.maxBytes!);
     }
     const norm = (s: string) => s.replace(/\s+/g, "");
     expect(norm(parts.join(""))).toBe(norm(chunks.join("")));

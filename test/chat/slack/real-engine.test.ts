@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messages } from "../../../src/bot/messages.js";
-import { SLACK_LIMITS } from "../../../src/chat/slack/reply-channel.js";
+import { SLACK_REPLY_LIMITS } from "../../../src/chat/slack/reply-channel.js";
 import { LlamaEngine } from "../../../src/inference/engine.js";
 import { until } from "../../fakes/slack/fake-slack.js";
 import { startHarness, type Harness } from "../../fakes/slack/harness.js";
@@ -36,7 +36,7 @@ describe("Slack adapter with the real engine", () => {
       const outcome = h.outcomes.find((o) => o.sourceKey.endsWith(said.ts))!.outcome;
       const shown = h.botMessages("C100", said.ts);
       expect(shown.length).toBeGreaterThanOrEqual(1);
-      for (const part of shown) expect(part.length).toBeLessThanOrEqual(SLACK_LIMITS.maxChars);
+      for (const part of shown) expect(part.length).toBeLessThanOrEqual(SLACK_REPLY_LIMITS.maxChars);
       // A random-weight model may stop at once; then the thread says so instead of staying silent.
       if (outcome.kind === "answered") expect(outcome.text.length).toBeGreaterThan(0);
       else expect(shown).toEqual([messages.emptyAnswer]);
