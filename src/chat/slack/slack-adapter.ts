@@ -111,6 +111,11 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     });
   }
 
+  // @slack/web-api waits out a 429 itself (Retry-After, then a retry); say so in the log.
+  app.client.on(webApi.WebClientEvent.RATE_LIMITED, (seconds: number, info: { url?: string }) =>
+    log.warn(`Slack rate limit on ${info.url?.split("/").pop() ?? "a call"}: retrying after ${seconds} s`),
+  );
+
   const seen = new RecentIds();
   // Questions deleted before their answer reached the Responder (while history was being read).
   const deleted = new RecentIds();

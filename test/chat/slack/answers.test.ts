@@ -131,6 +131,7 @@ describe("Slack adapter (Socket Mode)", () => {
     expect(posts.map((p) => p.status)).toEqual([429, 200]);
     expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(1000);
     expect(h.botMessages("C100", said.ts)).toEqual(["レート制限のあとでも届きます。"]);
+    expect(h.logs).toContain("warn Slack rate limit on chat.postMessage: retrying after 1 s");
   });
 
   it("survives a 429 on an edit too", async () => {
