@@ -50,3 +50,12 @@ export type AnswerOutcome =
   | { readonly kind: "refused"; readonly reason: string }
   | { readonly kind: "failed"; readonly reason: string }
   | { readonly kind: "cancelled" };
+
+/**
+ * ReplyChannel.post/edit reject with this when the bot's own message is gone (deleted by a user):
+ * the answer is then stopped and reported as cancelled rather than failed. Any other rejection
+ * counts as a platform failure.
+ */
+export class MessageDeletedError extends Error {
+  override readonly name = "MessageDeletedError";
+}
