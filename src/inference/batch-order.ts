@@ -1,35 +1,90 @@
-// A batching strategy that puts batch items in increasing sequence-id order.
+// How the engine's batches are put together. Two measured problems with node-llama-cpp 3.21.1's
+// defaults, both fixed here through its `batching` options:
 //
-// Why: node-llama-cpp queues decodes in the order sampling finished, so one step's batch arrives
-// as seq 6,7,0,1,…; llama.cpp's KV cache splits a batch at every break in increasing sequence ids,
-// turning one decode into several (measured here: 57.8 ms vs 41.5 ms per step at 8 sequences).
+// 1. Order. Batch items come in the order sampling finished (seq 6,7,0,1,…); llama.cpp splits a
+//    batch at every break in increasing sequence ids, so one step became several decodes
+//    (57.8 ms vs 41.5 ms per step at 8 sequences). Items are sorted by sequence id.
+// 2. Phase. After a decode, the batch loop starts the next batch as soon as the samplings are
+//    done, before the last-sampled sequence's continuation has queued its next token; that
+//    sequence then misses every other step (measured: 8 sequences ran as batches of 7, the 8th
+//    alternating). Each batch now waits, for a few ms at most, until every generating sequence
+//    has queued its next token.
+//
 // The strategy callback is not told which sequence an item belongs to, but node-llama-cpp builds
-// the item list from its queued decodes in the same order just before calling it, so the context's
-// queue gives us the ids. If that internal shape ever changes we fall back to the library default
-// order rather than guess.
+// the item list from its queued decodes, in order, just before calling it; those internal
+// records give the ids and the after-batch hook. If that internal shape ever changes, both
+// fixes switch themselves off and the library's default behaviour remains.
 
 import type { BatchItem, LlamaContext, PrioritizedBatchItem } from "node-llama-cpp";
 
 interface QueuedDecodeView {
   readonly sequenceId: number;
   readonly tokens: readonly number[];
+  afterBatchAction?: (sequenceStateLength: number) => void | Promise<void>;
+}
+
+interface ContextInternals {
+  readonly _queuedDecodes?: QueuedDecodeView[];
+  readonly _queuedDecodeSequenceIds?: ReadonlySet<number>;
 }
 
 export type BatchStrategy = (options: { items: readonly BatchItem[]; size: number }) => PrioritizedBatchItem[];
+export type DispatchSchedule = (dispatch: () => void) => void;
 
-/** `contextRef()` returns the context once created (the strategy is needed to create it). */
-export function sequenceOrderedStrategy(contextRef: () => LlamaContext | undefined): BatchStrategy {
+export interface BatchTuning {
+  /** The context, once created (the strategy is needed to create it). */
+  readonly context: () => LlamaContext | undefined;
+  /** Sequences currently generating (handed out by the pool). */
+  readonly generating: () => number;
+  /** Longest wait for stragglers before a batch goes anyway. */
+  readonly gatherMs?: number;
+}
+
+export function sequenceOrderedStrategy(tuning: BatchTuning): BatchStrategy {
   return ({ items, size }) => {
-    const queued = (contextRef() as unknown as { _queuedDecodes?: readonly QueuedDecodeView[] } | undefined)?._queuedDecodes;
-    let ordered: readonly BatchItem[] = items;
-    if (queued && queued.length === items.length && queued.every((q, i) => q.tokens === items[i]?.tokens)) {
-      ordered = items
-        .map((item, i) => ({ item, id: queued[i]!.sequenceId }))
-        .sort((a, b) => a.id - b.id)
-        .map((x) => x.item);
+    const queued = internals(tuning)?._queuedDecodes;
+    if (!queued || queued.length !== items.length || !queued.every((q, i) => q.tokens === items[i]?.tokens)) {
+      return shareBatch(items, size);
     }
-    return shareBatch(ordered, size);
+    const paired = items.map((item, i) => ({ item, decode: queued[i]! })).sort((a, b) => a.decode.sequenceId - b.decode.sequenceId);
+    // The loop awaits each item's after-batch hook before the next batch: one hook that waits for
+    // the stragglers keeps every sequence in the same step.
+    const last = paired.at(-1)?.decode;
+    if (last) {
+      const previous = last.afterBatchAction;
+      last.afterBatchAction = async (length) => {
+        await previous?.(length);
+        await gathered(tuning);
+      };
+    }
+    return shareBatch(
+      paired.map((p) => p.item),
+      size,
+    );
   };
+}
+
+/** The first batch after the loop went idle waits for stragglers the same way. */
+export function gatherAllDispatch(tuning: BatchTuning): DispatchSchedule {
+  return (dispatch) => void gathered(tuning).then(dispatch);
+}
+
+/** Resolves once every generating sequence has a decode queued, or after `gatherMs`. */
+function gathered(tuning: BatchTuning): Promise<void> {
+  const deadline = performance.now() + (tuning.gatherMs ?? 3);
+  return new Promise((resolve) => {
+    const check = () => {
+      const ids = internals(tuning)?._queuedDecodeSequenceIds;
+      if (!ids || ids.size >= tuning.generating() || performance.now() >= deadline) resolve();
+      else setImmediate(check);
+    };
+    // Always at least one macrotask: sequences resumed by this batch queue their next token then.
+    setImmediate(check);
+  });
+}
+
+function internals(tuning: BatchTuning): ContextInternals | undefined {
+  return tuning.context() as unknown as ContextInternals | undefined;
 }
 
 /**

@@ -6,7 +6,6 @@ import path from "node:path";
 import {
   LlamaChat,
   resolveChatWrapper,
-  TokenBias,
   type ChatHistoryItem,
   type ChatWrapper,
   type Llama,
@@ -14,7 +13,7 @@ import {
   type LlamaContextSequence,
   type LlamaModel,
 } from "node-llama-cpp";
-import { sequenceOrderedStrategy } from "./batch-order.js";
+import { gatherAllDispatch, sequenceOrderedStrategy, type BatchTuning } from "./batch-order.js";
 import { fitConversation } from "./context-fit.js";
 import { ModelFileError } from "./errors.js";
 import { loadRuntime, type GpuSetting } from "./llama-runtime.js";
@@ -31,11 +30,6 @@ export interface LlamaEngineOptions {
   /** Tokens per sequence. */
   readonly contextSize: number;
   readonly batchSize: number;
-  /**
-   * Benchmarks only: bias end-of-generation tokens away so every answer runs to maxTokens
-   * (random-weight models sample them early). "never" is ignored for EOG tokens, a logit bias works.
-   */
-  readonly fixedLength?: boolean;
   readonly log?: (level: "warn" | "error", message: string) => void;
 }
 
@@ -43,7 +37,6 @@ export interface RawSequence {
   readonly sequence: LlamaContextSequence;
   readonly chatWrapper: ChatWrapper;
   readonly model: LlamaModel;
-  endOfGenerationBias(): TokenBias;
 }
 
 export class LlamaEngine implements Engine {
@@ -57,7 +50,7 @@ export class LlamaEngine implements Engine {
     private readonly chatWrapper: ChatWrapper,
     private readonly pool: SequencePool,
     readonly contextSize: number,
-    private readonly options: LlamaEngineOptions,
+    options: LlamaEngineOptions,
   ) {
     this.parallel = options.parallel;
     this.modelName = options.modelName ?? path.basename(options.modelPath);
@@ -73,13 +66,18 @@ export class LlamaEngine implements Engine {
       throw new ModelFileError(`cannot load model ${options.modelPath}: ${errorText(error)}`);
     }
     let context: LlamaContext | undefined;
+    let pool: SequencePool | undefined;
+    const tuning: BatchTuning = { context: () => context, generating: () => pool?.inUse ?? 0 };
     try {
       context = await model.createContext({
         sequences: options.parallel,
         contextSize: options.contextSize,
         batchSize: options.batchSize,
         threads: options.threads,
-        batching: { itemPrioritizationStrategy: sequenceOrderedStrategy(() => context) },
+        batching: {
+          itemPrioritizationStrategy: sequenceOrderedStrategy(tuning),
+          dispatchSchedule: gatherAllDispatch(tuning),
+        },
       });
     } catch (error) {
       await model.dispose();
@@ -88,7 +86,7 @@ export class LlamaEngine implements Engine {
     }
     // Resolving per session costs ~60 ms of blocking work; the model's template decides it once.
     const chatWrapper = resolveChatWrapper(model);
-    const pool = new SequencePool(context, options.parallel);
+    pool = new SequencePool(context, options.parallel);
     return new LlamaEngine(llama, model, context, chatWrapper, pool, context.contextSize, options);
   }
 
@@ -144,7 +142,6 @@ export class LlamaEngine implements Engine {
         topP: sampling.topP,
         ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
         ...(signal ? { signal, stopOnAbortSignal: true } : {}),
-        ...(this.options.fixedLength ? { tokenBias: () => this.endOfGenerationBias() } : {}),
         onToken: (tokens) => {
           completionTokens += tokens.length;
         },
@@ -157,6 +154,7 @@ export class LlamaEngine implements Engine {
       });
       text = response.response;
       const reason = response.metadata.stopReason;
+      completionTokens = Math.max(completionTokens, generatedTokens(sequence.contextTokens.length, fit.promptTokens, reason));
       return finish(reason === "abort" ? "aborted" : reason === "maxTokens" ? "length" : "done");
     } catch (error) {
       // An abort during prompt evaluation rejects instead of resolving with the partial text.
@@ -175,18 +173,10 @@ export class LlamaEngine implements Engine {
   async withRawSequence<T>(use: (raw: RawSequence) => Promise<T>): Promise<T> {
     const sequence = await this.pool.acquire();
     try {
-      return await use({ sequence, chatWrapper: this.chatWrapper, model: this.model, endOfGenerationBias: () => this.endOfGenerationBias() });
+      return await use({ sequence, chatWrapper: this.chatWrapper, model: this.model });
     } finally {
       await this.pool.release(sequence);
     }
-  }
-
-  private endOfGenerationBias(): TokenBias {
-    const bias = new TokenBias(this.model.tokenizer);
-    for (const token of [this.model.tokens.eos, this.model.tokens.eot, this.model.tokens.bos]) {
-      if (token !== null) bias.set(token, { logit: -1e9 });
-    }
-    return bias;
   }
 
   async dispose(): Promise<void> {
@@ -206,6 +196,15 @@ function toHistory(systemPrompt: string, turns: readonly ChatTurn[]): ChatHistor
   // generateResponse continues the last model turn; counting includes its header too.
   history.push({ type: "model", response: [] });
   return history;
+}
+
+/**
+ * Tokens generated, read from the sequence: `onToken` holds back tokens that end inside a UTF-8
+ * character, so it undercounts. The last sampled token (the one that hit the limit, or the end
+ * of generation) is not evaluated into the sequence, hence +1 unless aborted.
+ */
+export function generatedTokens(contextTokens: number, promptTokens: number, stopReason: string): number {
+  return Math.max(0, contextTokens - promptTokens + (stopReason === "abort" ? 0 : 1));
 }
 
 function errorText(error: unknown): string {

@@ -1,8 +1,8 @@
 // The benchmark's reference point: plain node-llama-cpp (LlamaChat on one sequence, no queue, no
 // engine bookkeeping) on the engine's own context, so the measured difference is our overhead.
 
-import { LlamaChat } from "node-llama-cpp";
-import type { LlamaEngine } from "./engine.js";
+import { LlamaChat, type ChatHistoryItem } from "node-llama-cpp";
+import { generatedTokens, type LlamaEngine } from "./engine.js";
 
 export interface RawRun {
   readonly tokens: number;
@@ -14,33 +14,35 @@ export async function rawGenerate(
   engine: LlamaEngine,
   systemPrompt: string,
   question: string,
-  options: { maxTokens: number; temperature: number; topP: number; seed: number; fixedLength: boolean },
+  options: { maxTokens: number; temperature: number; topP: number; seed: number },
 ): Promise<RawRun> {
-  return engine.withRawSequence(async ({ sequence, chatWrapper, endOfGenerationBias }) => {
+  return engine.withRawSequence(async ({ sequence, chatWrapper, model }) => {
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper });
     const started = performance.now();
     let firstTokenMs = -1;
     let tokens = 0;
     try {
-      await chat.generateResponse(
-        [
-          { type: "system", text: systemPrompt },
-          { type: "user", text: question },
-          { type: "model", response: [] },
-        ],
+      const history = [
+        { type: "system", text: systemPrompt },
+        { type: "user", text: question },
+        { type: "model", response: [] },
+      ] satisfies ChatHistoryItem[];
+      const promptTokens = chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(model.tokenizer).length;
+      const response = await chat.generateResponse(
+        history,
         {
           maxTokens: options.maxTokens,
           temperature: options.temperature,
           topP: options.topP,
           seed: options.seed,
-          ...(options.fixedLength ? { tokenBias: endOfGenerationBias } : {}),
           onToken: (t) => {
             if (firstTokenMs < 0) firstTokenMs = performance.now() - started;
             tokens += t.length;
           },
         },
       );
-      return { tokens, ms: performance.now() - started, firstTokenMs };
+      const ms = performance.now() - started;
+      return { tokens: Math.max(tokens, generatedTokens(sequence.contextTokens.length, promptTokens, response.metadata.stopReason)), ms, firstTokenMs };
     } finally {
       chat.dispose({ disposeSequence: false });
     }

@@ -6,14 +6,21 @@ import type { LlamaContext, LlamaContextSequence } from "node-llama-cpp";
 
 export class SequencePool {
   private readonly free: LlamaContextSequence[] = [];
+  private readonly count: number;
   private readonly waiters: ((sequence: LlamaContextSequence) => void)[] = [];
 
   constructor(context: LlamaContext, count: number) {
+    this.count = count;
     for (let i = 0; i < count; i++) this.free.push(context.getSequence());
   }
 
   get available(): number {
     return this.free.length;
+  }
+
+  /** Sequences handed out and not yet released: the generations under way. */
+  get inUse(): number {
+    return this.count - this.free.length;
   }
 
   /** A cleared sequence; waits when all are in use (the queue normally prevents that). */
