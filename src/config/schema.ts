@@ -59,7 +59,6 @@ export const configSchema = z.strictObject({
   probe: z.strictObject({
     suite: nonEmpty,
     suitesDirectory: nonEmpty,
-    runs: int(1, 10_000),
     dataDirectory: nonEmpty,
   }),
   http: z.strictObject({

@@ -45,7 +45,7 @@ describe("defaults", () => {
       );
       expect(config.engine).toEqual({ gpu: "auto", threads: 0, parallel: 4, contextSize: 4096, batchSize: 512 });
       expect(config.queue.timeouts).toEqual({ queueWaitMs: 300000, firstTokenMs: 120000, totalMs: 600000 });
-      expect(config.probe.runs).toBe(10);
+      expect(config.probe.suite).toBe("seed");
       expect(config.http.port).toBe(3000);
       expect(config.log.level).toBe("info");
       // Paths in default.yaml are relative to the package root.
@@ -221,8 +221,8 @@ describe("error messages name the key, the problem and where it came from", () =
   });
 
   it("a bad override says it came from the command line", () => {
-    expect(errorOf({ overrides: { probe: { runs: 0 } } }).message).toBe(
-      "config error: probe.runs: must be at least 1 (got 0) [from the command line]",
+    expect(errorOf({ overrides: { engine: { parallel: 0 } } }).message).toBe(
+      "config error: engine.parallel: must be at least 1 (got 0) [from the command line]",
     );
   });
 

@@ -1,0 +1,123 @@
+// The running bot: one engine and queue, the chat core, the probe service, and every adapter whose
+// credentials are set (the terminal when none are, or when asked). Stops cleanly on SIGINT/SIGTERM.
+
+import { Responder } from "../bot/responder.js";
+import { runConsole } from "../chat/console/console-adapter.js";
+import { consoleProbeCommand } from "../chat/console/probe-command.js";
+import type { AppConfig } from "../config/schema.js";
+import type { Secrets } from "../config/secrets.js";
+import { openInference } from "./inference.js";
+import type { Logger } from "./logger.js";
+import { openProbe } from "./probe-service.js";
+
+export interface BotOptions {
+  readonly config: AppConfig;
+  readonly secrets: Secrets;
+  readonly logger: Logger;
+  /** Run the terminal adapter even when platform credentials are set (platforms then stay off). */
+  readonly console: boolean;
+  readonly stdin: NodeJS.ReadableStream;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+interface Stoppable {
+  readonly name: string;
+  stop(): Promise<void>;
+}
+
+/** Resolves when the bot has stopped (signal, or the terminal user left). */
+export async function runBot(options: BotOptions): Promise<void> {
+  const { config, secrets, logger } = options;
+  const platforms = options.console ? [] : ([secrets.slack && "slack", secrets.discord && "discord"].filter(Boolean) as string[]);
+  logger.info(`starting: ${platforms.length ? platforms.join(" + ") : "terminal"}; model ${config.model.uri}`);
+
+  const inference = await openInference(config, { status: options.stderr });
+  const { engine, queue } = inference;
+  logger.info(`model ${engine.modelName} loaded on ${engine.gpu || "the CPU"}; ${engine.parallel} parallel sequences × ${engine.contextSize} tokens`);
+  const probe = openProbe({
+    config,
+    queue,
+    modelName: engine.modelName,
+    modelPath: inference.modelPath,
+    parallel: engine.parallel,
+    warn: (m) => logger.warn(m),
+  });
+  const responder = new Responder({ queue, systemPrompt: config.systemPrompt, editIntervalMs: config.chat.editIntervalMs, access: config.access });
+
+  const running: Stoppable[] = [];
+  let stopping: Promise<void> | undefined;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      probe.runner.cancel();
+      for (const adapter of running.reverse()) {
+        await adapter.stop().catch((error: unknown) => logger.error(`stopping ${adapter.name} failed`, error));
+      }
+      queue.cancelAll("the bot is shutting down");
+      await queue.onIdle();
+      probe.close();
+      await inference.close();
+      logger.info("stopped");
+    })());
+
+  try {
+    if (platforms.length === 0) {
+      await runConsole({
+        queue,
+        systemPrompt: config.systemPrompt,
+        input: options.stdin,
+        output: options.stdout,
+        historyTurns: config.chat.historyMessages,
+        commands: consoleProbeCommand(probe.runner, config.probe.suite),
+        banner: `elyza-bot — ${engine.modelName}。質問を入力してください（/probe で推論テスト、/reset で会話をリセット、Ctrl-C で終了）。`,
+      });
+      await stopAll();
+      return;
+    }
+    if (secrets.slack) {
+      const { startSlack } = await import("../chat/slack/slack-adapter.js");
+      const slack = await startSlack({
+        botToken: secrets.slack.botToken,
+        ...(secrets.slack.appToken ? { appToken: secrets.slack.appToken } : {}),
+        ...(secrets.slack.signingSecret ? { signingSecret: secrets.slack.signingSecret } : {}),
+        ...(secrets.slack.apiUrl ? { apiUrl: secrets.slack.apiUrl } : {}),
+        port: config.http.port,
+        responder,
+        probe: probe.runner,
+        historyMessages: config.chat.historyMessages,
+        editIntervalMs: config.chat.editIntervalMs,
+        logger,
+      });
+      running.push({ name: "slack", stop: () => slack.stop() });
+      logger.info(`slack: connected as ${slack.botUserId} (${slack.mode === "socket" ? "Socket Mode" : `HTTP on port ${slack.port}`})`);
+    }
+    if (secrets.discord) {
+      const { startDiscord } = await import("../chat/discord/discord-adapter.js");
+      const discord = await startDiscord({
+        token: secrets.discord.token,
+        ...(secrets.discord.applicationId ? { applicationId: secrets.discord.applicationId } : {}),
+        ...(secrets.discord.apiUrl ? { apiUrl: secrets.discord.apiUrl } : {}),
+        responder,
+        probe: probe.runner,
+        historyMessages: config.chat.historyMessages,
+        logger,
+      });
+      running.push({ name: "discord", stop: () => discord.stop() });
+      logger.info("discord: connected");
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      logger.info(`${signal}: stopping`);
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      void stopAll().then(resolve);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}

@@ -1,0 +1,51 @@
+// Builds the probe runner of the process: suites from the configured directory, rule graders or a
+// judge that asks the same engine through the shared queue (at probe priority, so mentions still
+// go first), the SQLite history, and the model's fingerprint.
+
+import type { AppConfig } from "../config/schema.js";
+import type { InferenceQueueLike } from "../inference/queue-types.js";
+import { makeGrader, type Ask } from "../probe/graders/index.js";
+import { ProbeHistory } from "../probe/history.js";
+import { ProbeRunner } from "../probe/runner.js";
+import { loadSuite } from "../probe/suite-loader.js";
+import { modelFingerprint } from "./model-fingerprint.js";
+
+export interface ProbeSetup {
+  readonly runner: ProbeRunner;
+  readonly history: ProbeHistory;
+  close(): void;
+}
+
+export interface ProbeSetupOptions {
+  readonly config: AppConfig;
+  readonly queue: InferenceQueueLike;
+  readonly modelName: string;
+  readonly modelPath: string;
+  /** Sequences of the engine: the runner keeps twice as many runs in the queue. */
+  readonly parallel: number;
+  readonly warn: (message: string) => void;
+}
+
+export function openProbe(options: ProbeSetupOptions): ProbeSetup {
+  const { config, queue } = options;
+  const ask: Ask = async (conversation) => {
+    // The judge answers deterministically: the verdict should not depend on a dice roll.
+    const ticket = queue.submit({ userId: "probe-judge", priority: "probe", conversation, sampling: { temperature: 0, maxTokens: 512 } });
+    return (await ticket.result).text;
+  };
+  const graders = { rule: makeGrader("rule", ask), judge: makeGrader("judge", ask) };
+  const history = new ProbeHistory(config.probe.dataDirectory);
+  let fingerprint: Promise<string> | undefined;
+  const runner = new ProbeRunner({
+    queue,
+    loadSuite: (name) => loadSuite(name, config.probe.suitesDirectory),
+    grade: (test, answer, mode) => graders[mode](test, answer),
+    modelName: options.modelName,
+    modelHash: () => (fingerprint ??= modelFingerprint(options.modelPath)),
+    history,
+    defaultSuite: config.probe.suite,
+    maxInFlight: 2 * options.parallel,
+    warn: options.warn,
+  });
+  return { runner, history, close: () => history.close() };
+}

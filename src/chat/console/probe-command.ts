@@ -1,0 +1,57 @@
+// /probe typed in the terminal: same words as in Slack and Discord (parsed by src/probe/command.ts),
+// progress as a line per update, the plain-text report at the end. The terminal user owns the
+// process, so no admin check. Ctrl-C while it runs cancels the probe.
+
+import { parseProbeCommand, PROBE_HELP } from "../../probe/command.js";
+import { renderHistory } from "../../probe/report/history.js";
+import { renderProgressLine, renderTextReport } from "../../probe/report/text.js";
+import type { ProbeService } from "../../probe/types.js";
+import type { ConsoleCommandHandler } from "./console-adapter.js";
+
+export function consoleProbeCommand(probe: ProbeService, defaultSuite: string): ConsoleCommandHandler {
+  return async (line, out, signal) => {
+    if (!/^\/probe(\s|$)/.test(line)) return false;
+    const command = parseProbeCommand(line, { maxRuns: 1000 });
+    switch (command.action) {
+      case "error":
+        out(command.message);
+        return true;
+      case "help":
+        out(PROBE_HELP);
+        return true;
+      case "cancel":
+        out(probe.cancel() ? "プローブを中止しました。" : "実行中のプローブはありません。");
+        return true;
+      case "history": {
+        const suite = command.suite ?? defaultSuite;
+        try {
+          out(renderHistory(suite, probe.history(suite, command.count ?? 5)));
+        } catch (error) {
+          out(error instanceof Error ? error.message : String(error));
+        }
+        return true;
+      }
+      case "run": {
+        const handle = probe.run(command.options, "console");
+        if (handle.joined) out("実行中のプローブに合流します（同じ結果を表示します）。");
+        let last = "";
+        const unsubscribe = handle.onProgress((progress) => {
+          const text = renderProgressLine(progress);
+          if (text !== last) out(text);
+          last = text;
+        });
+        const onAbort = () => probe.cancel();
+        signal.addEventListener("abort", onAbort, { once: true });
+        try {
+          out(renderTextReport(await handle.result));
+        } catch (error) {
+          out(`プローブを実行できませんでした: ${error instanceof Error ? error.message : String(error)}`);
+        } finally {
+          unsubscribe();
+          signal.removeEventListener("abort", onAbort);
+        }
+        return true;
+      }
+    }
+  };
+}

@@ -1,0 +1,73 @@
+// elyza-bot's command line: start | ask | probe | grade | make-test-model.
+// User errors (bad flags, config, model path, suite, test id) print one line naming what is wrong
+// and exit non-zero, without a stack trace.
+
+import type { CommandIo } from "./cli/io.js";
+import { processIo } from "./cli/io.js";
+
+type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
+
+// Loaded lazily so that `make-test-model` and `grade` do not load llama.cpp or the chat clients.
+const commands: Record<string, () => Promise<Command>> = {
+  start: async () => (await import("./cli/commands/start.js")).start,
+  ask: async () => (await import("./cli/commands/ask.js")).ask,
+  probe: async () => (await import("./cli/commands/probe.js")).probe,
+  grade: async () => (await import("./cli/commands/grade.js")).grade,
+  "make-test-model": async () => (await import("./cli/commands/make-test-model.js")).makeTestModel,
+};
+
+export const help = `usage: elyza-bot <command> [options]
+
+  start [--config FILE] [--model M] [--console]    run the bot (Slack/Discord when their tokens are set, else the terminal)
+  ask [--model M] [--json] "question"               one answer, streamed to stdout
+  probe [--suite S] [--runs N] [--model M] [--json] run a probe suite, print the tallies
+  grade --test ID [--suite S]                      grade one answer read from stdin
+  make-test-model OUT.gguf [--seed N] [--shape S]  write a small random-weight GGUF
+
+Run elyza-bot <command> --help for a command's options.`;
+
+/** Error names that are the user's to fix: one line, no stack. */
+const USER_ERRORS = new Set([
+  "UsageError",
+  "ConfigError",
+  "ModelFileError",
+  "SuiteError",
+  "GradeError",
+  "ContextOverflowError",
+  "QueueFullError",
+  "InferenceTimeoutError",
+  "CancelledError",
+]);
+
+export async function main(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.out(help);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-v") {
+    io.out((await import("./version.js")).version);
+    return 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    io.err(`elyza-bot: unknown command "${name}" (commands: ${Object.keys(commands).join(", ")})`);
+    return 2;
+  }
+  try {
+    return await (await load())(args, io);
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    const firstLine = (e.message.split("\n")[0] ?? "").trim() || e.name;
+    if (e.name === "UsageError") {
+      io.err(`elyza-bot: ${firstLine}`);
+      return 2;
+    }
+    if (USER_ERRORS.has(e.name)) {
+      io.err(`elyza-bot: ${firstLine}`);
+      return 1;
+    }
+    io.err(`elyza-bot: unexpected error: ${firstLine}${io.env.DEBUG ? `\n${e.stack ?? ""}` : " (set DEBUG=1 for details)"}`);
+    return 1;
+  }
+}
