@@ -8,6 +8,7 @@ import { makeGrader, type Ask } from "../probe/graders/index.js";
 import { ProbeHistory } from "../probe/history.js";
 import { ProbeRunner } from "../probe/runner.js";
 import { loadSuite } from "../probe/suite-loader.js";
+import type { ProbeSuite } from "../probe/types.js";
 import { modelFingerprint } from "./model-fingerprint.js";
 
 export interface ProbeSetup {
@@ -38,7 +39,7 @@ export function openProbe(options: ProbeSetupOptions): ProbeSetup {
   let fingerprint: Promise<string> | undefined;
   const runner = new ProbeRunner({
     queue,
-    loadSuite: (name) => loadSuite(name, config.probe.suitesDirectory),
+    loadSuite: (name) => capAnswerLength(loadSuite(name, config.probe.suitesDirectory), config.sampling.maxTokens),
     grade: (test, answer, mode) => graders[mode](test, answer),
     modelName: options.modelName,
     modelHash: () => (fingerprint ??= modelFingerprint(options.modelPath)),
@@ -48,4 +49,13 @@ export function openProbe(options: ProbeSetupOptions): ProbeSetup {
     warn: options.warn,
   });
   return { runner, history, close: () => history.close() };
+}
+
+/**
+ * The bot's answer limit (sampling.maxTokens, MAX_NEW_TOKENS) caps probe answers too, so a quick
+ * check can run with short answers; the defaults of both are the article's 1200.
+ */
+function capAnswerLength(suite: ProbeSuite, maxTokens: number): ProbeSuite {
+  if (suite.sampling.maxTokens <= maxTokens) return suite;
+  return { ...suite, sampling: { ...suite.sampling, maxTokens } };
 }

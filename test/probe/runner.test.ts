@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { QueueFullError } from "../../src/inference/errors.js";
 import { InferenceQueue } from "../../src/inference/queue.js";
 import type { InferenceQueueLike, InferenceRequest } from "../../src/inference/queue-types.js";
 import type { GenerateOptions } from "../../src/inference/types.js";
@@ -41,7 +42,7 @@ function questionOf(o: GenerateOptions): string {
 
 interface Setup {
   parallel?: number;
-  maxPerUser?: number;
+  refuseAbove?: number;
   totalMs?: number;
   /** Answer by question and how many times that question was asked before (0-based). */
   answer?: (question: string, nth: number) => ScriptedAnswer;
@@ -61,13 +62,18 @@ function setup(s: Setup = {}) {
   const real = new InferenceQueue(engine, {
     sampling: SUITE.sampling,
     maxWaiting: 100,
-    maxPerUser: s.maxPerUser ?? 100,
+    maxPerUser: 100,
     timeouts: { queueWaitMs: FOREVER, firstTokenMs: FOREVER, totalMs: s.totalMs ?? FOREVER },
   });
   const submitted: InferenceRequest[] = [];
+  let live = 0;
   const queue: InferenceQueueLike = {
     submit: (r) => {
+      // The real queue never refuses probe runs; a queue that does (refuseAbove) must not lose any.
+      if (s.refuseAbove !== undefined && live >= s.refuseAbove) throw new QueueFullError("user_limit", `at most ${s.refuseAbove}`);
       const ticket = real.submit(r);
+      live++;
+      void ticket.result.finally(() => live--).catch(() => {});
       submitted.push(r);
       return ticket;
     },
@@ -257,7 +263,7 @@ describe("ProbeRunner", () => {
   });
 
   it("holds back runs the queue refuses for being full and submits them as its own finish", async () => {
-    const { runner, engine } = setup({ maxPerUser: 2 });
+    const { runner, engine } = setup({ refuseAbove: 2 });
     const result = await runner.run({ runs: 4 }, "u").result;
     expect(result.tests.map((t) => t.total)).toEqual([4, 4, 4]);
     expect(engine.calls).toHaveLength(12);
