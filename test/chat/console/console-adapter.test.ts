@@ -1,0 +1,96 @@
+// The terminal adapter driven through real readline on in-memory streams, with the real queue and
+// a scripted engine (the engine is not under test here).
+
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { runConsole, type ConsoleCommandHandler } from "../../../src/chat/console/console-adapter.js";
+import { InferenceQueue } from "../../../src/inference/queue.js";
+import { ScriptedEngine, type Script } from "../../helpers/scripted-engine.js";
+
+function setup(script?: Script, commands?: ConsoleCommandHandler) {
+  const engine = new ScriptedEngine(1, script);
+  const queue = new InferenceQueue(engine, {
+    sampling: { temperature: 0.6, topP: 0.9, maxTokens: 100 },
+    maxWaiting: 10,
+    maxPerUser: 5,
+    timeouts: { queueWaitMs: 60_000, firstTokenMs: 60_000, totalMs: 60_000 },
+  });
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let shown = "";
+  output.on("data", (chunk: Buffer) => (shown += chunk.toString("utf8")));
+  const done = runConsole({ queue, systemPrompt: "SYS", input, output, historyTurns: 10, terminal: true, ...(commands ? { commands } : {}) });
+  const until = async (predicate: () => boolean, ms = 5000) => {
+    const end = Date.now() + ms;
+    while (!predicate()) {
+      if (Date.now() > end) throw new Error(`timed out; output so far:\n${shown}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  return { engine, input, done, until, shown: () => shown };
+}
+
+describe("console adapter", () => {
+  it("answers each line, streaming, and remembers the conversation", async () => {
+    const t = setup((o) => ({ chunks: ["答え", `${o.conversation.turns.length}`, "です"], chunkDelayMs: 2 }));
+    t.input.write("一つ目の質問\n");
+    await t.until(() => t.shown().includes("答え1です"));
+    t.input.write("二つ目\n");
+    await t.until(() => t.shown().includes("答え3です"));
+    // The second request carried the first question and answer as history.
+    expect(t.engine.calls[1]!.conversation.turns.map((x) => [x.role, x.text])).toEqual([
+      ["user", "一つ目の質問"],
+      ["assistant", "答え1です"],
+      ["user", "二つ目"],
+    ]);
+    expect(t.engine.calls[1]!.conversation.systemPrompt).toBe("SYS");
+    t.input.write("/reset\n");
+    await t.until(() => t.shown().includes("リセット"));
+    t.input.write("三つ目\n");
+    await t.until(() => t.shown().includes("答え1です", t.shown().indexOf("リセット")));
+    t.input.end();
+    await t.done;
+  });
+
+  it("Ctrl-C during an answer cancels that answer; Ctrl-C at the prompt exits", async () => {
+    const t = setup(() => ({ chunks: Array.from({ length: 1000 }, () => "あ"), chunkDelayMs: 5 }));
+    t.input.write("長い話をして\n");
+    await t.until(() => t.shown().includes("ああ"));
+    t.input.write("\x03");
+    await t.until(() => t.shown().includes("中断しました"));
+    expect(t.engine.calls[0]!.signal?.aborted).toBe(true);
+    // Still running: the next question is answered.
+    t.input.write("次\n");
+    await t.until(() => t.engine.calls.length === 2);
+    t.input.write("\x03"); // cancels the second answer
+    await t.until(() => (t.shown().match(/中断しました/g) ?? []).length === 2);
+    t.input.write("\x03"); // at the prompt: exit
+    await t.done;
+  });
+
+  it("routes slash commands to the handler and names unknown ones", async () => {
+    const seen: string[] = [];
+    const t = setup(undefined, async (line, out) => {
+      if (!line.startsWith("/probe")) return false;
+      seen.push(line);
+      out("probe ran");
+      return true;
+    });
+    t.input.write("/probe runs=2\n");
+    await t.until(() => t.shown().includes("probe ran"));
+    t.input.write("/nope\n");
+    await t.until(() => t.shown().includes("不明なコマンド: /nope"));
+    expect(seen).toEqual(["/probe runs=2"]);
+    expect(t.engine.calls).toHaveLength(0);
+    t.input.write("/exit\n");
+    await t.done;
+  });
+
+  it("tells the user when the engine fails instead of staying silent", async () => {
+    const t = setup(() => ({ chunks: [], fail: new Error("GPU fell off") }));
+    t.input.write("質問\n");
+    await t.until(() => t.shown().includes("エラー: GPU fell off"));
+    t.input.end();
+    await t.done;
+  });
+});
