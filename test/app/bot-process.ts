@@ -1,0 +1,96 @@
+// `elyza-bot` as a child process for tests: the built bin, a clean environment, its output
+// collected, and every child tracked so a test's afterEach can make sure none is left running.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+
+export const BIN = path.resolve("bin/elyza-bot.js");
+
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+const running = new Set<BotProcess>();
+
+export class BotProcess {
+  stdout = "";
+  stderr = "";
+  readonly exited: Promise<Exit>;
+  private exit: Exit | undefined;
+  private readonly child: ChildProcess;
+
+  private constructor(args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd: string }) {
+    // stdin stays open (a pipe nobody writes to): a terminal chat started by mistake would sit at
+    // its prompt instead of ending at EOF, and the test would see the prompt on stdout.
+    this.child = spawn(process.execPath, [BIN, ...args], { env: options.env, cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"] });
+    this.child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (this.stdout += chunk));
+    this.child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (this.stderr += chunk));
+    this.exited = new Promise<Exit>((resolve) => {
+      // "close": the process ended and its output streams are drained.
+      this.child.on("close", (code, signal) => {
+        this.exit = { code, signal };
+        running.delete(this);
+        resolve(this.exit);
+      });
+    });
+    running.add(this);
+  }
+
+  /** `node bin/elyza-bot.js ARGS` with exactly `env` (nothing inherited) in `cwd`. */
+  static start(args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd: string }): BotProcess {
+    return new BotProcess(args, options);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get hasExited(): boolean {
+    return this.exit !== undefined;
+  }
+
+  /** Everything the process wrote. */
+  get output(): string {
+    return `${this.stdout}\n${this.stderr}`;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (!this.hasExited) this.child.kill(signal);
+  }
+
+  /** Resolves once `check` passes, re-checked every 25 ms; rejects (with the output so far) on timeout or exit. */
+  async waitFor<T>(check: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = check();
+      if (value !== undefined && value !== false) return value;
+      if (this.hasExited) throw new Error(`elyza-bot exited (${JSON.stringify(this.exit)}) while waiting for ${what}\n--- stderr:\n${this.stderr}\n--- stdout:\n${this.stdout}`);
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n--- stderr:\n${this.stderr}\n--- stdout:\n${this.stdout}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** The exit, or undefined if the process is still running after `timeoutMs`. */
+  async exitWithin(timeoutMs: number): Promise<Exit | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** SIGKILL if still running; resolves once it has gone. */
+  async kill(): Promise<void> {
+    if (this.hasExited) return;
+    this.child.kill("SIGKILL");
+    await this.exited;
+  }
+}
+
+/** Kills every child still running (for afterEach / afterAll). */
+export async function killAll(): Promise<void> {
+  await Promise.all([...running].map((p) => p.kill()));
+}
