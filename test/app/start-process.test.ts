@@ -179,6 +179,9 @@ describe("elyza-bot start (child process)", () => {
     await bot.waitFor(() => slack!.callsTo("chat.postMessage").length > before, 10_000, "the second probe to start");
     await new Promise((r) => setTimeout(r, 500)); // into the runs
     await expectCleanStop(bot, [SLACK_BOT_TOKEN, SLACK_APP_TOKEN, discord!.token]);
+    // The probe message does not stay at its progress bar: it ends as the (partial) cancelled report.
+    const last = slack!.callsTo("chat.update").at(-1)!;
+    expect(String(last.args["text"])).toMatch(/^プローブ中止 seed/);
   }, 60_000);
 
   it("runs Discord alone (no Slack variables), answers a mention, stops on SIGTERM", async () => {

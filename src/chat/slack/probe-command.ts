@@ -44,7 +44,6 @@ const HISTORY_DEFAULT = 10;
 
 export function registerProbeCommand(app: App, deps: ProbeCommandDeps): { stop(): void } {
   const updaters = new Set<LatestWins<ProbeProgress>>();
-  let stopped = false;
 
   app.command("/probe", async ({ command, ack, client }) => {
     const reply: Ack = (r) => ack(r);
@@ -111,10 +110,11 @@ export function registerProbeCommand(app: App, deps: ProbeCommandDeps): { stop()
         updaters.delete(updater);
       }
     } catch (error) {
-      if (!stopped) await show({ text: PROBE_TEXTS.failed(describe(error)), blocks: [] }).catch(() => undefined);
+      await show({ text: PROBE_TEXTS.failed(describe(error)), blocks: [] }).catch(() => undefined);
       return;
     }
-    if (stopped) return;
+    // Also when the bot is shutting down: the runner was cancelled and this is its (partial) report,
+    // posted while the adapter drains, so the message never stays at a progress bar for good.
     try {
       await show(probeReportBlocks(result));
       await client.files.uploadV2({
@@ -131,7 +131,6 @@ export function registerProbeCommand(app: App, deps: ProbeCommandDeps): { stop()
 
   return {
     stop() {
-      stopped = true;
       for (const u of updaters) void u.close();
     },
   };
