@@ -8,7 +8,7 @@ import type { AppConfig } from "../config/schema.js";
 import type { Secrets } from "../config/secrets.js";
 import { openInference } from "./inference.js";
 import type { Logger } from "./logger.js";
-import { openProbe } from "./probe-service.js";
+import { openProbe, saveTranscript } from "./probe-service.js";
 
 export interface BotOptions {
   readonly config: AppConfig;
@@ -68,7 +68,7 @@ export async function runBot(options: BotOptions): Promise<void> {
         input: options.stdin,
         output: options.stdout,
         historyTurns: config.chat.historyMessages,
-        commands: consoleProbeCommand(probe.runner, config.probe.suite),
+        commands: consoleProbeCommand(probe.runner, config.probe.suite, (result) => saveTranscript(config.probe.dataDirectory, result)),
         banner: `elyza-bot — ${engine.modelName}。質問を入力してください（/probe で推論テスト、/reset で会話をリセット、Ctrl-C で終了）。`,
       });
       await stopAll();

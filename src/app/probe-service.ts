@@ -2,13 +2,16 @@
 // judge that asks the same engine through the shared queue (at probe priority, so mentions still
 // go first), the SQLite history, and the model's fingerprint.
 
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
 import type { AppConfig } from "../config/schema.js";
 import type { InferenceQueueLike } from "../inference/queue-types.js";
 import { makeGrader, type Ask } from "../probe/graders/index.js";
 import { ProbeHistory } from "../probe/history.js";
 import { ProbeRunner } from "../probe/runner.js";
 import { loadSuite } from "../probe/suite-loader.js";
-import type { ProbeSuite } from "../probe/types.js";
+import type { ProbeResult, ProbeSuite } from "../probe/types.js";
+import { renderTranscript } from "../probe/report/transcript.js";
 import { modelFingerprint } from "./model-fingerprint.js";
 
 export interface ProbeSetup {
@@ -58,4 +61,13 @@ export function openProbe(options: ProbeSetupOptions): ProbeSetup {
 function capAnswerLength(suite: ProbeSuite, maxTokens: number): ProbeSuite {
   if (suite.sampling.maxTokens <= maxTokens) return suite;
   return { ...suite, sampling: { ...suite.sampling, maxTokens } };
+}
+
+/** Writes a probe's Markdown transcript under `directory/transcripts/` and returns its path. */
+export async function saveTranscript(directory: string, result: ProbeResult): Promise<string> {
+  const dir = path.join(directory, "transcripts");
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `probe-${result.suite}-${result.startedAt.replace(/[:.]/g, "-")}.md`);
+  await writeFile(file, renderTranscript(result));
+  return file;
 }

@@ -112,8 +112,12 @@ describe("elyza-bot ask", () => {
 
 describe("elyza-bot probe", () => {
   it("--runs 2 --json yields the three ids with totals 2 (the random model fails them)", async () => {
-    const r = await cli(["probe", "--config", configFile, "--model", model, "--runs", "2", "--json"], { env: { MAX_NEW_TOKENS: "64" } });
+    const transcript = path.join(dir, "transcript.md");
+    const r = await cli(["probe", "--config", configFile, "--model", model, "--runs", "2", "--json", "--transcript", transcript], { env: { MAX_NEW_TOKENS: "64" } });
     expect(r.code).toBe(0);
+    const md = readFileSync(transcript, "utf8");
+    expect(md).toContain("サリーはボールを取り出そうとして最初にどこを探しますか");
+    expect(md).toContain("モンティ・ホール問題");
     const out = JSON.parse(r.stdout) as {
       suite: string;
       model: string;

@@ -5,10 +5,15 @@
 import { parseProbeCommand, PROBE_HELP } from "../../probe/command.js";
 import { renderHistory } from "../../probe/report/history.js";
 import { renderProgressLine, renderTextReport } from "../../probe/report/text.js";
-import type { ProbeService } from "../../probe/types.js";
+import type { ProbeResult, ProbeService } from "../../probe/types.js";
 import type { ConsoleCommandHandler } from "./console-adapter.js";
 
-export function consoleProbeCommand(probe: ProbeService, defaultSuite: string): ConsoleCommandHandler {
+/** Where the terminal's /probe writes each transcript (the chat platforms attach it as a file). */
+export interface TranscriptSink {
+  (result: ProbeResult): Promise<string>;
+}
+
+export function consoleProbeCommand(probe: ProbeService, defaultSuite: string, saveTranscript?: TranscriptSink): ConsoleCommandHandler {
   return async (line, out, signal) => {
     if (!/^\/probe(\s|$)/.test(line)) return false;
     const command = parseProbeCommand(line, { maxRuns: 1000 });
@@ -43,7 +48,9 @@ export function consoleProbeCommand(probe: ProbeService, defaultSuite: string): 
         const onAbort = () => probe.cancel();
         signal.addEventListener("abort", onAbort, { once: true });
         try {
-          out(renderTextReport(await handle.result));
+          const result = await handle.result;
+          out(renderTextReport(result));
+          if (saveTranscript) out(`記録: ${await saveTranscript(result)}`);
         } catch (error) {
           out(`プローブを実行できませんでした: ${error instanceof Error ? error.message : String(error)}`);
         } finally {

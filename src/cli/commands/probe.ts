@@ -1,7 +1,9 @@
+import { writeFile } from "node:fs/promises";
 import { openInference } from "../../app/inference.js";
 import { openProbe } from "../../app/probe-service.js";
 import { renderProbeJson } from "../../probe/report/json.js";
 import { renderProgressLine, renderTextReport } from "../../probe/report/text.js";
+import { renderTranscript } from "../../probe/report/transcript.js";
 import { loadSuite } from "../../probe/suite-loader.js";
 import { parseCommandArgs, wholeNumber } from "../args.js";
 import { configFlags, configFlagsHelp, configFromFlags } from "../config-flags.js";
@@ -17,7 +19,8 @@ ${configFlagsHelp}
   --runs N       runs per test (default: the suite's)
   --tests IDS    only these test ids, comma-separated
   --judge        grade with the judge model instead of the rule graders
-  --json         print only the JSON result on stdout (progress still goes to stderr)`;
+  --json         print only the JSON result on stdout (progress still goes to stderr)
+  --transcript F also write the full transcript (prompt, seed, answer, verdict, reason per run) as Markdown`;
 
 export async function probe(args: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs("probe", args, {
@@ -27,6 +30,7 @@ export async function probe(args: readonly string[], io: CommandIo): Promise<num
     tests: { type: "string" },
     judge: { type: "boolean" },
     json: { type: "boolean" },
+    transcript: { type: "string" },
   });
   if (values.help) return io.out(help), 0;
   if (positionals.length > 0) throw new UsageError(`probe: unexpected argument "${positionals[0]}" (see elyza-bot probe --help)`);
@@ -70,6 +74,10 @@ export async function probe(args: readonly string[], io: CommandIo): Promise<num
     });
     const result = await handle.result;
     if (tty) io.stderr.write("\n");
+    if (values.transcript) {
+      await writeFile(values.transcript, renderTranscript(result));
+      io.err(`transcript written to ${values.transcript}`);
+    }
     if (values.json) io.out(renderProbeJson(result));
     else io.out(renderTextReport(result));
     return 0;
