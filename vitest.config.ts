@@ -7,7 +7,5 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Tests spawn the CLI; a clean UV pool size matches what bin/elyza-bot.js sets.
-    env: { UV_THREADPOOL_SIZE: "1" },
   },
 });
