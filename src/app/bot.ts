@@ -55,7 +55,7 @@ export async function runBot(options: BotOptions): Promise<void> {
       }
       queue.cancelAll("the bot is shutting down");
       await queue.onIdle();
-      probe.close();
+      await probe.close();
       await inference.close();
       logger.info("stopped");
     })());

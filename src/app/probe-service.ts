@@ -1,23 +1,23 @@
 // Builds the probe runner of the process: suites from the configured directory, rule graders or a
-// judge that asks the same engine through the shared queue (at probe priority, so mentions still
-// go first), the SQLite history, and the model's fingerprint.
+// judge model (src/app/judge.ts), the SQLite history, and the model's fingerprint.
 
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { AppConfig } from "../config/schema.js";
 import type { InferenceQueueLike } from "../inference/queue-types.js";
-import { makeGrader, type Ask } from "../probe/graders/index.js";
+import { makeGrader } from "../probe/graders/index.js";
 import { ProbeHistory } from "../probe/history.js";
 import { ProbeRunner } from "../probe/runner.js";
 import { loadSuite } from "../probe/suite-loader.js";
 import type { ProbeResult, ProbeSuite } from "../probe/types.js";
 import { renderTranscript } from "../probe/report/transcript.js";
+import { createJudge } from "./judge.js";
 import { modelFingerprint } from "./model-fingerprint.js";
 
 export interface ProbeSetup {
   readonly runner: ProbeRunner;
   readonly history: ProbeHistory;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface ProbeSetupOptions {
@@ -32,12 +32,8 @@ export interface ProbeSetupOptions {
 
 export function openProbe(options: ProbeSetupOptions): ProbeSetup {
   const { config, queue } = options;
-  const ask: Ask = async (conversation) => {
-    // The judge answers deterministically: the verdict should not depend on a dice roll.
-    const ticket = queue.submit({ userId: "probe-judge", priority: "probe", conversation, sampling: { temperature: 0, maxTokens: 512 } });
-    return (await ticket.result).text;
-  };
-  const graders = { rule: makeGrader("rule", ask), judge: makeGrader("judge", ask) };
+  const judge = createJudge(config, queue);
+  const graders = { rule: makeGrader("rule", judge.ask), judge: makeGrader("judge", judge.ask) };
   const history = new ProbeHistory(config.probe.dataDirectory);
   let fingerprint: Promise<string> | undefined;
   const runner = new ProbeRunner({
@@ -51,7 +47,14 @@ export function openProbe(options: ProbeSetupOptions): ProbeSetup {
     maxInFlight: 2 * options.parallel,
     warn: options.warn,
   });
-  return { runner, history, close: () => history.close() };
+  return {
+    runner,
+    history,
+    close: async () => {
+      history.close();
+      await judge.close();
+    },
+  };
 }
 
 /**

@@ -181,6 +181,11 @@ function resolvePaths(data: Plain, base: string): Plain {
   if (model && typeof uri === "string" && uri.trim() !== "" && !isRemoteModelUri(uri)) {
     model.uri = path.resolve(base, uri);
   }
+  const probe = section("probe");
+  const judge = probe?.judgeModel;
+  if (probe && typeof judge === "string" && judge.trim() !== "" && !isRemoteModelUri(judge)) {
+    probe.judgeModel = path.resolve(base, judge);
+  }
   return out;
 }
 

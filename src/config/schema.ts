@@ -60,6 +60,8 @@ export const configSchema = z.strictObject({
     suite: nonEmpty,
     suitesDirectory: nonEmpty,
     dataDirectory: nonEmpty,
+    /** Judge-mode grading: null = the bot's own model; else a .gguf path or hf: URI loaded on first use. */
+    judgeModel: nonEmpty.nullable(),
   }),
   http: z.strictObject({
     /** Slack HTTP mode (Events API) and health endpoints; PORT overrides it. */

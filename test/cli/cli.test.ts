@@ -149,6 +149,18 @@ describe("elyza-bot probe", () => {
     }
   });
 
+  it("--judge grades with the configured judge model (a second generated model, loaded on first use)", async () => {
+    const judge = await tinyModelPath("tiny", 2);
+    const judgeConfig = path.join(dir, "judge.yaml");
+    writeFileSync(judgeConfig, readFileSync(configFile, "utf8").replace("probe:\n", `probe:\n  judgeModel: ${JSON.stringify(judge)}\n`));
+    const r = await cli(["probe", "--config", judgeConfig, "--model", model, "--runs", "1", "--tests", "reading", "--judge", "--json"], { env: { MAX_NEW_TOKENS: "32" } });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { tests: { id: string; total: number; results: { pass: boolean; reason: string }[] }[] };
+    expect(out.tests.map((t) => [t.id, t.total])).toEqual([["reading", 1]]);
+    // A random-weight judge cannot produce a verdict: the run fails with that reason, never silently.
+    expect(out.tests[0]!.results[0]).toMatchObject({ pass: false, reason: "judge returned no JSON verdict" });
+  });
+
   it("an unknown suite exits non-zero with one line naming it", async () => {
     const r = await cli(["probe", "--config", configFile, "--model", model, "--suite", "nope"]);
     expect(r.code).toBe(1);
