@@ -83,7 +83,7 @@ export async function probe(args: readonly string[], io: CommandIo): Promise<num
     return 0;
   } finally {
     process.off("SIGINT", onSigint);
-    setup.close();
+    await setup.close();
     await inference.close();
   }
 }
