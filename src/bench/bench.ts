@@ -17,7 +17,7 @@ import { InferenceQueue } from "../inference/queue.js";
 import { rawGenerate } from "../inference/raw-baseline.js";
 import type { GpuSetting } from "../inference/llama-runtime.js";
 import { writeTestModel, SHAPES, type ShapeName } from "../testing/gguf/test-model.js";
-import { summarize, type BenchReport } from "./report.js";
+import { median, summarize, type BenchReport } from "./report.js";
 
 const PROMPTS = [
   "日本の首都はどこですか？",
@@ -144,11 +144,6 @@ function parseGpu(value: string): GpuSetting {
   if (value === "false" || value === "cpu") return false;
   if (value === "auto" || value === "cuda" || value === "vulkan" || value === "metal") return value;
   throw new Error(`--gpu must be auto, cuda, vulkan, metal or false (got "${value}")`);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? -1;
 }
 
 main().catch((error: unknown) => {

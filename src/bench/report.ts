@@ -77,7 +77,8 @@ function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
-function median(values: readonly number[]): number {
+/** The median of the non-negative values (negative = not measured), or -1 when there are none. */
+export function median(values: readonly number[]): number {
   const sorted = values.filter((v) => v >= 0).sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? -1;
 }

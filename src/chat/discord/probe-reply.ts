@@ -10,6 +10,7 @@ import {
   type ChatInputCommandInteraction,
   type Message,
 } from "discord.js";
+import { latestWins, type LatestWins } from "../../bot/latest-wins.js";
 import type { DiscordEmbed } from "./probe-embed.js";
 
 export interface ProbeView {
@@ -29,9 +30,7 @@ const HANDOFF = "実行が長引いているため、進捗と結果はこのチ
 
 export class ProbeReply {
   #chain: Promise<void> = Promise.resolve();
-  #pending: ProbeView | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #lastShownAt = 0;
+  readonly #progress: LatestWins<ProbeView>;
   #handedOff = false;
   #channelMessage: Message | undefined;
   #closed = false;
@@ -42,6 +41,14 @@ export class ProbeReply {
     private readonly interaction: ChatInputCommandInteraction,
     private readonly options: ProbeReplyOptions,
   ) {
+    this.#progress = latestWins(
+      options.progressIntervalMs,
+      (view) => {
+        this.#enqueue(() => this.#show(view));
+        return this.#chain;
+      },
+      options.onError,
+    );
     // Hand off before the token dies even if no progress arrives near the deadline: afterwards the
     // deferred reply could not be edited any more and would say "thinking…" forever.
     this.#deadlineTimer = setTimeout(
@@ -56,22 +63,13 @@ export class ProbeReply {
 
   /** Shows progress, at most once per interval (the latest view wins). */
   progress(view: ProbeView): void {
-    if (this.#closed) return;
-    this.#pending = view;
-    if (this.#timer) return;
-    const wait = Math.max(0, this.#lastShownAt + this.options.progressIntervalMs - Date.now());
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      const next = this.#pending;
-      this.#pending = undefined;
-      if (next) this.#enqueue(() => this.#show(next));
-    }, wait);
+    if (!this.#closed) this.#progress.push(view);
   }
 
   /** Shows the final view after every earlier edit; no progress after it. */
   async finish(view: ProbeView): Promise<void> {
     this.#stopTimers();
-    this.#pending = undefined;
+    await this.#progress.close();
     this.#enqueue(() => this.#show(view));
     this.#closed = true;
     await this.#chain;
@@ -84,8 +82,7 @@ export class ProbeReply {
   }
 
   #stopTimers(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    void this.#progress.close();
     clearTimeout(this.#deadlineTimer);
   }
 
@@ -94,7 +91,6 @@ export class ProbeReply {
   }
 
   async #show(view: ProbeView): Promise<void> {
-    this.#lastShownAt = Date.now();
     this.#lastView = view;
     if (!this.#handedOff && Date.now() < this.options.deadline) {
       try {

@@ -9,7 +9,7 @@ import { parseProbeCommand, PROBE_HELP } from "../../probe/command.js";
 import { renderHistory } from "../../probe/report/history.js";
 import { renderTranscript } from "../../probe/report/transcript.js";
 import type { ProbeProgress, ProbeResult, ProbeRunOptions, ProbeService } from "../../probe/types.js";
-import { latestWins, type LatestWins } from "./latest-wins.js";
+import { latestWins, type LatestWins } from "../../bot/latest-wins.js";
 import type { AdapterLogger } from "./logging.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
 import { probeProgressBlocks, probeReportBlocks, type SlackProbeMessage } from "./probe-blocks.js";
