@@ -36,3 +36,14 @@ export const messages = {
   cutByError: "（エラーのため、回答はここまでです）",
   cutByLength: "（長さの上限に達したため、回答はここまでです）",
 } as const;
+
+/** /probe wording shared by every platform (platform-only cases stay with their adapter). */
+export const probeMessages = {
+  notAdmin: "/probe を実行する権限がありません（設定の access.probeAdmins に登録されたユーザーまたはロールのみ実行できます）。",
+  unavailable: "このボットではプローブを利用できません。",
+  cancelled: "実行中のプローブを中止しました。結果はプローブのメッセージに表示されます。",
+  nothingToCancel: "実行中のプローブはありません。",
+  /** Only one probe runs at a time: a second request follows the running one and gets its result. */
+  joined: "すでに実行中のプローブがあるため、その進捗と結果を表示します。",
+  failed: (reason: string): string => `プローブを実行できませんでした: ${reason}`,
+} as const;

@@ -2,6 +2,7 @@
 // progress as a line per update, the plain-text report at the end. The terminal user owns the
 // process, so no admin check. Ctrl-C while it runs cancels the probe.
 
+import { probeMessages } from "../../bot/messages.js";
 import { parseProbeCommand, PROBE_HELP } from "../../probe/command.js";
 import { renderHistory } from "../../probe/report/history.js";
 import { renderProgressLine, renderTextReport } from "../../probe/report/text.js";
@@ -25,7 +26,7 @@ export function consoleProbeCommand(probe: ProbeService, defaultSuite: string, s
         out(PROBE_HELP);
         return true;
       case "cancel":
-        out(probe.cancel() ? "プローブを中止しました。" : "実行中のプローブはありません。");
+        out(probe.cancel() ? probeMessages.cancelled : probeMessages.nothingToCancel);
         return true;
       case "history": {
         const suite = command.suite ?? defaultSuite;
@@ -38,7 +39,7 @@ export function consoleProbeCommand(probe: ProbeService, defaultSuite: string, s
       }
       case "run": {
         const handle = probe.run(command.options, "console");
-        if (handle.joined) out("実行中のプローブに合流します（同じ結果を表示します）。");
+        if (handle.joined) out(probeMessages.joined);
         let last = "";
         const unsubscribe = handle.onProgress((progress) => {
           const text = renderProgressLine(progress);
@@ -52,7 +53,7 @@ export function consoleProbeCommand(probe: ProbeService, defaultSuite: string, s
           out(renderTextReport(result));
           if (saveTranscript) out(`記録: ${await saveTranscript(result)}`);
         } catch (error) {
-          out(`プローブを実行できませんでした: ${error instanceof Error ? error.message : String(error)}`);
+          out(probeMessages.failed(error instanceof Error ? error.message : String(error)));
         } finally {
           unsubscribe();
           signal.removeEventListener("abort", onAbort);

@@ -4,6 +4,7 @@
 
 import { MessageFlags, type ChatInputCommandInteraction } from "discord.js";
 import type { Asker } from "../../bot/types.js";
+import { probeMessages } from "../../bot/messages.js";
 import { parseProbeCommand, PROBE_HELP } from "../../probe/command.js";
 import { renderHistory } from "../../probe/report/history.js";
 import { renderTranscript } from "../../probe/report/transcript.js";
@@ -24,14 +25,8 @@ export interface ProbeCommandContext {
   readonly signal: AbortSignal;
 }
 
-export const probeTexts = {
-  unavailable: "このボットではプローブを利用できません（プローブ機能が無効です）。",
-  notAdmin: "/probe を実行する権限がありません（設定の access.probeAdmins に登録されたユーザーまたはロールのみ実行できます）。",
-  cancelled: "実行中のプローブを中止しました。",
-  nothingToCancel: "実行中のプローブはありません。",
-  joined: "すでに実行中のプローブがあるため、その進捗を表示します。",
-  failed: (reason: string) => `プローブを実行できませんでした: ${reason}`,
-} as const;
+/** The shared /probe wording (src/bot/messages.ts); exported under this name for the tests. */
+export const probeTexts = probeMessages;
 
 const MAX_CONTENT = 2000;
 const HISTORY_COUNT = 10;

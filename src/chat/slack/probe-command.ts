@@ -4,15 +4,16 @@
 // report, with the Markdown transcript uploaded into its thread.
 
 import type { App, SlashCommand, types as slackTypes, webApi } from "@slack/bolt";
+import { latestWins, type LatestWins } from "../../bot/latest-wins.js";
+import { probeMessages } from "../../bot/messages.js";
 import type { Asker } from "../../bot/types.js";
 import { parseProbeCommand, PROBE_HELP } from "../../probe/command.js";
 import { renderHistory } from "../../probe/report/history.js";
 import { renderTranscript } from "../../probe/report/transcript.js";
 import type { ProbeProgress, ProbeResult, ProbeRunOptions, ProbeService } from "../../probe/types.js";
-import { latestWins, type LatestWins } from "../../bot/latest-wins.js";
 import type { AdapterLogger } from "./logging.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
-import { probeProgressBlocks, probeReportBlocks, type SlackProbeMessage } from "./probe-blocks.js";
+import { probeProgressBlocks, probeReportBlocks, type SlackBlock, type SlackProbeMessage } from "./probe-blocks.js";
 import { slackError } from "./reply-channel.js";
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
@@ -28,13 +29,9 @@ export interface ProbeCommandDeps {
 }
 
 export const PROBE_TEXTS = {
-  notAdmin: "/probe を実行する権限がありません（config の access.probeAdmins に登録された人だけが使えます）。",
-  unavailable: "このボットではプローブを利用できません。",
-  cancelled: "実行中のプローブを中止しました。結果はプローブのメッセージに表示されます。",
-  nothingToCancel: "実行中のプローブはありません。",
+  ...probeMessages,
   notInChannel: "このチャンネルに投稿できません。ボットをチャンネルに招待してから（/invite）もう一度お試しください。",
   starting: (user: string, text: string) => `<@${user}> が /probe ${escapeMrkdwn(text)} を実行しました。準備中…`,
-  failed: (reason: string) => `プローブを実行できませんでした: ${reason}`,
 } as const;
 
 /** The adapter does not know the configured default suite's name. */
@@ -92,15 +89,20 @@ export function registerProbeCommand(app: App, deps: ProbeCommandDeps): { stop()
     }
     const show = (m: SlackProbeMessage) => client.chat.update({ channel, ts, text: m.text, blocks: asBlocks(m) }).then(() => undefined);
     const suite = options.suite ?? DEFAULT_SUITE_LABEL;
+    let joinedNote: SlackBlock[] = [];
     const updater = latestWins<ProbeProgress>(
       Math.max(1000, deps.editIntervalMs),
-      (p) => show(probeProgressBlocks(p, { suite })),
+      (p) => {
+        const m = probeProgressBlocks(p, { suite });
+        return show({ text: m.text, blocks: [...joinedNote, ...m.blocks] });
+      },
       (error) => deps.log.warn(`/probe progress update failed: ${describe(error)}`),
     );
     updaters.add(updater);
     let result: ProbeResult;
     try {
       const handle = probe.run(options, `slack:${command.user_id}`);
+      if (handle.joined) joinedNote = [{ type: "context", elements: [{ type: "mrkdwn", text: PROBE_TEXTS.joined }] }];
       const unsubscribe = handle.onProgress((p) => updater.push(p));
       try {
         result = await handle.result;

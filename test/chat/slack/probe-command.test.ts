@@ -135,6 +135,21 @@ describe("/probe in Slack", () => {
     expect((await fake.waitForAck(again.envelopeId, 3000)).payload).toEqual({ response_type: "ephemeral", text: PROBE_TEXTS.nothingToCancel });
   });
 
+  it("a second /probe while one runs says so and ends with the same report", async () => {
+    h = await startHarness({ access: { probeAdmins: ["UADMIN", "UOTHER"] }, probe: runner, parallel: 1, script: probeScript(150) });
+    const { fake } = h;
+    fake.deliverCommand({ command: "/probe", text: "2", user_id: "UADMIN", channel_id: "C100" });
+    await until(() => h!.scripted!.calls.length >= 1);
+    fake.deliverCommand({ command: "/probe", text: "5", user_id: "UOTHER", channel_id: "C100" });
+    await until(() => fake.callsTo("files.completeUploadExternal").length === 2, 20_000, "both transcripts");
+    const [first, second] = fake.store.all("C100");
+    expect(JSON.stringify(second!.blocks)).not.toContain(PROBE_TEXTS.joined); // the report replaced the progress
+    expect(fake.callsTo("chat.update").some((u) => u.args["ts"] === second!.ts && JSON.stringify(u.args["blocks"]).includes(PROBE_TEXTS.joined))).toBe(true);
+    // One probe ran (2 runs × 2 tests), and both messages show its tallies.
+    expect(h.scripted!.calls).toHaveLength(4);
+    for (const m of [first!, second!]) expect(m.text).toContain("心のモデル 2/2");
+  });
+
   it("shows history, help and parse errors in the ack", async () => {
     h = await startHarness({ access: { probeAdmins: ["UADMIN"] }, probe: runner });
     const { fake } = h;
