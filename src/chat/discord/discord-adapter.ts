@@ -3,6 +3,7 @@
 
 import { Events, type Message } from "discord.js";
 import type { IncomingQuestion } from "../../bot/types.js";
+import { waitAtMost } from "../../bot/wait-at-most.js";
 import { createDiscordClient } from "./client.js";
 import { connect } from "./connect.js";
 import { handleProbeCommand } from "./probe-interaction.js";
@@ -25,6 +26,9 @@ interface InFlight {
   deleted: boolean;
   done: Promise<void>;
 }
+
+/** How long stop() waits for /probe messages to show their final report. */
+const PROBE_DRAIN_MS = 10_000;
 
 export async function startDiscord(options: StartDiscordOptions): Promise<DiscordHandle> {
   const logger = options.logger ?? consoleLogger;
@@ -77,9 +81,11 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   client.on(Events.MessageDelete, (message) => cancel(message.id));
   client.on(Events.MessageBulkDelete, (messages) => messages.forEach((m) => cancel(m.id)));
 
+  // /probe runs still reporting; stop() lets them post their final (cancelled) report.
+  const probeReplies = new Set<Promise<void>>();
   client.on(Events.InteractionCreate, (interaction) => {
     if (!interaction.isChatInputCommand() || interaction.commandName !== PROBE_COMMAND_NAME) return;
-    void handleProbeCommand(interaction, {
+    const work = handleProbeCommand(interaction, {
       responder,
       probe: options.probe,
       logger,
@@ -87,6 +93,8 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
       progressIntervalMs: options.probeProgressIntervalMs ?? 1_000,
       signal: stopping.signal,
     });
+    probeReplies.add(work);
+    void work.finally(() => probeReplies.delete(work));
   });
 
   await connect(client, options.token, options.readyTimeoutMs ?? 60_000);
@@ -101,6 +109,7 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
       stopping.abort();
       for (const messageId of [...inFlight.keys()].map((k) => k.slice("discord:".length))) cancel(messageId);
       await Promise.allSettled([...inFlight.values()].map((e) => e.done));
+      await waitAtMost(Promise.allSettled([...probeReplies]), PROBE_DRAIN_MS);
       await client.destroy();
     },
   };

@@ -94,12 +94,12 @@ async function runProbe(
   try {
     const result = await handle.result;
     unsubscribe();
-    if (ctx.signal.aborted) return;
+    // Also when the bot is shutting down (the runner was cancelled first): the partial report
+    // replaces the progress, so the message never stays at a progress bar for good.
     const file = { name: `probe-${result.suite}-${result.startedAt.replace(/[:.]/g, "-")}.md`, data: Buffer.from(renderTranscript(result), "utf8") };
     await reply.finish({ embed: probeReportEmbed(result), file });
   } catch (error) {
     unsubscribe();
-    if (ctx.signal.aborted) return;
     await reply.finish({ content: truncate(probeTexts.failed(error instanceof Error ? error.message : String(error))) });
   } finally {
     ctx.signal.removeEventListener("abort", onStop);

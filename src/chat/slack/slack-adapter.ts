@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { App, SocketModeReceiver, webApi } from "@slack/bolt";
 import { RecentIds } from "../../bot/dedupe.js";
 import type { AnswerOutcome, Asker, IncomingQuestion, ReplyChannel } from "../../bot/types.js";
+import { waitAtMost } from "../../bot/wait-at-most.js";
 import type { ChatTurn } from "../../inference/types.js";
 import type { ProbeService } from "../../probe/types.js";
 import { classifyEvent, type SlackAction } from "./events.js";
@@ -222,17 +223,11 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
       probe.stop();
       if (receiver) {
         // SocketModeReceiver.stop() does not wait for the close handshake; the client's disconnect does.
-        await bounded(receiver.client.disconnect(), 5_000);
+        await waitAtMost(receiver.client.disconnect(), 5_000);
       } else {
-        await bounded(app.stop(), 5_000);
+        await waitAtMost(app.stop(), 5_000);
       }
-      await bounded(Promise.allSettled([...inFlight]), DRAIN_MS);
+      await waitAtMost(Promise.allSettled([...inFlight]), DRAIN_MS);
     },
   };
-}
-
-async function bounded(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
 }

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { probeTexts } from "../../../src/chat/discord/probe-interaction.js";
 import { startHarness, type Harness } from "../../fakes/discord/harness.js";
-import { StubProbe } from "../../fakes/discord/stub-probe.js";
+import { sampleResult, StubProbe } from "../../fakes/discord/stub-probe.js";
 
 let h: Harness | undefined;
 
@@ -26,6 +26,23 @@ function probe(h: Harness, user: "alice" | "bob", args?: string) {
 }
 
 describe("/probe", () => {
+  it("a probe cut short by shutdown ends with its (cancelled) report instead of a frozen progress bar", async () => {
+    const stub = new StubProbe();
+    h = await startHarness({ probe: stub, adapter: { probeProgressIntervalMs: 50 } });
+    const { fake } = h;
+    probe(h, "alice", "3");
+    await fake.waitFor(() => stub.runs.length === 1, 3_000, "the run");
+    stub.progress(2);
+    await fake.waitFor(() => fake.requestsTo("PATCH", ORIGINAL).length >= 1, 3_000, "a progress edit");
+    // As the bot does on SIGTERM: cancel the runner, then stop the adapter, which waits for the report.
+    const stopping = h.discord.stop();
+    stub.finish({ ...sampleResult(), cancelled: true });
+    await stopping;
+    const last = fake.requestsTo("PATCH", ORIGINAL).at(-1)!;
+    expect(last.body.embeds[0].title).toContain("プローブ中止");
+    expect(last.files).toHaveLength(1);
+  });
+
   it("defers at once, edits progress at most once per interval, ends with the report and transcript", async () => {
     const stub = new StubProbe();
     h = await startHarness({ probe: stub, adapter: { probeProgressIntervalMs: 300 } });
