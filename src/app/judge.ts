@@ -48,7 +48,11 @@ export function createJudge(config: AppConfig, botQueue: InferenceQueueLike): Ju
   };
   return {
     ask: async (conversation) => {
-      const { queue } = await (own ??= open());
+      // A failed load is not cached: the next judged answer tries again.
+      const { queue } = await (own ??= open().catch((error: unknown) => {
+        own = undefined;
+        throw error;
+      }));
       return (await queue.submit({ userId: "probe-judge", priority: "probe", conversation }).result).text;
     },
     close: async () => {

@@ -73,7 +73,10 @@ async function checkLocalFile(file: string): Promise<string> {
   return file;
 }
 
-export type GgufCheck = { readonly ok: true; readonly size: number } | { readonly ok: false; readonly problem: string };
+/** `unreadable`: the file could not be opened or read (permissions, I/O) — not evidence it is bad. */
+export type GgufCheck =
+  | { readonly ok: true; readonly size: number }
+  | { readonly ok: false; readonly problem: string; readonly unreadable?: true };
 
 const GGUF_MAGIC = Buffer.from("GGUF", "latin1");
 
@@ -95,7 +98,8 @@ export async function checkGgufFile(file: string): Promise<GgufCheck> {
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { ok: false, problem: code === "EACCES" || code === "EPERM" ? "cannot be read: permission denied" : `cannot be read: ${code ?? String(error)}` };
+    const problem = code === "EACCES" || code === "EPERM" ? "cannot be read: permission denied" : `cannot be read: ${code ?? String(error)}`;
+    return { ok: false, problem, unreadable: true };
   }
   if (size < 4 || !head.subarray(0, 4).equals(GGUF_MAGIC)) return { ok: false, problem: "is not a GGUF file (corrupt or truncated)" };
   const version = head.readUInt32LE(4);
@@ -198,7 +202,9 @@ async function resolveRemote(uri: string, options: ResolveModelOptions): Promise
   if (existing !== undefined) {
     const check = await checkGgufFile(existing);
     if (check.ok) return existing;
-    // Never load it; fetch it again (a partial download would resume from its .ipull file).
+    // A file we cannot read (another owner, a flaky disk) may well be fine: never delete it.
+    if (check.unreadable) throw new ModelFileError(`model file ${existing} ${check.problem} (check its permissions, or set MODEL or --model)`);
+    // Corrupt or truncated: never load it; fetch it again (a partial download resumes from its .ipull file).
     await rm(existing, { force: true });
   }
 

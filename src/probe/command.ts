@@ -31,7 +31,8 @@ const CANCEL = new Set(["cancel", "stop", "abort", "中止", "キャンセル"])
 const HISTORY = new Set(["history", "log", "履歴"]);
 const HELP = new Set(["help", "?", "-h", "--help", "ヘルプ"]);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const SUITE = /^[^\s=,]+$/;
+/** Chat may only name suites in the configured directory, never a path on the host. */
+const SUITE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function parseProbeCommand(input: string, options: ParseProbeOptions = {}): ParsedProbeCommand {
   const maxRuns = options.maxRuns ?? MAX_CHAT_RUNS;
@@ -58,8 +59,9 @@ function parseHistory(words: readonly string[]): ParsedProbeCommand {
     const [key, value] = splitKeyValue(word);
     if (key === "suite") {
       if (suite !== undefined) return error(word, "suite が二度指定されています");
-      if (!value || !SUITE.test(value)) return error(word, "suite=名前 の形で指定してください");
-      suite = value;
+      const name = value?.replace(/\.ya?ml$/i, "");
+      if (!name || !SUITE.test(name)) return error(word, "suite=名前 の形で指定してください（config/probes のファイル名。パスは使えません）");
+      suite = name;
     } else if (key === undefined || key === "last" || key === "n") {
       const raw = key === undefined ? word : value;
       if (count !== undefined) return error(word, "件数が二度指定されています");
@@ -95,8 +97,9 @@ function parseRun(words: readonly string[], maxRuns: number): ParsedProbeCommand
       tests = [...new Set(ids)];
     } else if (key === "suite") {
       if (suite !== undefined) return error(word, "suite が二度指定されています");
-      if (!value || !SUITE.test(value)) return error(word, "suite=名前 の形で指定してください");
-      suite = value;
+      const name = value?.replace(/\.ya?ml$/i, "");
+      if (!name || !SUITE.test(name)) return error(word, "suite=名前 の形で指定してください（config/probes のファイル名。パスは使えません）");
+      suite = name;
     } else if ((key === undefined && (lower === "judge" || lower === "rule")) || key === "grading" || key === "mode") {
       const mode = key === undefined ? lower : value?.toLowerCase();
       if (mode !== "judge" && mode !== "rule") return error(word, "採点は judge か rule です");

@@ -361,6 +361,18 @@ describe("an hf: URI", () => {
     expect(readFileSync(p).equals(data)).toBe(true);
   });
 
+  it("a model file that cannot be read is reported, never deleted", async () => {
+    hub.files.set(HF_PATH, fakeGguf(20_000));
+    const directory = freshDir();
+    const final = path.join(directory, LOCAL_NAME);
+    // Something unreadable under the model's name (a directory reads as EISDIR, as root too).
+    mkdirSync(final, { recursive: true });
+    const e = await errorOf(resolveModelPath(URI, { directory, huggingFaceEndpoint: hub.endpoint }));
+    expect(e.message).toMatch(new RegExp(`^model file ${final.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} cannot be read`));
+    expect(existsSync(final)).toBe(true);
+    expect(hub.downloads()).toHaveLength(0);
+  });
+
   it("a downloaded file that is not a GGUF model is deleted and reported", async () => {
     hub.files.set("/test/fake-model/resolve/main/page.gguf", Buffer.from("<html>login required</html>"));
     const directory = freshDir();

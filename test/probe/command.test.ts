@@ -40,6 +40,11 @@ describe("parseProbeCommand", () => {
     expect(parseProbeCommand("runs=500", { maxRuns: 1000 })).toEqual({ action: "run", options: { runs: 500 } });
   });
 
+  it("takes a suite file name with or without .yaml, as a name in the suites directory", () => {
+    expect(parseProbeCommand("suite=team.yaml")).toEqual({ action: "run", options: { suite: "team" } });
+    expect(parseProbeCommand("history suite=team.yml")).toEqual({ action: "history", suite: "team" });
+  });
+
   it("names the bad word in a one-line error", () => {
     const cases: [string, string][] = [
       ["runs=5 frobnicate", "「frobnicate」: 分からない指定です（使い方は /probe help）"],
@@ -49,7 +54,11 @@ describe("parseProbeCommand", () => {
       ["tests=read!ng", "「tests=read!ng」: テスト id「read!ng」に使えない文字があります"],
       ["grading=gpt", "「grading=gpt」: 採点は judge か rule です"],
       ["judge rule", "「rule」: 採点方法が二度指定されています"],
-      ["suite=", "「suite=」: suite=名前 の形で指定してください"],
+      ["suite=", "「suite=」: suite=名前 の形で指定してください（config/probes のファイル名。パスは使えません）"],
+      // Chat never reads a path on the host.
+      ["suite=/etc/passwd", "「suite=/etc/passwd」: suite=名前 の形で指定してください（config/probes のファイル名。パスは使えません）"],
+      ["suite=../secrets", "「suite=../secrets」: suite=名前 の形で指定してください（config/probes のファイル名。パスは使えません）"],
+      ["history suite=a/b", "「suite=a/b」: suite=名前 の形で指定してください（config/probes のファイル名。パスは使えません）"],
       ["cancel now", "「now」: /probe cancel には続けて何も書けません"],
       ["history 0", "「0」: 件数は 1〜50 の整数で指定してください"],
       ["history runs=3", "「runs=3」: 分からない指定です（使い方は /probe help）"],

@@ -29,7 +29,8 @@ export async function ask(args: readonly string[], io: CommandIo): Promise<numbe
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   process.once("SIGINT", onSigint);
-  const inference = await openInference(config, { status: io.stderr });
+  // Ctrl-C during a download or load stops it (a partial download is kept and resumes next time).
+  const inference = await openInference(config, { status: io.stderr, signal: interrupt.signal });
   try {
     const ticket = inference.queue.submit({
       userId: "cli",
