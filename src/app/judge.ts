@@ -22,8 +22,9 @@ export function createJudge(config: AppConfig, botQueue: InferenceQueueLike): Ju
   const judgeModel = config.probe.judgeModel;
   if (judgeModel === null) {
     return {
-      ask: async (conversation) =>
-        (await botQueue.submit({ userId: "probe-judge", priority: "probe", conversation, sampling: JUDGE_SAMPLING }).result).text,
+      ask: async (conversation, signal) =>
+        (await botQueue.submit({ userId: "probe-judge", priority: "probe", conversation, sampling: JUDGE_SAMPLING, ...(signal ? { signal } : {}) }).result)
+          .text,
       close: async () => {},
     };
   }
@@ -47,13 +48,13 @@ export function createJudge(config: AppConfig, botQueue: InferenceQueueLike): Ju
     return { engine, queue };
   };
   return {
-    ask: async (conversation) => {
+    ask: async (conversation, signal) => {
       // A failed load is not cached: the next judged answer tries again.
       const { queue } = await (own ??= open().catch((error: unknown) => {
         own = undefined;
         throw error;
       }));
-      return (await queue.submit({ userId: "probe-judge", priority: "probe", conversation }).result).text;
+      return (await queue.submit({ userId: "probe-judge", priority: "probe", conversation, ...(signal ? { signal } : {}) }).result).text;
     },
     close: async () => {
       if (!own) return;

@@ -39,7 +39,7 @@ export function openProbe(options: ProbeSetupOptions): ProbeSetup {
   const runner = new ProbeRunner({
     queue,
     loadSuite: (name) => capAnswerLength(loadSuite(name, config.probe.suitesDirectory), config.sampling.maxTokens),
-    grade: (test, answer, mode) => graders[mode](test, answer),
+    grade: (test, answer, mode, signal) => graders[mode](test, answer, signal),
     modelName: options.modelName,
     modelHash: () => (fingerprint ??= modelFingerprint(options.modelPath)),
     history,

@@ -23,7 +23,8 @@ import type {
 } from "./types.js";
 import { roundInterval, wilson } from "./wilson.js";
 
-export type GradeFn = (test: ProbeTest, answer: string, mode: "rule" | "judge") => Promise<Verdict>;
+/** `signal` aborts when the probe is cancelled (a judge model's request is then withdrawn). */
+export type GradeFn = (test: ProbeTest, answer: string, mode: "rule" | "judge", signal?: AbortSignal) => Promise<Verdict>;
 
 /** What the runner needs of the history store (a stub will do in tests). */
 export type ProbeHistoryStore = Pick<ProbeHistory, "record" | "previous" | "lastForTest">;
@@ -161,6 +162,8 @@ class ActiveProbe {
   private inFlight = 0;
   private settled = 0;
   private cancelled = false;
+  /** Aborted by cancel(): withdraws grading requests (a judge's) still in the queue. */
+  private readonly grading = new AbortController();
   private completionTokens = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private startMs = 0;
@@ -222,6 +225,7 @@ class ActiveProbe {
   cancel(): void {
     if (this.cancelled) return;
     this.cancelled = true;
+    this.grading.abort();
     clearTimeout(this.retryTimer);
     // Held jobs never reached the queue: they simply end.
     const dropped = this.held.splice(0).length;
@@ -308,9 +312,14 @@ class ActiveProbe {
       verdict = { pass: false, reason: "generation was aborted" };
     } else {
       try {
-        verdict = await this.options.grade(job.test, generation.text, this.plan.grading);
+        verdict = await this.options.grade(job.test, generation.text, this.plan.grading, this.grading.signal);
       } catch (err) {
         verdict = { pass: false, reason: `grader failed: ${message(err)}` };
+      }
+      if (this.cancelled) {
+        // Cancelled while grading (a withdrawn judge answers nothing useful): not a verdict on the model.
+        this.settleOne();
+        return;
       }
     }
     this.add(job, {

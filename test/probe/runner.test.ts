@@ -185,6 +185,27 @@ describe("ProbeRunner", () => {
     expect(runner.cancel()).toBe(false);
   });
 
+  it("cancel() withdraws gradings in progress (a judge's) and does not count them as failures", async () => {
+    const signals: AbortSignal[] = [];
+    const { runner } = setup({
+      runner: {
+        grade: (_test, _answer, _mode, signal) =>
+          new Promise((resolve) => {
+            signals.push(signal!);
+            // A judge that only answers when withdrawn, with nothing usable.
+            signal!.addEventListener("abort", () => resolve({ pass: false, reason: "judge returned no JSON verdict" }), { once: true });
+          }),
+      },
+    });
+    const handle = runner.run({ runs: 1, grading: "judge" }, "u");
+    while (signals.length < 3) await new Promise((r) => setTimeout(r, 5));
+    expect(runner.cancel()).toBe(true);
+    const result = await handle.result;
+    expect(signals.every((s) => s.aborted)).toBe(true);
+    expect(result.cancelled).toBe(true);
+    expect(result.tests.map((t) => t.total)).toEqual([0, 0, 0]);
+  });
+
   it("runs one probe at a time: a second run() joins and gets the same result", async () => {
     const { runner, engine } = setup({ answer: () => ({ chunks: ["o", "k"], chunkDelayMs: 5 }) });
     const first = runner.run({ runs: 2 }, "slack:U1");

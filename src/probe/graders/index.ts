@@ -17,8 +17,9 @@ export const RULES: Record<RuleId, (answer: string) => Verdict> = {
 
 export const RULE_IDS = Object.keys(RULES) as RuleId[];
 
-export type Ask = (conversation: Conversation) => Promise<string>;
-export type Grader = (test: ProbeTest, answer: string) => Promise<Verdict>;
+/** Asks the judge model; `signal` withdraws the request (the probe was cancelled). */
+export type Ask = (conversation: Conversation, signal?: AbortSignal) => Promise<string>;
+export type Grader = (test: ProbeTest, answer: string, signal?: AbortSignal) => Promise<Verdict>;
 
 export function gradeByRule(test: ProbeTest, answer: string): Verdict {
   if (test.grader.kind !== "rule") throw new Error(`test "${test.id}" is graded by a judge model, not by a rule`);
@@ -35,9 +36,9 @@ export function makeGrader(mode: "rule" | "judge", ask?: Ask): Grader {
     if (!judge) throw new Error("judge grading needs a model to ask, and none was given");
     return judge;
   }
-  return async (test, answer) => {
+  return async (test, answer, signal) => {
     if (test.grader.kind === "rule") return gradeByRule(test, answer);
     if (!judge) throw new Error(`test "${test.id}" is graded by a judge model, and no judge model is available`);
-    return judge(test, answer);
+    return judge(test, answer, signal);
   };
 }

@@ -105,9 +105,11 @@ export function parseJudgeReply(reply: string): Verdict | undefined {
   return { pass: pass[1]!.toLowerCase() === "true", reason: reason || "judge gave no reason" };
 }
 
-export function judgeGrader(ask: (conversation: Conversation) => Promise<string>): (test: ProbeTest, answer: string) => Promise<Verdict> {
-  return async (test, answer) => {
-    const reply = await ask(judgeConversation(test, answer));
+export function judgeGrader(
+  ask: (conversation: Conversation, signal?: AbortSignal) => Promise<string>,
+): (test: ProbeTest, answer: string, signal?: AbortSignal) => Promise<Verdict> {
+  return async (test, answer, signal) => {
+    const reply = await ask(judgeConversation(test, answer), signal);
     return parseJudgeReply(reply) ?? { pass: false, reason: "judge returned no JSON verdict" };
   };
 }
