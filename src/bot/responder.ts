@@ -9,6 +9,7 @@ import type { Conversation, GenerationResult } from "../inference/types.js";
 import { type AccessConfig, type AccessResult, checkAccess, isProbeAdmin } from "./access.js";
 import { ChannelPacer } from "./channel-pacer.js";
 import { messages } from "./messages.js";
+import { cleanHistory } from "./status-texts.js";
 import { RateLimiter } from "./rate-limit.js";
 import { PlatformCallError, ReplyStream, withTimeout } from "./reply-stream.js";
 import { StreamingSplitter } from "./split.js";
@@ -92,7 +93,7 @@ export class Responder {
 
     const conversation: Conversation = {
       systemPrompt: this.options.systemPrompt,
-      turns: [...question.history, { role: "user", text: question.text.trim() }],
+      turns: [...cleanHistory(question.history), { role: "user", text: question.text.trim() }],
     };
     const channelKey = `${asker.platform}:${question.channelId}`;
     return this.generate(question.sourceKey, userKey, channelKey, conversation, reply);

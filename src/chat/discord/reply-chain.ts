@@ -7,8 +7,7 @@ import { plainText } from "./question.js";
 
 /**
  * Reads up to `limit` earlier messages of the chain (cache first, then REST). The bot's messages
- * are "assistant" turns, everyone else's "user" turns; consecutive turns of one role (an answer
- * split over several messages) are joined. The walk stops at a deleted or unreadable message, a
+ * are "assistant" turns, everyone else's "user" turns. The walk stops at a deleted or unreadable message, a
  * forward, or a reference into another channel.
  */
 export async function readReplyChain(message: Message, limit: number, botId: string): Promise<ChatTurn[]> {
@@ -29,15 +28,6 @@ export async function readReplyChain(message: Message, limit: number, botId: str
     if (text) newestFirst.push({ role: earlier.author.id === botId ? "assistant" : "user", text });
     reference = earlier.reference;
   }
-  return mergeTurns(newestFirst.reverse());
-}
-
-function mergeTurns(turns: readonly ChatTurn[]): ChatTurn[] {
-  const merged: ChatTurn[] = [];
-  for (const turn of turns) {
-    const last = merged.at(-1);
-    if (last && last.role === turn.role) merged[merged.length - 1] = { role: turn.role, text: `${last.text}\n${turn.text}` };
-    else merged.push(turn);
-  }
-  return merged;
+  // The chat core drops the bot's status messages and joins split answers (cleanHistory).
+  return newestFirst.reverse();
 }

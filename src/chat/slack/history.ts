@@ -4,7 +4,6 @@
 import type { webApi } from "@slack/bolt";
 import type { ChatTurn } from "../../inference/types.js";
 import { slackTextToPlain } from "./mrkdwn.js";
-import { isStatusText, stripStatusNotes } from "./status-texts.js";
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
 
@@ -28,7 +27,8 @@ export interface HistoryRequest {
   readonly botId: string;
 }
 
-// A thread is read oldest first; long ones take several pages. Beyond this many, the oldest are lost.
+// A thread is read oldest first; long ones take several pages. Beyond this many pages the newest
+// replies are not reached (Slack pages from the start of the thread); 1,000 replies is plenty.
 const PAGE = 200;
 const MAX_PAGES = 5;
 
@@ -42,13 +42,8 @@ export async function readHistory(client: WebClient, req: HistoryRequest): Promi
     const mine = m.user === req.botUserId || (m.bot_id !== undefined && m.bot_id === req.botId);
     const text = slackTextToPlain(m.text ?? "", req.botUserId);
     if (text === "") continue;
-    if (mine) {
-      if (isStatusText(text)) continue;
-      const answer = stripStatusNotes(text);
-      if (answer !== "") turns.push({ role: "assistant", text: answer });
-    } else {
-      turns.push({ role: "user", text });
-    }
+    // The chat core drops the bot's status messages and joins split answers (cleanHistory).
+    turns.push({ role: mine ? "assistant" : "user", text });
   }
   return turns.slice(-req.limit);
 }

@@ -190,9 +190,12 @@ describe("Discord adapter: answering", () => {
     }
     fake.say({ channel: general, author: alice, content: mention(h, "q"), replyTo: previous, pingReply: false });
     await h.settled(1);
+    // The adapter hands over the two messages read; the core joins them into one turn.
     expect(h.questions[0]?.history).toEqual([
-      { role: "user", text: "m3\nm4" },
+      { role: "user", text: "m3" },
+      { role: "user", text: "m4" },
     ]);
+    expect(h.engine.calls[0]?.conversation.turns.map((t) => t.text)).toEqual(["m3\nm4", "q"]);
   });
 
   it("stops the answer when the question is deleted", async () => {

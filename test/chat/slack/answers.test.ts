@@ -188,7 +188,8 @@ describe("Slack adapter (Socket Mode)", () => {
     for (let i = 1; i <= 5; i++) fake.store.add({ channel: "C100", user: "U1", text: `発言${i}`, ts: fake.nextTs(), thread_ts: root.ts });
     fake.userSays("C100", "U1", "<@UBOT> まとめて", { threadTs: root.ts });
     await h.waitForOutcomes(1);
-    expect(h.scripted!.calls[0]!.conversation.turns.map((t) => t.text)).toEqual(["発言4", "発言5", "まとめて"]);
+    // The last two thread messages; the core joins consecutive turns of one speaker.
+    expect(h.scripted!.calls[0]!.conversation.turns.map((t) => t.text)).toEqual(["発言4\n発言5", "まとめて"]);
   });
 
   it("answers a DM at the top level, with the DM's earlier messages as history", async () => {

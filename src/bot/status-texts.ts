@@ -2,8 +2,9 @@
 // reading a thread back as history keeps the answers and drops "考え中…" and "順番待ち: 2番目".
 // Built from src/bot/messages.ts so that a change of wording there needs no change here.
 
-import { messages } from "../../bot/messages.js";
-import type { TimeoutKind } from "../../inference/errors.js";
+import { messages } from "./messages.js";
+import type { TimeoutKind } from "../inference/errors.js";
+import type { ChatTurn } from "../inference/types.js";
 
 const TIMEOUT_KINDS: readonly TimeoutKind[] = ["queue_wait", "first_token", "total"];
 // Stand-ins for the numbers in templated texts; turned into \d+ in the pattern.
@@ -46,4 +47,21 @@ export function stripStatusNotes(text: string): string {
   let t = text.trimEnd();
   for (const note of cached.notes) if (t.endsWith(note)) t = t.slice(0, -note.length).trimEnd();
   return t;
+}
+
+/**
+ * History as read back from a platform, made fit for the prompt: the bot's status messages
+ * (placeholders, refusals, errors) are dropped, the remark after a partial answer is stripped, and
+ * consecutive turns of one role (an answer split over several messages) are joined.
+ */
+export function cleanHistory(turns: readonly ChatTurn[]): ChatTurn[] {
+  const out: ChatTurn[] = [];
+  for (const turn of turns) {
+    const text = turn.role === "assistant" ? (isStatusText(turn.text) ? "" : stripStatusNotes(turn.text)) : turn.text.trim();
+    if (text === "") continue;
+    const last = out.at(-1);
+    if (last && last.role === turn.role) out[out.length - 1] = { role: turn.role, text: `${last.text}\n${text}` };
+    else out.push({ role: turn.role, text });
+  }
+  return out;
 }
