@@ -182,7 +182,7 @@ export class Responder {
       }
 
       // A failed post/edit already stopped the generation (onFailure); report it, show nothing more.
-      if (stream.error) return platformOutcome(stream.error, stream);
+      if (stream.error) return platformOutcome(stream.error, stream, reply, this.callTimeoutMs);
 
       const ending = decideEnding(result, failure, text, cancelledByOwner);
       const finalParts =
@@ -192,7 +192,7 @@ export class Responder {
       try {
         await stream.finish(finalParts.parts);
       } catch (error) {
-        return platformOutcome(error instanceof PlatformCallError ? error : new PlatformCallError("edit", error), stream);
+        return platformOutcome(error instanceof PlatformCallError ? error : new PlatformCallError("edit", error), stream, reply, this.callTimeoutMs);
       }
       return ending.outcome(stream.messageCount);
     } finally {
@@ -276,13 +276,17 @@ function decideEnding(result: GenerationResult | null, failure: unknown, streame
   };
 }
 
-function platformOutcome(error: PlatformCallError, stream: ReplyStream): AnswerOutcome {
+async function platformOutcome(error: PlatformCallError, stream: ReplyStream, reply: ReplyChannel, timeoutMs: number): Promise<AnswerOutcome> {
   stream.close();
   // The bot's own reply was deleted: the asker's way of saying "stop".
   if (error.cause instanceof MessageDeletedError || (error.cause instanceof Error && error.cause.name === "MessageDeletedError")) {
     return { kind: "cancelled" };
   }
-  return { kind: "failed", reason: error.message };
+  // Nothing was shown (the first post failed): there is no frozen answer to explain.
+  if (stream.messageCount === 0) return { kind: "failed", reason: error.message };
+  // The message may be frozen mid-answer: say below it, best effort, that the answer broke off.
+  const notice = await postQuietly(reply, messages.cutByError, timeoutMs);
+  return { kind: "failed", reason: notice ? `${error.message} (the failure notice could not be posted either)` : error.message };
 }
 
 /** Posts a refusal; if even that fails the question failed (nobody saw why). */

@@ -441,6 +441,8 @@ describe("Responder: platform failures never crash or hang", () => {
     expect(outcome).toEqual({ kind: "failed", reason: "edit failed: rate limited" });
     expect(engine.calls[0]!.signal?.aborted).toBe(true);
     expect(Date.now() - started).toBeLessThan(1000); // did not run the 1.5 s answer to the end
+    // The broken-off answer is not left looking complete: a notice follows it.
+    expect(ch.messages.at(-1)!.writes.map((w) => w.text)).toEqual([messages.cutByError]);
   });
 
   it("an edit that never answers times out instead of hanging", async () => {
@@ -460,6 +462,7 @@ describe("Responder: platform failures never crash or hang", () => {
     };
     expect(await responder.answer(question("Q"), ch)).toEqual({ kind: "cancelled" });
     expect(engine.calls[0]!.signal?.aborted).toBe(true);
+    expect(ch.messages).toHaveLength(1); // nothing posted after a deletion
   });
 
   it("a refusal that cannot be posted is reported as failed, not silently dropped", async () => {
