@@ -10,7 +10,7 @@ import { ProbeHistory } from "../probe/history.js";
 import { ProbeRunner } from "../probe/runner.js";
 import { loadSuite } from "../probe/suite-loader.js";
 import type { ProbeResult, ProbeSuite } from "../probe/types.js";
-import { renderTranscript } from "../probe/report/transcript.js";
+import { renderTranscript, transcriptFileName } from "../probe/report/transcript.js";
 import { createJudge } from "./judge.js";
 import { modelFingerprint } from "./model-fingerprint.js";
 
@@ -70,7 +70,7 @@ function capAnswerLength(suite: ProbeSuite, maxTokens: number): ProbeSuite {
 export async function saveTranscript(directory: string, result: ProbeResult): Promise<string> {
   const dir = path.join(directory, "transcripts");
   await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `probe-${result.suite}-${result.startedAt.replace(/[:.]/g, "-")}.md`);
+  const file = path.join(dir, transcriptFileName(result));
   await writeFile(file, renderTranscript(result));
   return file;
 }

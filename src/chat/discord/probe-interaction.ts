@@ -7,7 +7,7 @@ import type { Asker } from "../../bot/types.js";
 import { probeMessages } from "../../bot/messages.js";
 import { parseProbeCommand, PROBE_HELP } from "../../probe/command.js";
 import { renderHistory } from "../../probe/report/history.js";
-import { renderTranscript } from "../../probe/report/transcript.js";
+import { renderTranscript, transcriptFileName } from "../../probe/report/transcript.js";
 import type { ProbeService } from "../../probe/types.js";
 import { PROBE_ARGS_OPTION } from "./commands.js";
 import { probeProgressEmbed, probeReportEmbed } from "./probe-embed.js";
@@ -96,7 +96,7 @@ async function runProbe(
     unsubscribe();
     // Also when the bot is shutting down (the runner was cancelled first): the partial report
     // replaces the progress, so the message never stays at a progress bar for good.
-    const file = { name: `probe-${result.suite}-${result.startedAt.replace(/[:.]/g, "-")}.md`, data: Buffer.from(renderTranscript(result), "utf8") };
+    const file = { name: transcriptFileName(result), data: Buffer.from(renderTranscript(result), "utf8") };
     await reply.finish({ embed: probeReportEmbed(result), file });
   } catch (error) {
     unsubscribe();

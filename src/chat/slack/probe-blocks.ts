@@ -19,6 +19,7 @@ import {
 } from "../../probe/report/format.js";
 import { progressBar } from "../../probe/report/progress.js";
 import type { ProbeProgress, ProbeResult } from "../../probe/types.js";
+import { escapeMrkdwn } from "./mrkdwn.js";
 
 export interface SlackText {
   readonly type: "mrkdwn" | "plain_text";
@@ -48,11 +49,6 @@ export const SLACK_LIMITS = {
   /** Kept far below the 40,000 Slack accepts: it is a notification line. */
   fallbackText: 3000,
 } as const;
-
-/** mrkdwn treats &, < and > as markup (links, mentions): escape them in text we did not write. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
 
 function mrkdwn(text: string, max: number = SLACK_LIMITS.sectionText): SlackText {
   return { type: "mrkdwn", text: truncate(text, max) };

@@ -9,7 +9,7 @@ import { probeMessages } from "../../bot/messages.js";
 import type { Asker } from "../../bot/types.js";
 import { parseProbeCommand, PROBE_HELP } from "../../probe/command.js";
 import { renderHistory } from "../../probe/report/history.js";
-import { renderTranscript } from "../../probe/report/transcript.js";
+import { renderTranscript, transcriptFileName } from "../../probe/report/transcript.js";
 import type { ProbeProgress, ProbeResult, ProbeRunOptions, ProbeService } from "../../probe/types.js";
 import type { AdapterLogger } from "./logging.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
@@ -122,7 +122,7 @@ export function registerProbeCommand(app: App, deps: ProbeCommandDeps): { stop()
       await client.files.uploadV2({
         channel_id: channel,
         thread_ts: ts,
-        filename: `probe-${result.suite}-${result.startedAt.replace(/[:.]/g, "-")}.md`,
+        filename: transcriptFileName(result),
         title: `プローブ記録 ${result.suite}`,
         content: renderTranscript(result),
       });

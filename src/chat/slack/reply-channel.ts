@@ -3,7 +3,7 @@
 
 import type { webApi } from "@slack/bolt";
 import { MessageDeletedError, type MessageLimits, type PostedMessage, type ReplyChannel } from "../../bot/types.js";
-import { markdownToMrkdwn } from "./mrkdwn.js";
+import { escapeMrkdwn, markdownToMrkdwn } from "./mrkdwn.js";
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
 
@@ -41,7 +41,7 @@ export function slackReplyChannel(client: WebClient, target: { channel: string; 
         throw error;
       }
     },
-    format: markdownToMrkdwn,
+    format: (markdown) => safeMrkdwn(markdown),
   };
 }
 
@@ -54,4 +54,16 @@ export function slackError(error: unknown): string | undefined {
 /** Slack refuses an empty text (no_text). */
 function nonEmpty(text: string): string {
   return text.trim() === "" ? "…" : text;
+}
+
+/**
+ * Markdown → mrkdwn that cannot fail open: if the converter ever throws, the text is still escaped,
+ * so "<!channel>" written by the model never reaches Slack as a ping.
+ */
+export function safeMrkdwn(markdown: string, convert: (markdown: string) => string = markdownToMrkdwn): string {
+  try {
+    return convert(markdown);
+  } catch {
+    return escapeMrkdwn(markdown);
+  }
 }

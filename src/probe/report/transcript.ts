@@ -59,3 +59,8 @@ function renderRun(r: RunResult): string[] {
     fenced(r.answer),
   ];
 }
+
+/** The transcript's file name, the same on every platform: probe-SUITE-STARTED.md. */
+export function transcriptFileName(result: ProbeResult): string {
+  return `probe-${result.suite}-${result.startedAt.replace(/[:.]/g, "-")}.md`;
+}

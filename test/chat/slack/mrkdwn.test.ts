@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { escapeMrkdwn, markdownToMrkdwn, slackTextToPlain } from "../../../src/chat/slack/mrkdwn.js";
+import { safeMrkdwn } from "../../../src/chat/slack/reply-channel.js";
 
 const Z = "\u200B";
 
@@ -80,5 +81,15 @@ describe("slackTextToPlain", () => {
     expect(slackTextToPlain("<https://e.com|docs> and <mailto:a@b.jp|a@b.jp>")).toBe("[docs](https://e.com) and a@b.jp");
     expect(slackTextToPlain("a &lt; b &amp;&amp; c &gt; d")).toBe("a < b && c > d");
     expect(slackTextToPlain(`これは${Z}*重要*${Z}です`)).toBe("これは*重要*です");
+  });
+});
+
+describe("safeMrkdwn", () => {
+  it("escapes the text when the converter fails, so nothing can ping", () => {
+    const broken = () => {
+      throw new Error("bug");
+    };
+    expect(safeMrkdwn("<!channel> **見て**", broken)).toBe("&lt;!channel&gt; **見て**");
+    expect(safeMrkdwn("<!channel> **見て**")).not.toContain("<!channel>");
   });
 });
