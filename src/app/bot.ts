@@ -4,7 +4,7 @@
 import { Responder } from "../bot/responder.js";
 import { runConsole } from "../chat/console/console-adapter.js";
 import { consoleProbeCommand } from "../chat/console/probe-command.js";
-import type { AppConfig } from "../config/schema.js";
+import { displayModelUri, type AppConfig } from "../config/schema.js";
 import type { Secrets } from "../config/secrets.js";
 import { openInference } from "./inference.js";
 import type { Logger } from "./logger.js";
@@ -30,7 +30,7 @@ interface Stoppable {
 export async function runBot(options: BotOptions): Promise<void> {
   const { config, secrets, logger } = options;
   const platforms = options.console ? [] : ([secrets.slack && "slack", secrets.discord && "discord"].filter(Boolean) as string[]);
-  logger.info(`starting: ${platforms.length ? platforms.join(" + ") : "terminal"}; model ${config.model.uri}`);
+  logger.info(`starting: ${platforms.length ? platforms.join(" + ") : "terminal"}; model ${displayModelUri(config.model.uri)}`);
 
   const inference = await openInference(config, { status: options.stderr });
   const { engine, queue } = inference;

@@ -1,7 +1,7 @@
 // Opens the one engine and the one queue of the process from the configuration. Every command
 // that generates text (start, ask, probe, bench) goes through here, so they load models alike.
 
-import type { AppConfig } from "../config/schema.js";
+import { displayModelUri, isRemoteModelUri, type AppConfig } from "../config/schema.js";
 import { defaultThreads } from "../config/threads.js";
 import { ProgressRenderer } from "../inference/download-progress.js";
 import { LlamaEngine } from "../inference/engine.js";
@@ -57,6 +57,6 @@ export async function openInference(config: AppConfig, options: OpenInferenceOpt
 
 /** The URI for downloaded models (what the team configured), the file name for local files. */
 function displayName(uri: string, modelPath: string): string {
-  if (/^(hf:|https?:)/.test(uri)) return uri;
+  if (isRemoteModelUri(uri)) return displayModelUri(uri);
   return modelPath.split(/[\\/]/).pop() ?? modelPath;
 }

@@ -186,6 +186,11 @@ function resolvePaths(data: Plain, base: string): Plain {
   if (probe && typeof judge === "string" && judge.trim() !== "" && !isRemoteModelUri(judge)) {
     probe.judgeModel = path.resolve(base, judge);
   }
+  // probe.suite is a name in suitesDirectory, or (with a slash or a .yaml ending) a file path.
+  const suite = probe?.suite;
+  if (probe && typeof suite === "string" && (/[/\\]/.test(suite) || /\.ya?ml$/i.test(suite))) {
+    probe.suite = path.resolve(base, suite);
+  }
   return out;
 }
 

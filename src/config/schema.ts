@@ -87,3 +87,21 @@ export type DeepPartial<T> = T extends readonly unknown[]
 export function isRemoteModelUri(uri: string): boolean {
   return /^(hf:|https?:\/\/)/i.test(uri.trim());
 }
+
+/**
+ * A model URI as it may be shown (logs, reports, the probe history): an http(s) URL loses its
+ * credentials and query (pre-signed links carry tokens there); paths and hf: URIs are kept.
+ */
+export function displayModelUri(uri: string): string {
+  if (!/^https?:/i.test(uri)) return uri;
+  try {
+    const url = new URL(uri);
+    url.username = "";
+    url.password = "";
+    url.search = "";
+    url.hash = "";
+    return url.toString();
+  } catch {
+    return "(model URL)";
+  }
+}

@@ -115,7 +115,19 @@ function checkUrl(name: string, value: string | undefined, problems: string[]): 
 /** Every secret value of `secrets`, for redact(). */
 export function secretValues(secrets: Secrets): string[] {
   const values = [secrets.slack?.botToken, secrets.slack?.appToken, secrets.slack?.signingSecret, secrets.discord?.token];
+  // A proxy URL may carry credentials (https://user:pass@host/…).
+  for (const url of [secrets.slack?.apiUrl, secrets.discord?.apiUrl]) values.push(...urlCredentials(url));
   return values.filter((v): v is string => v !== undefined && v !== "");
+}
+
+function urlCredentials(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const { username, password } = new URL(url);
+    return [decodeURIComponent(password), password, decodeURIComponent(username), username];
+  } catch {
+    return [];
+  }
 }
 
 export const REDACTED = "[redacted]";

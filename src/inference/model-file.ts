@@ -24,7 +24,7 @@
 
 import { open, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { isRemoteModelUri } from "../config/schema.js";
+import { displayModelUri, isRemoteModelUri } from "../config/schema.js";
 import { ModelFileError } from "./errors.js";
 
 export interface DownloadProgress {
@@ -231,14 +231,14 @@ async function resolveRemote(uri: string, options: ResolveModelOptions): Promise
     );
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
-    throw new ModelFileError(`could not download ${uri} into ${directory}: ${describeDownloadError(error)}; ${OFFLINE_HINT}`);
+    throw new ModelFileError(`could not download ${displayModelUri(uri)} into ${directory}: ${describeDownloadError(error)}; ${OFFLINE_HINT}`);
   }
 
   const check = await checkGgufFile(downloaded);
   if (!check.ok) {
     await rm(downloaded, { force: true });
     throw new ModelFileError(
-      `the file downloaded for ${uri} ${check.problem}; it was deleted, run again to download it anew, or ${OFFLINE_HINT}`,
+      `the file downloaded for ${displayModelUri(uri)} ${check.problem}; it was deleted, run again to download it anew, or ${OFFLINE_HINT}`,
     );
   }
   return downloaded;
@@ -286,7 +286,7 @@ async function assertReachable(uri: string, huggingFaceEndpoint: string | undefi
   if (signal?.aborted) throw signal.reason;
   const limit = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`;
   const why = timeout.aborted ? `no answer within ${limit}` : networkCode(lastError);
-  throw new ModelFileError(`could not download ${uri}: ${new URL(origin).host} is unreachable (${why}); ${OFFLINE_HINT}`);
+  throw new ModelFileError(`could not download ${displayModelUri(uri)}: ${new URL(origin).host} is unreachable (${why}); ${OFFLINE_HINT}`);
 }
 
 /** Same order as node-llama-cpp's resolveHuggingFaceEndpoint. */

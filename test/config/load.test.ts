@@ -108,8 +108,10 @@ describe("precedence: default < file < environment < overrides", () => {
     const sub = path.join(dir, "sub");
     mkdirSync(sub, { recursive: true });
     const nested = path.join(sub, "paths.yaml");
-    writeFileSync(nested, "model:\n  uri: ./m.gguf\n  directory: ../store\n");
+    writeFileSync(nested, "model:\n  uri: ./m.gguf\n  directory: ../store\nprobe:\n  suite: ./team.yaml\n");
     const fromFile = load({ configFile: nested });
+    expect(fromFile.probe.suite).toBe(path.join(sub, "team.yaml"));
+    expect(load({}).probe.suite).toBe("seed"); // a bare name stays a name
     expect(fromFile.model.uri).toBe(path.join(sub, "m.gguf"));
     expect(fromFile.model.directory).toBe(path.join(dir, "store"));
     expect(load({ env: { MODEL: "x/y.gguf" } }).model.uri).toBe(path.resolve("x/y.gguf"));

@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseDotEnv } from "../../src/config/dotenv.js";
 import { ConfigError } from "../../src/config/errors.js";
+import { displayModelUri } from "../../src/config/schema.js";
 import { loadSecrets, redact, secretValues } from "../../src/config/secrets.js";
 
 const BOT = "xoxb-1111111111-2222222222-abcdefABCDEFabcdef";
@@ -179,5 +180,18 @@ describe("redact", () => {
       "other workspace [redacted] and [redacted]",
     );
     expect(redact(`token ${DISCORD}.`, [])).toBe("token [redacted].");
+  });
+});
+
+describe("credentials inside URLs", () => {
+  it("redacts the user and password of a proxy API URL", () => {
+    const secrets = loadSecrets({ DISCORD_TOKEN: "discord-token-123456", DISCORD_API_URL: "https://proxyuser:s3cr3t-pass@proxy.example/api" }, { dotEnvFile: false });
+    expect(redact("GET https://proxyuser:s3cr3t-pass@proxy.example/api failed", secrets)).not.toMatch(/s3cr3t-pass|proxyuser/);
+  });
+
+  it("shows a model URL without credentials or query", () => {
+    expect(displayModelUri("https://u:p@files.example/m.gguf?X-Amz-Signature=abc")).toBe("https://files.example/m.gguf");
+    expect(displayModelUri("hf:elyza/Llama-3-ELYZA-JP-8B-GGUF/x.gguf")).toBe("hf:elyza/Llama-3-ELYZA-JP-8B-GGUF/x.gguf");
+    expect(displayModelUri("/models/x.gguf")).toBe("/models/x.gguf");
   });
 });
