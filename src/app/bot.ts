@@ -42,6 +42,7 @@ export async function runBot(options: BotOptions): Promise<void> {
     modelPath: inference.modelPath,
     parallel: engine.parallel,
     warn: (m) => logger.warn(m),
+    status: options.stderr,
   });
   const responder = new Responder({ queue, systemPrompt: config.systemPrompt, editIntervalMs: config.chat.editIntervalMs, access: config.access });
 

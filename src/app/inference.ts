@@ -19,11 +19,16 @@ export interface OpenInferenceOptions {
   /** Where download progress and llama.cpp warnings go (stderr). */
   readonly status: NodeJS.WritableStream;
   readonly signal?: AbortSignal;
+  /** Another model than `model.uri` (the judge model); same engine settings otherwise. */
+  readonly model?: string;
+  /** Sequences, when not `engine.parallel`. */
+  readonly parallel?: number;
 }
 
 export async function openInference(config: AppConfig, options: OpenInferenceOptions): Promise<Inference> {
   const progress = new ProgressRenderer(options.status);
-  const modelPath = await resolveModelPath(config.model.uri, {
+  const uri = options.model ?? config.model.uri;
+  const modelPath = await resolveModelPath(uri, {
     directory: config.model.directory,
     onProgress: (p) => progress.update(p.downloadedBytes, p.totalBytes),
     ...(options.signal ? { signal: options.signal } : {}),
@@ -31,10 +36,10 @@ export async function openInference(config: AppConfig, options: OpenInferenceOpt
   progress.done();
   const engine = await LlamaEngine.load({
     modelPath,
-    modelName: displayName(config.model.uri, modelPath),
+    modelName: displayName(uri, modelPath),
     gpu: config.engine.gpu,
     threads: config.engine.threads || defaultThreads(),
-    parallel: config.engine.parallel,
+    parallel: options.parallel ?? config.engine.parallel,
     contextSize: config.engine.contextSize,
     batchSize: config.engine.batchSize,
     log: (level, message) => options.status.write(`llama.cpp ${level}: ${message}\n`),

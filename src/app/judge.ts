@@ -3,12 +3,9 @@
 // first judged answer with a single sequence and its own small queue, and disposed with the bot.
 
 import type { AppConfig } from "../config/schema.js";
-import { defaultThreads } from "../config/threads.js";
-import { LlamaEngine } from "../inference/engine.js";
-import { resolveModelPath } from "../inference/model-file.js";
-import { InferenceQueue } from "../inference/queue.js";
 import type { InferenceQueueLike } from "../inference/queue-types.js";
 import type { Ask } from "../probe/graders/index.js";
+import { openInference, type Inference } from "./inference.js";
 
 export interface Judge {
   readonly ask: Ask;
@@ -18,35 +15,14 @@ export interface Judge {
 /** The judge answers deterministically: a verdict should not depend on a dice roll. */
 const JUDGE_SAMPLING = { temperature: 0, maxTokens: 512 } as const;
 
-export function createJudge(config: AppConfig, botQueue: InferenceQueueLike): Judge {
+export function createJudge(config: AppConfig, botQueue: InferenceQueueLike, status: NodeJS.WritableStream): Judge {
   const judgeModel = config.probe.judgeModel;
   if (judgeModel === null) {
-    return {
-      ask: async (conversation, signal) =>
-        (await botQueue.submit({ userId: "probe-judge", priority: "probe", conversation, sampling: JUDGE_SAMPLING, ...(signal ? { signal } : {}) }).result)
-          .text,
-      close: async () => {},
-    };
+    return { ask: askThrough(botQueue), close: async () => {} };
   }
-  let own: Promise<{ engine: LlamaEngine; queue: InferenceQueue }> | undefined;
-  const open = async () => {
-    const modelPath = await resolveModelPath(judgeModel, { directory: config.model.directory });
-    const engine = await LlamaEngine.load({
-      modelPath,
-      gpu: config.engine.gpu,
-      threads: config.engine.threads || defaultThreads(),
-      parallel: 1,
-      contextSize: config.engine.contextSize,
-      batchSize: config.engine.batchSize,
-    });
-    const queue = new InferenceQueue(engine, {
-      sampling: { ...config.sampling, ...JUDGE_SAMPLING },
-      maxWaiting: 1000,
-      maxPerUser: 1000,
-      timeouts: config.queue.timeouts,
-    });
-    return { engine, queue };
-  };
+  // Loaded like the bot's model, with one sequence: judging is a background job.
+  let own: Promise<Inference> | undefined;
+  const open = () => openInference(config, { status, model: judgeModel, parallel: 1 });
   return {
     ask: async (conversation, signal) => {
       // A failed load is not cached: the next judged answer tries again.
@@ -54,14 +30,20 @@ export function createJudge(config: AppConfig, botQueue: InferenceQueueLike): Ju
         own = undefined;
         throw error;
       }));
-      return (await queue.submit({ userId: "probe-judge", priority: "probe", conversation, ...(signal ? { signal } : {}) }).result).text;
+      return askThrough(queue)(conversation, signal);
     },
     close: async () => {
-      if (!own) return;
-      const { engine, queue } = await own.catch(() => ({ engine: undefined, queue: undefined }));
-      queue?.cancelAll("shutting down");
-      await queue?.onIdle();
-      await engine?.dispose();
+      const inference = await own?.catch(() => undefined);
+      if (!inference) return;
+      inference.queue.cancelAll("shutting down");
+      await inference.queue.onIdle();
+      await inference.close();
     },
   };
+}
+
+/** Judge requests queue at probe priority, so mentions still go first; `signal` withdraws one. */
+function askThrough(queue: InferenceQueueLike): Ask {
+  return async (conversation, signal) =>
+    (await queue.submit({ userId: "probe-judge", priority: "probe", conversation, sampling: JUDGE_SAMPLING, ...(signal ? { signal } : {}) }).result).text;
 }

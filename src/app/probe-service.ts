@@ -28,11 +28,13 @@ export interface ProbeSetupOptions {
   /** Sequences of the engine: the runner keeps twice as many runs in the queue. */
   readonly parallel: number;
   readonly warn: (message: string) => void;
+  /** Where a judge model's download progress and llama.cpp warnings go. */
+  readonly status: NodeJS.WritableStream;
 }
 
 export function openProbe(options: ProbeSetupOptions): ProbeSetup {
   const { config, queue } = options;
-  const judge = createJudge(config, queue);
+  const judge = createJudge(config, queue, options.status);
   const graders = { rule: makeGrader("rule", judge.ask), judge: makeGrader("judge", judge.ask) };
   const history = new ProbeHistory(config.probe.dataDirectory);
   let fingerprint: Promise<string> | undefined;

@@ -2,6 +2,7 @@
 
 import { copyFileSync, mkdtempSync } from "node:fs";
 import os from "node:os";
+import { PassThrough } from "node:stream";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createJudge } from "../../src/app/judge.js";
@@ -26,7 +27,7 @@ describe("createJudge with probe.judgeModel", () => {
       dotEnvFile: false,
       overrides: { engine: { threads: 1, contextSize: 512 }, probe: { judgeModel: judgeFile } },
     });
-    const judge = createJudge(config, unusedQueue);
+    const judge = createJudge(config, unusedQueue, new PassThrough());
     const ask = () => judge.ask({ systemPrompt: "", turns: [{ role: "user", text: "採点してください" }] });
     try {
       await expect(ask()).rejects.toThrow(judgeFile);

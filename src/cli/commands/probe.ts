@@ -51,6 +51,7 @@ export async function probe(args: readonly string[], io: CommandIo): Promise<num
     modelPath: inference.modelPath,
     parallel: inference.engine.parallel,
     warn: (message) => io.err(`warning: ${message}`),
+    status: io.stderr,
   });
   const onSigint = () => {
     io.err("\ncancelling the probe…");
