@@ -45,11 +45,15 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   async function answer(message: Message, botId: string, entry: InFlight): Promise<void> {
     const sourceKey = sourceKeyOf(message.id);
     try {
-      const history = await readReplyChain(message, options.historyMessages, botId);
+      const asker = askerOf(message);
+      const channelId = accessChannelId(message);
+      // Nobody's reply chain is read for a question that will be refused anyway.
+      const allowed = responder.checkAccess(asker, channelId).ok;
+      const history = allowed ? await readReplyChain(message, options.historyMessages, botId) : [];
       if (entry.deleted) return;
       const question: IncomingQuestion = {
-        asker: askerOf(message),
-        channelId: accessChannelId(message),
+        asker,
+        channelId,
         isDirect: !message.inGuild(),
         text: plainText(message, botId),
         history,

@@ -10,6 +10,8 @@ export interface DiscordResponder {
   /** Cancels the answer to the message identified by `sourceKey`; false when none runs. */
   cancelSource(sourceKey: string): boolean;
   isProbeAdmin(asker: Asker): boolean;
+  /** Checked before reading a reply chain, so refused questions cost no REST calls. */
+  checkAccess(asker: Asker, channelId: string): { ok: true } | { ok: false; reason: string };
 }
 
 export interface DiscordLogger {

@@ -91,6 +91,21 @@ describe("Discord adapter: answering", () => {
     expect(fake.botMessages(fake.world.channels.thread.id)[0]?.content).toBe(botTexts.channelNotAllowed);
   });
 
+  it("reads no reply chain for a question that will be refused", async () => {
+    h = await startHarness({ access: { allowedUsers: ["nobody"] } });
+    const { fake } = h;
+    const { general } = fake.world.channels;
+    const { alice, bob } = fake.world.users;
+    const first = fake.say({ channel: general, author: bob, content: "最初の発言", dispatch: false });
+    const earlier = fake.say({ channel: general, author: bob, content: "前の発言", replyTo: first, dispatch: false });
+    fake.say({ channel: general, author: alice, content: mention(h, "質問"), replyTo: earlier, pingReply: false });
+    const [outcome] = await h.settled(1);
+    expect(outcome).toEqual({ kind: "refused", reason: botTexts.userNotAllowed });
+    // Reading the chain would have fetched the first message over REST.
+    expect(fake.requestsTo("GET", new RegExp(`/messages/${first.id}$`))).toHaveLength(0);
+    expect(h.questions[0]?.history).toEqual([]);
+  });
+
   it("ignores its own messages, other bots, and messages that do not mention it", async () => {
     // The answer mentions the bot itself: its own MESSAGE_CREATE echo must not start a loop.
     h = await startHarness({ script: () => ({ chunks: [`<@${h!.fake.world.bot.id}> さんへ`], chunkDelayMs: 0 }) });

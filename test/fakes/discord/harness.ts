@@ -75,6 +75,7 @@ export async function startHarness<E extends Engine = ScriptedEngine>(options: H
     },
     cancelSource: (key) => responder.cancelSource(key),
     isProbeAdmin: (asker) => responder.isProbeAdmin(asker),
+    checkAccess: (asker, channelId) => responder.checkAccess(asker, channelId),
   };
   const log = (level: string) => (message: string) => void logs.push(`${level} ${message}`);
   let discord: DiscordHandle;
