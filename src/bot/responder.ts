@@ -82,14 +82,15 @@ export class Responder {
     const access = this.checkAccess(asker, question.channelId);
     if (!access.ok) return refuse(reply, access.reason, this.callTimeoutMs);
 
+    // An empty mention gets help, and does not use up the user's questions for the minute.
+    if (question.text.trim() === "") return refuse(reply, messages.emptyQuestion, this.callTimeoutMs);
+
     const userKey = `${asker.platform}:${asker.userId}`;
     const allowed = this.rate.take(userKey);
     if (!allowed.ok) {
       const text = messages.rateLimited(this.rate.perMinute, Math.ceil(allowed.retryAfterMs / 1000));
       return refuse(reply, text, this.callTimeoutMs);
     }
-
-    if (question.text.trim() === "") return refuse(reply, messages.emptyQuestion, this.callTimeoutMs);
 
     const conversation: Conversation = {
       systemPrompt: this.options.systemPrompt,

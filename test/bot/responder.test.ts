@@ -298,12 +298,13 @@ describe("Responder: refusals", () => {
     expect((await responder.answer(question("d", { asker }), ch)).kind).toBe("answered");
   });
 
-  it("answers an empty question with a short help", async () => {
-    const { engine, responder } = world({});
+  it("answers an empty question with a short help, without using up the rate limit", async () => {
+    const { engine, responder } = world({}, { access: { ratePerMinute: 1 } });
     const ch = new FakeChannel();
     expect(await responder.answer(question("  \n"), ch)).toEqual({ kind: "refused", reason: messages.emptyQuestion });
     expect(ch.texts()).toEqual([messages.emptyQuestion]);
     expect(engine.calls).toHaveLength(0);
+    expect((await responder.answer(question("Q"), ch)).kind).toBe("answered");
   });
 
   it("refuses with the queue's reason in Japanese: the user's share, then the whole queue", async () => {
