@@ -1,0 +1,203 @@
+// Builds llama.cpp's own `llama-server` from the source node-llama-cpp ships (a git bundle of the
+// exact llama.cpp release its binaries were made from), once per release and flavour, into the
+// user's cache directory. It is the anchor the bench measures against and a real OpenAI-compatible
+// backend for tests; nothing is downloaded (the bundle is inside node_modules). Measured here: about
+// 10 minutes on 2 cores, so a finished build is never redone, and concurrent callers (a test file
+// and the bench, two CI steps) wait on one lock instead of building twice.
+
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rename, rm, writeFile, open } from "node:fs/promises";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+
+export type LlamaServerFlavour = "cpu" | "cuda";
+
+export interface LlamaServerBuild {
+  /** The llama.cpp release tag, e.g. "v0.4.0". */
+  readonly release: string;
+  readonly flavour: LlamaServerFlavour;
+  /** Absolute path of the `llama-server` executable (shared libraries beside it). */
+  readonly serverPath: string;
+  /** `llama-batched-bench`, built alongside. */
+  readonly batchedBenchPath: string;
+}
+
+export interface BuildOptions {
+  /** Default: CUDA when `nvcc` is on PATH and an NVIDIA device is present, else CPU. */
+  readonly flavour?: LlamaServerFlavour;
+  /** Default: $XDG_CACHE_HOME or ~/.cache, then elyza-bot/llama-server. */
+  readonly cacheDirectory?: string;
+  /** Progress lines (the build's own output goes to a log file in the cache). */
+  readonly log?: (line: string) => void;
+  /** Parallel compile jobs; default: the number of CPUs. */
+  readonly jobs?: number;
+}
+
+export class LlamaServerBuildError extends Error {
+  override readonly name = "LlamaServerBuildError";
+  constructor(
+    message: string,
+    /** The build log to read for details, when the build itself ran. */
+    readonly logPath?: string,
+  ) {
+    super(message);
+  }
+}
+
+const TARGETS = ["llama-server", "llama-batched-bench"] as const;
+
+/** Where node-llama-cpp keeps the llama.cpp source bundle and which release it is. */
+export async function bundledLlamaCpp(): Promise<{ readonly bundle: string; readonly release: string }> {
+  // node-llama-cpp's exports map hides package.json; its main entry lives in <root>/dist/.
+  const require = createRequire(import.meta.url);
+  const root = path.resolve(path.dirname(require.resolve("node-llama-cpp")), "..");
+  const bundle = path.join(root, "llama", "gitRelease.bundle");
+  const info = JSON.parse(await readFile(path.join(root, "llama", "llama.cpp.info.json"), "utf8")) as { tag?: unknown };
+  if (typeof info.tag !== "string" || !existsSync(bundle)) {
+    throw new LlamaServerBuildError(`node-llama-cpp in ${root} carries no llama.cpp source bundle (llama/gitRelease.bundle)`);
+  }
+  return { bundle, release: info.tag };
+}
+
+export function defaultCacheDirectory(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+  return path.join(base, "elyza-bot", "llama-server");
+}
+
+/** CUDA only where there is both a compiler and a GPU: CI images often carry nvcc without a GPU. */
+export function detectFlavour(): LlamaServerFlavour {
+  const dirs = (process.env.PATH ?? "").split(path.delimiter);
+  const nvcc = dirs.some((dir) => dir && existsSync(path.join(dir, "nvcc")));
+  return nvcc && existsSync("/dev/nvidiactl") ? "cuda" : "cpu";
+}
+
+/** The cached build if it is there, else undefined (never builds). */
+export async function findLlamaServer(options: Omit<BuildOptions, "log" | "jobs"> = {}): Promise<LlamaServerBuild | undefined> {
+  const { release } = await bundledLlamaCpp();
+  const build = buildPaths(release, options.flavour ?? detectFlavour(), options.cacheDirectory ?? defaultCacheDirectory());
+  return existsSync(build.stamp) ? build.result : undefined;
+}
+
+/** The cached build, building it first when missing. */
+export async function ensureLlamaServer(options: BuildOptions = {}): Promise<LlamaServerBuild> {
+  const { bundle, release } = await bundledLlamaCpp();
+  const flavour = options.flavour ?? detectFlavour();
+  const paths = buildPaths(release, flavour, options.cacheDirectory ?? defaultCacheDirectory());
+  if (existsSync(paths.stamp)) return paths.result;
+  await mkdir(paths.root, { recursive: true });
+  const unlock = await lock(paths.lock, options.log);
+  try {
+    if (existsSync(paths.stamp)) return paths.result; // built by whoever held the lock
+    await build(bundle, release, flavour, paths, options);
+    return paths.result;
+  } finally {
+    await unlock();
+  }
+}
+
+function buildPaths(release: string, flavour: LlamaServerFlavour, cacheDirectory: string) {
+  const root = path.join(cacheDirectory, `${release}-${flavour}`);
+  const bin = path.join(root, "bin");
+  return {
+    root,
+    bin,
+    lock: path.join(root, ".lock"),
+    stamp: path.join(root, "bin", ".complete"),
+    result: {
+      release,
+      flavour,
+      serverPath: path.join(bin, "llama-server"),
+      batchedBenchPath: path.join(bin, "llama-batched-bench"),
+    } satisfies LlamaServerBuild,
+  };
+}
+
+async function build(
+  bundle: string,
+  release: string,
+  flavour: LlamaServerFlavour,
+  paths: ReturnType<typeof buildPaths>,
+  options: BuildOptions,
+): Promise<void> {
+  const log = options.log ?? (() => {});
+  const work = path.join(paths.root, "work");
+  const logPath = path.join(paths.root, "build.log");
+  await rm(work, { recursive: true, force: true });
+  await rm(paths.bin, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  const logFile = await open(logPath, "w");
+  const run = async (command: string, args: string[], cwd: string) => {
+    await logFile.write(`$ ${command} ${args.join(" ")}\n`);
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(command, args, { cwd, stdio: ["ignore", logFile.fd, logFile.fd] });
+      child.on("error", reject);
+      child.on("close", resolve);
+    }).catch((error: unknown) => {
+      throw new LlamaServerBuildError(`cannot run ${command}: ${error instanceof Error ? error.message : String(error)} (is it installed?)`, logPath);
+    });
+    if (code !== 0) throw new LlamaServerBuildError(`${command} ${args[0] ?? ""} failed with exit code ${code}; see ${logPath}`, logPath);
+  };
+  try {
+    const source = path.join(work, "llama.cpp");
+    log(`llama-server: building llama.cpp ${release} (${flavour}) from node-llama-cpp's source bundle; this takes about 10 minutes on 2 cores, once`);
+    await run("git", ["clone", "-q", bundle, source], work);
+    const cmakeArgs = [
+      "-B",
+      "build",
+      "-DCMAKE_BUILD_TYPE=Release",
+      "-DGGML_NATIVE=ON",
+      "-DLLAMA_CURL=OFF",
+      "-DLLAMA_BUILD_TESTS=OFF",
+      "-DLLAMA_BUILD_EXAMPLES=ON",
+      ...(flavour === "cuda" ? ["-DGGML_CUDA=ON"] : []),
+    ];
+    await run("cmake", cmakeArgs, source);
+    const jobs = String(options.jobs ?? Math.max(1, os.availableParallelism()));
+    await run("cmake", ["--build", "build", "-j", jobs, "--target", ...TARGETS], source);
+    // The binaries load ggml's shared libraries from their own folder.
+    const built = path.join(source, "build", "bin");
+    const staging = `${paths.bin}.tmp`;
+    await rm(staging, { recursive: true, force: true });
+    await rename(built, staging);
+    await rename(staging, paths.bin);
+    await writeFile(paths.stamp, `${release} ${flavour} ${new Date().toISOString()}\n`);
+    log(`llama-server: built ${paths.result.serverPath}`);
+  } finally {
+    await logFile.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** An exclusive lock file; a lock left by a dead process is taken over. */
+async function lock(file: string, log?: (line: string) => void): Promise<() => Promise<void>> {
+  let told = false;
+  for (;;) {
+    try {
+      const handle = await open(file, "wx");
+      await handle.write(String(process.pid));
+      await handle.close();
+      return () => rm(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const holder = Number((await readFile(file, "utf8").catch(() => "")) || NaN);
+      if (!Number.isInteger(holder) || !alive(holder)) {
+        await rm(file, { force: true });
+        continue;
+      }
+      if (!told) log?.(`llama-server: waiting for the build in process ${holder}`);
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
