@@ -128,7 +128,7 @@ export class LlamaEngine implements Engine {
       promptTokens: fit.promptTokens,
       completionTokens,
       trimmedTurns: fit.trimmedTurns,
-      timings: { firstTokenMs, totalMs: performance.now() - started },
+      timings: { queueMs: 0, firstTokenMs, generationMs: performance.now() - started },
       ...(error === undefined ? {} : { error: errorText(error) }),
     });
     if (signal?.aborted) return finish("aborted");

@@ -11,6 +11,8 @@ export type RunFunction = () => Promise<unknown>;
 export type FairQueueOptions = QueueAddOptions & {
   /** Requests of one user share one turn of the round-robin. */
   readonly userId?: string;
+  /** Goes before everything else of its priority (a preempted run taking its place back). */
+  readonly front?: boolean;
 };
 
 interface Item {
@@ -53,8 +55,14 @@ export class FairQueue implements Queue<RunFunction, FairQueueOptions> {
     const item: Item = { run, id: options?.id, userId: options?.userId ?? "", priority: options?.priority ?? 0 };
     const lane = this.#lane(item.priority);
     const fifo = lane.users.get(item.userId);
+    if (options?.front) {
+      // First of its user, and that user first in the turn order.
+      const rest = [...lane.users].filter(([user]) => user !== item.userId);
+      lane.users.clear();
+      lane.users.set(item.userId, [item, ...(fifo ?? [])]);
+      for (const [user, items] of rest) lane.users.set(user, items);
+    } else if (fifo) fifo.push(item);
     // A user with nothing waiting joins at the end of the turn order.
-    if (fifo) fifo.push(item);
     else lane.users.set(item.userId, [item]);
     if (item.id !== undefined) this.#byId.set(item.id, item);
     this.#size++;

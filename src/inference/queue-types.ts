@@ -14,6 +14,12 @@ export interface InferenceRequest {
   readonly onTextChunk?: (chunk: string) => void;
   /** Called with the 1-based position while queued (on every change), and 0 when it starts. */
   readonly onPosition?: (position: number) => void;
+  /**
+   * May this request be stopped while running to make room for an interactive one, and started again
+   * from the beginning later (same seed, so the same answer)? Default: probe priority without
+   * `onTextChunk` — text already streamed to someone cannot be taken back.
+   */
+  readonly preemptible?: boolean;
 }
 
 export interface InferenceTicket {

@@ -73,5 +73,5 @@ export function startTimer(ms: number, fire: () => void): NodeJS.Timeout | undef
 
 function partial(text: string, firstTokenMs: number | null, totalMs: number): GenerationResult {
   // Token counts are unknown when the engine gave up without a result.
-  return { text, stopReason: "aborted", promptTokens: 0, completionTokens: 0, trimmedTurns: 0, timings: { firstTokenMs, totalMs } };
+  return { text, stopReason: "aborted", promptTokens: 0, completionTokens: 0, trimmedTurns: 0, timings: { queueMs: 0, firstTokenMs, generationMs: totalMs } };
 }

@@ -25,11 +25,18 @@ export interface SamplingOptions {
 
 export type StopReason = "done" | "length" | "aborted" | "error";
 
+/**
+ * Where the time of one request went. The queue fills in `queueMs` and counts `firstTokenMs` from
+ * submission, because that is what a person waiting in chat sees; an engine called directly reports
+ * `queueMs: 0`, so both readings agree there.
+ */
 export interface GenerationTimings {
-  /** From the start of generation to the first streamed token. */
+  /** From submission to the start of generation (time spent waiting for a sequence). */
+  readonly queueMs: number;
+  /** From submission to the first streamed token; null when nothing was streamed. */
   readonly firstTokenMs: number | null;
-  /** From the start of generation to its end. */
-  readonly totalMs: number;
+  /** From the start of generation to its end (prompt evaluation included). */
+  readonly generationMs: number;
 }
 
 export interface GenerationResult {
@@ -39,6 +46,11 @@ export interface GenerationResult {
   readonly completionTokens: number;
   /** How many of the oldest turns were dropped to fit the context. */
   readonly trimmedTurns: number;
+  /**
+   * Prompt tokens found already evaluated in the sequence (a follow-up landing on the sequence that
+   * holds its conversation, a probe run of a prompt evaluated before) and so not evaluated again.
+   */
+  readonly reusedPromptTokens?: number;
   readonly timings: GenerationTimings;
   /** Set when stopReason is "error". */
   readonly error?: string;

@@ -329,7 +329,7 @@ class ActiveProbe {
       reason: verdict.reason,
       answer: generation.text,
       tokens: generation.completionTokens,
-      durationMs: generation.timings.totalMs,
+      durationMs: generation.timings.generationMs,
       stopReason: generation.stopReason,
     });
   }

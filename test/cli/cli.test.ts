@@ -75,7 +75,7 @@ describe("elyza-bot ask", () => {
     expect(r.stdout.length).toBeGreaterThan(1);
   });
 
-  it("--json prints text, stop reason, tokens and timings", async () => {
+  it("--json prints text, stop reason, tokens, timings and the parallel sequences", async () => {
     const r = await cli(["ask", "--config", configFile, "--model", model, "--json", "--max-tokens", "12", "--seed", "3", "こんにちは"]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
@@ -83,7 +83,12 @@ describe("elyza-bot ask", () => {
     expect(out.completionTokens).toBeGreaterThan(0);
     expect(out.completionTokens).toBeLessThanOrEqual(12);
     expect(typeof out.text).toBe("string");
-    expect((out.timings as { totalMs: number }).totalMs).toBeGreaterThan(0);
+    const timings = out.timings as { queueMs: number; firstTokenMs: number; generationMs: number };
+    expect(timings.generationMs).toBeGreaterThan(0);
+    expect(timings.queueMs).toBeGreaterThanOrEqual(0);
+    // Counted from submission: the wait is part of the first token's time.
+    expect(timings.firstTokenMs).toBeGreaterThanOrEqual(timings.queueMs);
+    expect(out.parallel).toBeGreaterThanOrEqual(1);
   });
 
   it("a missing model exits non-zero with one line naming the path", async () => {

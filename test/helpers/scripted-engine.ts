@@ -13,6 +13,8 @@ export interface ScriptedAnswer {
   readonly firstChunkDelayMs?: number;
   /** Throw this error instead of answering. */
   readonly fail?: Error;
+  /** After streaming this many chunks, wait until aborted (a long answer in progress). */
+  readonly hangAfterChunks?: number;
 }
 
 export type Script = (options: GenerateOptions, callIndex: number) => ScriptedAnswer;
@@ -45,6 +47,7 @@ export class ScriptedEngine implements Engine {
       if (answer.fail) throw answer.fail;
       for (const [i, chunk] of answer.chunks.entries()) {
         if (i > 0) await sleep(answer.chunkDelayMs ?? 0, options.signal);
+        if (i === answer.hangAfterChunks) await sleep(Infinity, options.signal);
         if (options.signal?.aborted) break;
         firstTokenMs ??= Date.now() - started;
         text += chunk;
@@ -58,7 +61,7 @@ export class ScriptedEngine implements Engine {
         promptTokens: options.conversation.turns.reduce((n, t) => n + t.text.length, 0),
         completionTokens: tokens,
         trimmedTurns: 0,
-        timings: { firstTokenMs, totalMs: Date.now() - started },
+        timings: { queueMs: 0, firstTokenMs, generationMs: Date.now() - started },
       };
     } finally {
       this.running--;
@@ -74,7 +77,7 @@ export class ScriptedEngine implements Engine {
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0 || signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
+    const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
     function done() {
       clearTimeout(timer);
       signal?.removeEventListener("abort", done);

@@ -24,8 +24,9 @@ describe("InferenceQueue: concurrency, order, bounds", () => {
     queue.submit(ask("i1", "alice"));
     queue.submit(ask("i2", "bob"));
     await queue.onIdle();
-    // p1 took the free slot at once; everything interactive goes before the remaining probes.
-    expect(started()).toEqual(["p1", "i1", "i2", "p2", "p3"]);
+    // p1 took the free slot at once and was stopped for i1; everything interactive goes before the
+    // probes, and the stopped p1 starts again before the probes behind it.
+    expect(started()).toEqual(["p1", "i1", "i2", "p1", "p2", "p3"]);
   });
 
   it("does not count probe runs against the interactive bounds (the probe runner bounds itself)", async () => {
@@ -145,7 +146,7 @@ describe("InferenceQueue: errors and idling", () => {
       parallel: 1,
       modelName: "broken",
       dispose: async () => {},
-      generate: async () => ({ text: "", stopReason: "error", error: "decode failed", promptTokens: 0, completionTokens: 0, trimmedTurns: 0, timings: { firstTokenMs: null, totalMs: 0 } }),
+      generate: async () => ({ text: "", stopReason: "error", error: "decode failed", promptTokens: 0, completionTokens: 0, trimmedTurns: 0, timings: { queueMs: 0, firstTokenMs: null, generationMs: 0 } }),
     };
     const queue = new InferenceQueue(engine, { sampling: SAMPLING, maxWaiting: 1, maxPerUser: 1, timeouts: { queueWaitMs: 1e4, firstTokenMs: 1e4, totalMs: 1e4 } });
     const error = await rejection(queue.submit(ask("q")).result);
