@@ -38,9 +38,26 @@ export interface BatchTuning {
   readonly generating: () => number;
   /** Longest wait for stragglers before a batch goes anyway. */
   readonly gatherMs?: number;
+  /** Told of every batch put together: how many sequences it advances and how many tokens it holds. */
+  readonly onBatch?: (batch: BatchShape) => void;
+}
+
+export interface BatchShape {
+  readonly sequences: number;
+  readonly tokens: number;
 }
 
 export function sequenceOrderedStrategy(tuning: BatchTuning): BatchStrategy {
+  const strategy = orderedStrategy(tuning);
+  if (!tuning.onBatch) return strategy;
+  return (options) => {
+    const batch = strategy(options);
+    tuning.onBatch?.({ sequences: batch.length, tokens: batch.reduce((sum, b) => sum + b.processAmount, 0) });
+    return batch;
+  };
+}
+
+function orderedStrategy(tuning: BatchTuning): BatchStrategy {
   return ({ items, size }) => {
     const queued = internals(tuning)?._queuedDecodes;
     if (!queued || queued.length !== items.length || !queued.every((q, i) => q.tokens === items[i]?.tokens)) {

@@ -12,8 +12,9 @@ import {
   type LlamaContext,
   type LlamaContextSequence,
   type LlamaModel,
+  type Token,
 } from "node-llama-cpp";
-import { gatherAllDispatch, sequenceOrderedStrategy, type BatchTuning } from "./batch-order.js";
+import { gatherAllDispatch, sequenceOrderedStrategy, type BatchShape, type BatchTuning } from "./batch-order.js";
 import { fitConversation } from "./context-fit.js";
 import { ModelFileError } from "./errors.js";
 import { loadRuntime, type GpuSetting } from "./llama-runtime.js";
@@ -31,6 +32,8 @@ export interface LlamaEngineOptions {
   readonly contextSize: number;
   readonly batchSize: number;
   readonly log?: (level: "warn" | "error", message: string) => void;
+  /** Observes every batch decoded (sequences advanced, tokens): tests and the bench. */
+  readonly onBatch?: (batch: BatchShape) => void;
 }
 
 export interface RawSequence {
@@ -67,7 +70,11 @@ export class LlamaEngine implements Engine {
     }
     let context: LlamaContext | undefined;
     let pool: SequencePool | undefined;
-    const tuning: BatchTuning = { context: () => context, generating: () => pool?.inUse ?? 0 };
+    const tuning: BatchTuning = {
+      context: () => context,
+      generating: () => pool?.inUse ?? 0,
+      ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+    };
     try {
       context = await model.createContext({
         sequences: options.parallel,
@@ -105,8 +112,18 @@ export class LlamaEngine implements Engine {
 
   /** Tokens of the full prompt (template and system prompt included) for these turns. */
   countPrompt(systemPrompt: string, turns: readonly ChatTurn[]): number {
+    return this.promptTokens(systemPrompt, turns).length;
+  }
+
+  /** The prompt as LlamaChat will evaluate it: what a sequence may already hold a prefix of. */
+  promptTokens(systemPrompt: string, turns: readonly ChatTurn[]): Token[] {
     const { contextText } = this.chatWrapper.generateContextState({ chatHistory: toHistory(systemPrompt, turns) });
-    return contextText.tokenize(this.model.tokenizer).length;
+    return contextText.tokenize(this.model.tokenizer);
+  }
+
+  /** Prompt (input) tokens node-llama-cpp has evaluated so far, over every sequence: its own meters. */
+  get evaluatedPromptTokens(): number {
+    return this.pool.sequences.reduce((sum, sequence) => sum + sequence.tokenMeter.usedInputTokens, 0);
   }
 
   async generate(options: GenerateOptions): Promise<GenerationResult> {
@@ -122,18 +139,21 @@ export class LlamaEngine implements Engine {
     let firstTokenMs: number | null = null;
     let text = "";
     let completionTokens = 0;
+    let reused = 0;
     const finish = (stopReason: StopReason, error?: unknown): GenerationResult => ({
       text,
       stopReason,
       promptTokens: fit.promptTokens,
       completionTokens,
       trimmedTurns: fit.trimmedTurns,
+      reusedPromptTokens: reused,
       timings: { queueMs: 0, firstTokenMs, generationMs: performance.now() - started },
       ...(error === undefined ? {} : { error: errorText(error) }),
     });
     if (signal?.aborted) return finish("aborted");
 
-    const sequence = await this.pool.acquire();
+    const { sequence, reusedTokens } = await this.pool.acquire(this.promptTokens(conversation.systemPrompt, fit.turns));
+    reused = reusedTokens;
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });
     try {
       const response = await chat.generateResponse(toHistory(conversation.systemPrompt, fit.turns), {
@@ -171,8 +191,9 @@ export class LlamaEngine implements Engine {
    * `generate`: the benchmark's raw node-llama-cpp baseline runs on the very same context.
    */
   async withRawSequence<T>(use: (raw: RawSequence) => Promise<T>): Promise<T> {
-    const sequence = await this.pool.acquire();
+    const { sequence } = await this.pool.acquire();
     try {
+      await sequence.clearHistory(); // the baseline evaluates its whole prompt, like a cold request
       return await use({ sequence, chatWrapper: this.chatWrapper, model: this.model });
     } finally {
       await this.pool.release(sequence);
