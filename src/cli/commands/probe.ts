@@ -48,7 +48,7 @@ export async function probe(args: readonly string[], io: CommandIo): Promise<num
     config,
     queue: inference.queue,
     modelName: inference.engine.modelName,
-    modelPath: inference.modelPath,
+    fingerprint: inference.fingerprint,
     parallel: inference.engine.parallel,
     warn: (message) => io.err(`warning: ${message}`),
     status: io.stderr,
