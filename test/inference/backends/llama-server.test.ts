@@ -14,7 +14,7 @@ import type { InferenceRequest } from "../../../src/inference/queue-types.js";
 import type { Engine } from "../../../src/inference/types.js";
 import type { LlamaServerProcess } from "../../../src/llama-server/process.js";
 import { LLAMA_SERVER_HOOK_TIMEOUT, startTestLlamaServer } from "../../helpers/llama-server.js";
-import { asciiModelPath } from "../../helpers/test-model.js";
+import { asciiModelPath, tinyModelPath } from "../../helpers/test-model.js";
 
 const SAMPLING = { temperature: 0.6, topP: 0.9, maxTokens: 16, seed: 1 };
 const FOREVER = 600_000;
@@ -127,6 +127,28 @@ describe("OpenAI-compatible backends on the real llama-server", () => {
   });
 });
 
+describe("llama-server and output that is not valid UTF-8", () => {
+  it("a stream the server aborts (a byte-level model cut a character in half) is a backend error, never a silent stop", async () => {
+    // The plain random model emits half characters; llama-server then ends the stream with an error event.
+    const server = await startTestLlamaServer({ parallel: 1, modelPath: await tinyModelPath() });
+    try {
+      const backend = serverBackend(server, "server", 1);
+      let streamed = "";
+      const error = await backend
+        .generate({ conversation, sampling: { temperature: 1, topP: 1, maxTokens: 64, seed: 1 }, onTextChunk: (c) => (streamed += c) })
+        .catch((e: unknown) => e);
+      const failure = error instanceof BackendStreamError ? error.failure : error;
+      expect(failure).toBeInstanceOf(BackendError);
+      expect(failure).toMatchObject({ kind: "server", backendFault: true });
+      expect((failure as Error).message).toMatch(/^backend server: the stream reported an error: /);
+      if (error instanceof BackendStreamError) expect(error.partialText).toBe(streamed);
+      else expect(streamed).toBe("");
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe("llama-server faults, through the pool and the queue", () => {
   let local: LlamaEngine;
 
@@ -190,8 +212,7 @@ describe("llama-server faults, through the pool and the queue", () => {
         ["server", "down", 0],
         ["local", "up", 1],
       ]);
-      expect(pool.status()[0]!.reason).toMatch(/cannot reach POST .*\/v1\/chat\/completions/);
-      expect(logs.join("\n")).toMatch(/backend server is out of rotation/);
+      expect(logs.join("\n")).toMatch(/backend server is out of rotation: cannot reach POST http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions/);
 
       server = await startTestLlamaServer({ parallel: 1, port });
       await expect.poll(() => pool.status()[0]!.state, { timeout: 30_000 }).toBe("up");
