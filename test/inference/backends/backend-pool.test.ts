@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { BackendPool, type PoolMember } from "../../../src/inference/backends/backend-pool.js";
 import { BackendError, BackendsUnavailableError } from "../../../src/inference/backends/errors.js";
+import { backendMetrics } from "../../../src/inference/backends/metrics.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";
 import { ScriptedEngine, type ScriptedAnswer } from "../../helpers/scripted-engine.js";
 
@@ -136,6 +137,27 @@ describe("BackendPool", () => {
     await expect(first).rejects.toBeInstanceOf(BackendsUnavailableError);
     await expect(second).rejects.toThrow("no inference backend is available: a (HTTP 503); b (connection refused)");
     expect(a.engine.calls).toHaveLength(1);
+    await pool.dispose();
+  });
+});
+
+describe("backendMetrics", () => {
+  it("exposes each backend's state, slots and counters in Prometheus text format", async () => {
+    const a = member("a", 2);
+    const b = member("b", 1);
+    b.health.ok = false;
+    const pool = await BackendPool.open([a.spec, b.spec], { retryMinMs: FOREVER });
+    await ask(queueOver(pool));
+    const text = backendMetrics(pool.status());
+    expect(text).toContain('elyza_backend_up{backend="a",kind="openai"} 1\n');
+    expect(text).toContain('elyza_backend_up{backend="b",kind="openai"} 0\n');
+    expect(text).toContain('elyza_backend_slots{backend="a",kind="openai"} 2\n');
+    expect(text).toContain('elyza_backend_slots_in_use{backend="a",kind="openai"} 0\n');
+    expect(text).toContain('elyza_backend_generations_total{backend="a",kind="openai"} 1\n');
+    expect(text).toContain('elyza_backend_failures_total{backend="b",kind="openai"} 1\n');
+    expect(text).toContain("# TYPE elyza_backend_generations_total counter\n");
+    expect(text).toMatch(/elyza_backend_first_token_seconds\{backend="a",kind="openai"\} \d/);
+    expect(text).not.toMatch(/elyza_backend_first_token_seconds\{backend="b"/);
     await pool.dispose();
   });
 });
