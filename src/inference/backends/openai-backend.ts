@@ -4,6 +4,7 @@
 // caller's signal aborting the HTTP stream (which frees the server's slot). Failures are
 // BackendErrors saying whether the server or the request is at fault, so the pool can decide.
 
+import { ContextOverflowError } from "../errors.js";
 import { BackendError, BackendStreamError } from "./errors.js";
 import { sseData } from "./sse.js";
 import type { Conversation, Engine, GenerateOptions, GenerationResult, StopReason } from "../types.js";
@@ -166,7 +167,12 @@ export class OpenAiBackend implements Engine {
       clearTimeout(timer);
     }
     if (!response.ok) {
-      const detail = await errorDetail(response);
+      const { detail, body } = await errorDetail(response);
+      // llama-server names a question too long for its context; the caller tells the user to shorten it.
+      const error = (body as { error?: { type?: unknown; n_prompt_tokens?: unknown; n_ctx?: unknown } } | undefined)?.error;
+      if (error?.type === "exceed_context_size_error" && typeof error.n_prompt_tokens === "number" && typeof error.n_ctx === "number") {
+        throw new ContextOverflowError(error.n_prompt_tokens, error.n_ctx);
+      }
       // 408/429: the server is overloaded or slow, not this request's fault.
       const kind = response.status >= 500 || response.status === 408 || response.status === 429 ? "server" : "request";
       throw new BackendError(this.name, kind, `${method} ${safeUrl(url)} answered HTTP ${response.status}${detail ? `: ${detail}` : ""}`, response.status);
@@ -200,18 +206,20 @@ function parseChunk(data: string, backend: string): CompletionChunk {
   throw new BackendError(backend, "server", `the stream sent something that is not a JSON chunk: ${data.slice(0, 120)}`);
 }
 
-/** The error message of an error response (OpenAI shape `{error: {message}}` or plain text), shortened. */
-async function errorDetail(response: Response): Promise<string> {
+/** The error message of an error response (OpenAI shape `{error: {message}}` or plain text), shortened, and the parsed body. */
+async function errorDetail(response: Response): Promise<{ detail: string; body: unknown }> {
   const text = await response.text().catch(() => "");
   let message = text;
+  let body: unknown;
   try {
-    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    body = JSON.parse(text) as unknown;
+    const parsed = body as { error?: { message?: unknown } | string; message?: unknown };
     const m = typeof parsed.error === "string" ? parsed.error : (parsed.error?.message ?? parsed.message);
     if (typeof m === "string") message = m;
   } catch {
     // not JSON: the text itself
   }
-  return message.replace(/\s+/g, " ").trim().slice(0, 200);
+  return { detail: message.replace(/\s+/g, " ").trim().slice(0, 200), body };
 }
 
 /** The URL without credentials or query (a proxy URL may carry them). */

@@ -9,6 +9,7 @@ import { BackendPool, type PoolMember } from "../../../src/inference/backends/ba
 import { BackendError, BackendStreamError, BackendsUnavailableError } from "../../../src/inference/backends/errors.js";
 import { OpenAiBackend } from "../../../src/inference/backends/openai-backend.js";
 import { LlamaEngine } from "../../../src/inference/engine.js";
+import { ContextOverflowError } from "../../../src/inference/errors.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";
 import type { InferenceRequest } from "../../../src/inference/queue-types.js";
 import type { Engine } from "../../../src/inference/types.js";
@@ -113,17 +114,19 @@ describe("OpenAI-compatible backends on the real llama-server", () => {
     expect((await tokensPredicted(server)) - before).toBeLessThan(3000);
   });
 
-  it("a request to a server that is down fails as unreachable, and a 4xx as the request's fault", async () => {
+  it("a request to a server that is down fails as unreachable; a question too long for its context is the caller's error", async () => {
     const nowhere = new OpenAiBackend({ name: "nowhere", baseUrl: "http://127.0.0.1:9/v1", model: "m", slots: 1 });
     const error = await nowhere.generate({ conversation, sampling: SAMPLING }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BackendError);
     expect(error).toMatchObject({ kind: "unreachable", backendFault: true });
     await expect(nowhere.check()).rejects.toMatchObject({ kind: "unreachable" });
 
+    // llama-server's 400 for a question longer than its context: the user is told to shorten it.
     const tooLong = { systemPrompt: "", turns: [{ role: "user" as const, text: "the ".repeat(6000) }] };
     const refused = await serverBackend(server).generate({ conversation: tooLong, sampling: SAMPLING }).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(BackendError);
-    expect(refused).toMatchObject({ kind: "request", status: 400 });
+    expect(refused).toBeInstanceOf(ContextOverflowError);
+    expect(refused).toMatchObject({ availableTokens: 4096 });
+    expect((refused as ContextOverflowError).neededTokens).toBeGreaterThan(4096);
   });
 });
 
