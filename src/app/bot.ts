@@ -55,27 +55,6 @@ export async function runBot(options: BotOptions): Promise<void> {
   const responder = new Responder({ queue, systemPrompt: config.systemPrompt, editIntervalMs: config.chat.editIntervalMs, access: config.access });
 
   const running: Stoppable[] = [];
-  if (config.api.enabled) {
-    const api = await startApiServer(
-      openAiApi({
-        queue,
-        tokens: apiTokens(secrets.apiTokens!),
-        priority: config.api.priority,
-        modelId: config.api.modelId,
-        maxBodyBytes: config.api.maxBodyBytes,
-        maxTokens: config.sampling.maxTokens,
-        systemPrompt: config.systemPrompt,
-        maxConcurrent: config.api.maxConcurrent,
-        log: (level, message) => logger[level](message),
-      }),
-      config.http.port,
-    ).catch(async (error: unknown) => {
-      await inference.close();
-      throw error;
-    });
-    running.push({ name: "api", stop: () => api.close() });
-    logger.info(`api: OpenAI-compatible API on port ${api.port} (POST /v1/chat/completions, GET /v1/models; ${config.api.priority} priority)`);
-  }
   let stopping: Promise<void> | undefined;
   const stopAll = () =>
     (stopping ??= (async () => {
@@ -91,6 +70,24 @@ export async function runBot(options: BotOptions): Promise<void> {
     })());
 
   try {
+    if (config.api.enabled) {
+      const api = await startApiServer(
+        openAiApi({
+          queue,
+          tokens: apiTokens(secrets.apiTokens!),
+          priority: config.api.priority,
+          modelId: config.api.modelId,
+          maxBodyBytes: config.api.maxBodyBytes,
+          maxTokens: config.sampling.maxTokens,
+          systemPrompt: config.systemPrompt,
+          maxConcurrent: config.api.maxConcurrent,
+          log: (level, message) => logger[level](message),
+        }),
+        config.http.port,
+      );
+      running.push({ name: "api", stop: () => api.close() });
+      logger.info(`api: OpenAI-compatible API on port ${api.port} (POST /v1/chat/completions, GET /v1/models; ${config.api.priority} priority)`);
+    }
     if (platforms.length === 0) {
       await runConsole({
         queue,

@@ -115,8 +115,9 @@ export class OpenAiBackend implements Engine {
 
   /** Resolves when the server answers `/models` with 200; rejects with a BackendError otherwise. */
   async check(timeoutMs = 5000): Promise<void> {
-    const response = await this.#request("GET", "/models", undefined, AbortSignal.timeout(timeoutMs), timeoutMs);
-    await response?.body?.cancel();
+    // The connect timer bounds the check (a caller's signal would surface as an AbortError, not a BackendError).
+    const response = await this.#request("GET", "/models", undefined, undefined, timeoutMs);
+    await response.body?.cancel();
   }
 
   /** llama-server's `/slots` (another server → undefined): how many of its slots are processing. */
