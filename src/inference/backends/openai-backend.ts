@@ -168,7 +168,9 @@ export class OpenAiBackend implements Engine {
       clearTimeout(timer);
     }
     if (!response.ok) {
-      const { detail, body } = await errorDetail(response);
+      const { detail: raw, body } = await errorDetail(response);
+      // Some gateways echo the key they refused; it must not reach a log line.
+      const detail = this.#options.apiKey ? raw.split(this.#options.apiKey).join("[redacted]") : raw;
       // llama-server names a question too long for its context; the caller tells the user to shorten it.
       const error = (body as { error?: { type?: unknown; n_prompt_tokens?: unknown; n_ctx?: unknown } } | undefined)?.error;
       if (error?.type === "exceed_context_size_error" && typeof error.n_prompt_tokens === "number" && typeof error.n_ctx === "number") {
