@@ -1,4 +1,4 @@
-// elyza-bot's command line: start | ask | probe | grade | make-test-model.
+// elyza-bot's command line: start | ask | probe | grade | make-test-model | backends.
 // User errors (bad flags, config, model path, suite, test id) print one line naming what is wrong
 // and exit non-zero, without a stack trace.
 
@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<Command>> = {
   probe: async () => (await import("./cli/commands/probe.js")).probe,
   grade: async () => (await import("./cli/commands/grade.js")).grade,
   "make-test-model": async () => (await import("./cli/commands/make-test-model.js")).makeTestModel,
+  backends: async () => (await import("./cli/commands/backends.js")).backends,
 };
 
 export const help = `usage: elyza-bot <command> [options]
@@ -23,6 +24,7 @@ export const help = `usage: elyza-bot <command> [options]
   probe [--suite S] [--runs N] [--model M] [--json] run a probe suite, print the tallies
   grade --test ID [--suite S]                      grade one answer read from stdin
   make-test-model OUT.gguf [--seed N] [--shape S]  write a small random-weight GGUF
+  backends [--config FILE] [--json]                list the inference backends: state, slots, in use, latency
 
 Run elyza-bot <command> --help for a command's options.`;
 

@@ -9,6 +9,10 @@ import type { Secrets } from "../config/secrets.js";
 import { openInference } from "./inference.js";
 import type { Logger } from "./logger.js";
 import { openProbe, saveTranscript } from "./probe-service.js";
+import { apiTokens } from "../api/auth.js";
+import { openAiApi } from "../api/openai-api.js";
+import { ConfigError } from "../config/errors.js";
+import { startApiServer } from "./api-server.js";
 
 export interface BotOptions {
   readonly config: AppConfig;
@@ -31,15 +35,19 @@ export async function runBot(options: BotOptions): Promise<void> {
   const { config, secrets, logger } = options;
   const platforms = options.console ? [] : ([secrets.slack && "slack", secrets.discord && "discord"].filter(Boolean) as string[]);
   logger.info(`starting: ${platforms.length ? platforms.join(" + ") : "terminal"}; model ${displayModelUri(config.model.uri)}`);
+  checkApiSettings(config, secrets);
 
-  const inference = await openInference(config, { status: options.stderr });
-  const { engine, queue } = inference;
-  logger.info(`model ${engine.modelName} loaded on ${engine.gpu || "the CPU"}; ${engine.parallel} parallel sequences × ${engine.contextSize} tokens`);
+  const inference = await openInference(config, { status: options.stderr, log: (level, message) => logger[level](message) });
+  const { engine, queue, local } = inference;
+  if (local) logger.info(`model ${local.modelName} loaded on ${local.gpu || "the CPU"}; ${local.parallel} parallel sequences × ${local.contextSize} tokens`);
+  for (const b of inference.pool?.status() ?? []) {
+    logger.info(`backend ${b.name} (${b.kind}, ${b.model}): ${b.state}${b.reason ? ` (${b.reason})` : ""}, ${b.slots} slots`);
+  }
   const probe = openProbe({
     config,
     queue,
     modelName: engine.modelName,
-    modelPath: inference.modelPath,
+    fingerprint: inference.fingerprint,
     parallel: engine.parallel,
     warn: (m) => logger.warn(m),
     status: options.stderr,
@@ -62,6 +70,24 @@ export async function runBot(options: BotOptions): Promise<void> {
     })());
 
   try {
+    if (config.api.enabled) {
+      const api = await startApiServer(
+        openAiApi({
+          queue,
+          tokens: apiTokens(secrets.apiTokens!),
+          priority: config.api.priority,
+          modelId: config.api.modelId,
+          maxBodyBytes: config.api.maxBodyBytes,
+          maxTokens: config.sampling.maxTokens,
+          systemPrompt: config.systemPrompt,
+          maxConcurrent: config.api.maxConcurrent,
+          log: (level, message) => logger[level](message),
+        }),
+        config.http.port,
+      );
+      running.push({ name: "api", stop: () => api.close() });
+      logger.info(`api: OpenAI-compatible API on port ${api.port} (POST /v1/chat/completions, GET /v1/models; ${config.api.priority} priority)`);
+    }
     if (platforms.length === 0) {
       await runConsole({
         queue,
@@ -121,4 +147,15 @@ export async function runBot(options: BotOptions): Promise<void> {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   });
+}
+
+/** The API needs its token, and a port of its own until it moves onto the shared HTTP server. */
+function checkApiSettings(config: AppConfig, secrets: Secrets): void {
+  if (!config.api.enabled) return;
+  if (!secrets.apiTokens?.length) {
+    throw new ConfigError("api.enabled is true but ELYZA_API_TOKEN is not set (the bearer token API clients must send; several may be separated by commas)");
+  }
+  if (secrets.slack?.mode === "http") {
+    throw new ConfigError("api.enabled and Slack HTTP mode (SLACK_SIGNING_SECRET) both want http.port; use Slack Socket Mode (SLACK_APP_TOKEN) with the API for now");
+  }
 }

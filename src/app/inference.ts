@@ -1,17 +1,31 @@
 // Opens the one engine and the one queue of the process from the configuration. Every command
 // that generates text (start, ask, probe, bench) goes through here, so they load models alike.
+// With the default engine.backends (the in-process model alone) the queue runs on the LlamaEngine
+// itself, as always; with servers configured, on a BackendPool over all of them.
 
 import { displayModelUri, isRemoteModelUri, type AppConfig } from "../config/schema.js";
 import { defaultThreads } from "../config/threads.js";
+import { BackendPool, type PoolMember } from "../inference/backends/backend-pool.js";
 import { ProgressRenderer } from "../inference/download-progress.js";
 import { LlamaEngine } from "../inference/engine.js";
 import { resolveModelPath } from "../inference/model-file.js";
 import { InferenceQueue } from "../inference/queue.js";
+import type { Engine } from "../inference/types.js";
+import { backendsFingerprint, openAiMember, selectBackends } from "./backends.js";
+import { modelFingerprint } from "./model-fingerprint.js";
 
 export interface Inference {
-  readonly engine: LlamaEngine;
+  /** What the queue runs on: the in-process engine, or the pool of backends. */
+  readonly engine: Engine;
+  /** The in-process model, when one of the backends is. */
+  readonly local: LlamaEngine | undefined;
+  /** The backends, when servers are configured (state, slots, latency). */
+  readonly pool: BackendPool | undefined;
   readonly queue: InferenceQueue;
-  readonly modelPath: string;
+  /** The local model file, when there is one. */
+  readonly modelPath: string | undefined;
+  /** Identifies the model(s) answering, for the probe history. */
+  fingerprint(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -19,13 +33,67 @@ export interface OpenInferenceOptions {
   /** Where download progress and llama.cpp warnings go (stderr). */
   readonly status: NodeJS.WritableStream;
   readonly signal?: AbortSignal;
-  /** Another model than `model.uri` (the judge model); same engine settings otherwise. */
+  /** Another model than `model.uri` (the judge model); same engine settings otherwise, in-process only. */
   readonly model?: string;
   /** Sequences, when not `engine.parallel`. */
   readonly parallel?: number;
+  /** Only this one of engine.backends (probe --backend, a judge on a backend). */
+  readonly backend?: string;
+  /** Where the backends' API keys are read (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Backend state changes (out of rotation, back). Default: the status stream. */
+  readonly log?: (level: "info" | "warn", message: string) => void;
 }
 
 export async function openInference(config: AppConfig, options: OpenInferenceOptions): Promise<Inference> {
+  const backends = options.model === undefined ? selectBackends(config, options.backend) : [{ name: "judge", kind: "in-process" as const }];
+  const wantsLocal = backends.some((b) => b.kind === "in-process");
+  // Keys and names are checked before minutes of model loading.
+  const remote = backends.flatMap((b) => (b.kind === "openai" ? [openAiMember(b, options.env ?? process.env)] : []));
+  const local = wantsLocal ? await loadLocal(config, options) : undefined;
+
+  let engine: Engine;
+  let pool: BackendPool | undefined;
+  if (local && remote.length === 0) {
+    engine = local.engine;
+  } else {
+    const members: PoolMember[] = backends.map((b) =>
+      b.kind === "in-process" ? { name: b.name, kind: "in-process", engine: local!.engine, slots: local!.engine.parallel } : remote.find((m) => m.name === b.name)!,
+    );
+    const log = options.log ?? ((level, message) => options.status.write(`${level}: ${message}\n`));
+    try {
+      pool = await BackendPool.open(members, { ...config.engine.backendChecks, log });
+    } catch (error) {
+      await local?.engine.dispose();
+      throw error;
+    }
+    engine = pool;
+  }
+  const queue = new InferenceQueue(engine, {
+    sampling: config.sampling,
+    maxWaiting: config.queue.maxWaiting,
+    maxPerUser: config.queue.maxPerUser,
+    timeouts: config.queue.timeouts,
+  });
+  let fingerprint: Promise<string> | undefined;
+  return {
+    engine,
+    local: local?.engine,
+    pool,
+    queue,
+    modelPath: local?.modelPath,
+    fingerprint: () =>
+      (fingerprint ??= (async () => {
+        const file = local ? await modelFingerprint(local.modelPath) : undefined;
+        return pool ? backendsFingerprint(backends, file) : file!;
+      })()),
+    close: async () => {
+      await engine.dispose();
+    },
+  };
+}
+
+async function loadLocal(config: AppConfig, options: OpenInferenceOptions): Promise<{ engine: LlamaEngine; modelPath: string }> {
   const progress = new ProgressRenderer(options.status);
   const uri = options.model ?? config.model.uri;
   const modelPath = await resolveModelPath(uri, {
@@ -44,20 +112,7 @@ export async function openInference(config: AppConfig, options: OpenInferenceOpt
     batchSize: config.engine.batchSize,
     log: (level, message) => options.status.write(`llama.cpp ${level}: ${message}\n`),
   });
-  const queue = new InferenceQueue(engine, {
-    sampling: config.sampling,
-    maxWaiting: config.queue.maxWaiting,
-    maxPerUser: config.queue.maxPerUser,
-    timeouts: config.queue.timeouts,
-  });
-  return {
-    engine,
-    queue,
-    modelPath,
-    close: async () => {
-      await engine.dispose();
-    },
-  };
+  return { engine, modelPath };
 }
 
 /** The URI for downloaded models (what the team configured), the file name for local files. */

@@ -1,8 +1,9 @@
 // The judge behind judge-mode grading: by default the bot's own model through the shared queue (at
 // probe priority, so mentions still go first); or another model (`probe.judgeModel`), loaded on the
-// first judged answer with a single sequence and its own small queue, and disposed with the bot.
+// first judged answer with a single sequence and its own small queue, and disposed with the bot; or
+// one of engine.backends (`backend:NAME`, e.g. a larger model on a vLLM host), opened the same way.
 
-import type { AppConfig } from "../config/schema.js";
+import { BACKEND_REF, type AppConfig } from "../config/schema.js";
 import type { InferenceQueueLike } from "../inference/queue-types.js";
 import type { Ask } from "../probe/graders/index.js";
 import { openInference, type Inference } from "./inference.js";
@@ -22,7 +23,8 @@ export function createJudge(config: AppConfig, botQueue: InferenceQueueLike, sta
   }
   // Loaded like the bot's model, with one sequence: judging is a background job.
   let own: Promise<Inference> | undefined;
-  const open = () => openInference(config, { status, model: judgeModel, parallel: 1 });
+  const backend = judgeModel.match(BACKEND_REF)?.[1];
+  const open = () => openInference(config, backend === undefined ? { status, model: judgeModel, parallel: 1 } : { status, backend });
   return {
     ask: async (conversation, signal) => {
       // A failed load is not cached: the next judged answer tries again.

@@ -12,7 +12,6 @@ import { loadSuite } from "../probe/suite-loader.js";
 import type { ProbeResult, ProbeSuite } from "../probe/types.js";
 import { renderTranscript, transcriptFileName } from "../probe/report/transcript.js";
 import { createJudge } from "./judge.js";
-import { modelFingerprint } from "./model-fingerprint.js";
 
 export interface ProbeSetup {
   readonly runner: ProbeRunner;
@@ -24,7 +23,8 @@ export interface ProbeSetupOptions {
   readonly config: AppConfig;
   readonly queue: InferenceQueueLike;
   readonly modelName: string;
-  readonly modelPath: string;
+  /** Identifies the model(s) answering (Inference.fingerprint). */
+  readonly fingerprint: () => Promise<string>;
   /** Sequences of the engine: the runner keeps twice as many runs in the queue. */
   readonly parallel: number;
   readonly warn: (message: string) => void;
@@ -43,7 +43,7 @@ export function openProbe(options: ProbeSetupOptions): ProbeSetup {
     loadSuite: (name) => capAnswerLength(loadSuite(name, config.probe.suitesDirectory), config.sampling.maxTokens),
     grade: (test, answer, mode, signal) => graders[mode](test, answer, signal),
     modelName: options.modelName,
-    modelHash: () => (fingerprint ??= modelFingerprint(options.modelPath)),
+    modelHash: () => (fingerprint ??= options.fingerprint()),
     history,
     defaultSuite: config.probe.suite,
     maxInFlight: 2 * options.parallel,

@@ -27,6 +27,8 @@ export const messages = {
         : "回答の生成に時間がかかりすぎたため、打ち切りました。",
   tooLong: "質問（と会話の履歴）が長すぎてモデルに入りきりません。短くしてもう一度お試しください。",
   engineError: "エラーが発生したため回答できませんでした。もう一度お試しください。",
+  /** Every inference backend (GPU host, inference server) is out of rotation. */
+  backendsUnavailable: "推論サーバーに接続できないため回答できませんでした。しばらくしてからもう一度お試しください。",
   emptyAnswer: "回答を生成できませんでした（空の応答）。もう一度お試しください。",
   cancelled: "キャンセルしました。",
 

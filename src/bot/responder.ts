@@ -3,6 +3,7 @@
 // answered, refused with a reason, or failed with a message naming the cause — and answer()
 // never rejects, so an adapter can fire and forget it.
 
+import { BackendsUnavailableError } from "../inference/backends/errors.js";
 import { CancelledError, ContextOverflowError, InferenceTimeoutError, QueueFullError } from "../inference/errors.js";
 import type { InferenceQueueLike, InferenceTicket } from "../inference/queue-types.js";
 import type { Conversation, GenerationResult } from "../inference/types.js";
@@ -248,6 +249,14 @@ function decideEnding(result: GenerationResult | null, failure: unknown, streame
       note: null,
       emptyMessage: messages.tooLong,
       outcome: () => ({ kind: "failed", reason: `context overflow: ${failure.message}` }),
+    };
+  }
+  if (failure instanceof BackendsUnavailableError) {
+    return {
+      shownText: "",
+      note: null,
+      emptyMessage: messages.backendsUnavailable,
+      outcome: () => ({ kind: "failed", reason: failure.message }),
     };
   }
   if (failure !== null || !result || result.stopReason === "error") {

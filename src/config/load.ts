@@ -15,7 +15,7 @@ import YAML from "yaml";
 import { z } from "zod";
 import { withDotEnv } from "./dotenv.js";
 import { ConfigError } from "./errors.js";
-import { configSchema, isRemoteModelUri, type AppConfig, type DeepPartial } from "./schema.js";
+import { BACKEND_REF, configSchema, isRemoteModelUri, type AppConfig, type DeepPartial } from "./schema.js";
 
 export type { AppConfig, DeepPartial } from "./schema.js";
 
@@ -183,7 +183,7 @@ function resolvePaths(data: Plain, base: string): Plain {
   }
   const probe = section("probe");
   const judge = probe?.judgeModel;
-  if (probe && typeof judge === "string" && judge.trim() !== "" && !isRemoteModelUri(judge)) {
+  if (probe && typeof judge === "string" && judge.trim() !== "" && !isRemoteModelUri(judge) && !BACKEND_REF.test(judge)) {
     probe.judgeModel = path.resolve(base, judge);
   }
   // probe.suite is a name in suitesDirectory, or (with a slash or a .yaml ending) a file path.

@@ -15,6 +15,61 @@ export const gpuSchema = z.union([z.enum(["auto", "cuda", "vulkan", "metal"]), z
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 
+/** Backend names appear in logs, `elyza-bot backends`, `probe --backend` and `backend:NAME`. */
+const backendName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, "must be 1–64 letters, digits, '.', '_' or '-' (starting with a letter or digit)");
+const httpUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.username === "" && url.password === "";
+  } catch {
+    return false;
+  }
+}, "must be an http:// or https:// URL without credentials (put the key in the variable named by apiKeyEnv)");
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be the NAME of an environment variable (e.g. VLLM_API_KEY), never the key itself");
+const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "must be an HTTP header name");
+
+/** The model in this process (node-llama-cpp): model.uri with the engine settings above. */
+const inProcessBackendSchema = z.strictObject({
+  name: backendName,
+  kind: z.literal("in-process"),
+});
+
+/** An OpenAI-compatible server: llama.cpp's llama-server, vLLM, Ollama, another elyza-bot's API. */
+const openAiBackendSchema = z.strictObject({
+  name: backendName,
+  kind: z.literal("openai"),
+  /** The API base as OpenAI clients take it, e.g. http://gpu2:8000/v1. */
+  baseUrl: httpUrl,
+  /** The `model` of each request: what that server serves. */
+  model: nonEmpty,
+  /** Requests it may run at once. */
+  slots: int(1, 1024),
+  /** Name of the environment variable holding its API key (sent as a bearer token). */
+  apiKeyEnv: envName.optional(),
+  headers: z.record(headerName, z.string()).optional(),
+});
+
+export const backendSchema = z.discriminatedUnion("kind", [inProcessBackendSchema, openAiBackendSchema], {
+  error: (issue) => (issue.code === "invalid_union" ? 'kind: must be "in-process" or "openai"' : undefined),
+});
+
+const backendsSchema = z
+  .array(backendSchema)
+  .min(1)
+  .superRefine((backends, ctx) => {
+    const seen = new Set<string>();
+    backends.forEach((backend, i) => {
+      if (seen.has(backend.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${backend.name}" is used by two backends; names must be unique` });
+      seen.add(backend.name);
+    });
+    if (backends.filter((b) => b.kind === "in-process").length > 1) {
+      ctx.addIssue({ code: "custom", message: "at most one in-process backend (the process holds one model)" });
+    }
+  });
+
+/** `probe.judgeModel: backend:NAME` names a backend instead of a model file. */
+export const BACKEND_REF = /^backend:(.+)$/;
+
 export const configSchema = z.strictObject({
   model: z.strictObject({
     /** A .gguf path, an hf: URI or an https: URL. */
@@ -29,6 +84,14 @@ export const configSchema = z.strictObject({
     parallel: int(1, 64),
     contextSize: int(256, 131072),
     batchSize: int(1, 131072),
+    /** Where generations run, in the order they are tried; default: the in-process model alone. */
+    backends: backendsSchema,
+    /** Health checks of openai backends. */
+    backendChecks: z.strictObject({
+      intervalMs: positiveMs,
+      retryMinMs: positiveMs,
+      retryMaxMs: positiveMs,
+    }),
   }),
   sampling: z.strictObject({
     temperature: z.number().min(0).max(2),
@@ -70,11 +133,42 @@ export const configSchema = z.strictObject({
   log: z.strictObject({
     level: z.enum(LOG_LEVELS),
   }),
+  /** The bot's own OpenAI-compatible API (POST /v1/chat/completions, GET /v1/models) on http.port. */
+  api: z.strictObject({
+    /** Needs ELYZA_API_TOKEN in the environment (clients send it as a bearer token). */
+    enabled: z.boolean(),
+    /** Queue priority of API requests: probe (default) lets people in chat go first. */
+    priority: z.enum(["interactive", "probe"]),
+    /** The model id served in /v1/models (requests may name it or leave `model` out). */
+    modelId: nonEmpty,
+    /** Largest request body accepted, in bytes; larger → 400. */
+    maxBodyBytes: int(1024, 64 * 1024 * 1024),
+    /** API requests waiting or running at once (all tokens together); one more → 429 with Retry-After. */
+    maxConcurrent: int(1, 100_000),
+  }),
+}).superRefine((config, ctx) => {
+  const ref = config.probe.judgeModel?.match(BACKEND_REF);
+  const named = ref && config.engine.backends.find((b) => b.name === ref[1]);
+  if (named && named.kind === "in-process") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["probe", "judgeModel"],
+      message: `names the in-process backend "${named.name}": use null to judge with the bot's own model (a backend: judge is loaded separately)`,
+    });
+  } else if (ref && !named) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["probe", "judgeModel"],
+      message: `names backend "${ref[1]}", which engine.backends does not have (backends: ${config.engine.backends.map((b) => b.name).join(", ")})`,
+    });
+  }
 });
 
 export type AppConfig = z.infer<typeof configSchema>;
 export type GpuSetting = AppConfig["engine"]["gpu"];
 export type LogLevel = AppConfig["log"]["level"];
+export type BackendConfig = AppConfig["engine"]["backends"][number];
+export type OpenAiBackendConfig = Extract<BackendConfig, { kind: "openai" }>;
 
 /** Every key optional, at every level; arrays are replaced whole, never merged. */
 export type DeepPartial<T> = T extends readonly unknown[]

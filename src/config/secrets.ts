@@ -27,6 +27,8 @@ export interface DiscordSecrets {
 export interface Secrets {
   readonly slack?: SlackSecrets;
   readonly discord?: DiscordSecrets;
+  /** ELYZA_API_TOKEN: bearer tokens of the bot's own API (several separated by commas). */
+  readonly apiTokens?: readonly string[];
 }
 
 export interface LoadSecretsOptions {
@@ -87,12 +89,17 @@ export function loadSecrets(env: NodeJS.ProcessEnv = process.env, options: LoadS
     if (orphans.length > 0) problems.push(`${orphans.join(" and ")} ${orphans.length === 1 ? "is" : "are"} set but DISCORD_TOKEN is missing`);
   }
 
+  const apiTokens = (get("ELYZA_API_TOKEN") ?? "")
+    .split(",")
+    .map((t) => t.trim())
+    .filter((t) => t !== "");
+
   if (problems.length > 0) {
     // Belt and braces: nothing above interpolates a value, but never let one slip into a message.
     const secrets = [botToken, appToken, signingSecret, discordToken].filter((s): s is string => s !== undefined);
     throw new ConfigError(problems.map((p) => redact(p, secrets)));
   }
-  return { ...(slack ? { slack } : {}), ...(discord ? { discord } : {}) };
+  return { ...(slack ? { slack } : {}), ...(discord ? { discord } : {}), ...(apiTokens.length > 0 ? { apiTokens } : {}) };
 }
 
 /** An http(s) URL or a problem; the value is not echoed (it may carry user:password@). */
@@ -114,7 +121,7 @@ function checkUrl(name: string, value: string | undefined, problems: string[]): 
 
 /** Every secret value of `secrets`, for redact(). */
 export function secretValues(secrets: Secrets): string[] {
-  const values = [secrets.slack?.botToken, secrets.slack?.appToken, secrets.slack?.signingSecret, secrets.discord?.token];
+  const values = [secrets.slack?.botToken, secrets.slack?.appToken, secrets.slack?.signingSecret, secrets.discord?.token, ...(secrets.apiTokens ?? [])];
   // A proxy URL may carry credentials (https://user:pass@host/…).
   for (const url of [secrets.slack?.apiUrl, secrets.discord?.apiUrl]) values.push(...urlCredentials(url));
   return values.filter((v): v is string => v !== undefined && v !== "");

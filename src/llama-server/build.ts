@@ -151,6 +151,8 @@ async function build(
       "-DLLAMA_CURL=OFF",
       "-DLLAMA_BUILD_TESTS=OFF",
       "-DLLAMA_BUILD_EXAMPLES=ON",
+      // RUNPATH $ORIGIN: the binaries find their shared libraries beside them after the move to bin/.
+      "-DCMAKE_BUILD_RPATH_USE_ORIGIN=ON",
       ...(flavour === "cuda" ? ["-DGGML_CUDA=ON"] : []),
     ];
     await run("cmake", cmakeArgs, source);

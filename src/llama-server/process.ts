@@ -4,6 +4,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import path from "node:path";
 
 export interface LlamaServerOptions {
   readonly serverPath: string;
@@ -55,7 +56,10 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Lla
     "--no-webui",
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn(options.serverPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  // The shared libraries lie beside the binary; a build whose RUNPATH still names its (deleted)
+  // build directory finds them only through LD_LIBRARY_PATH.
+  const libraries = [path.dirname(options.serverPath), process.env.LD_LIBRARY_PATH].filter(Boolean).join(path.delimiter);
+  const child = spawn(options.serverPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LD_LIBRARY_PATH: libraries } });
   const tail: string[] = [];
   const onData = (data: Buffer) => {
     for (const line of data.toString("utf8").split("\n")) {

@@ -14,6 +14,7 @@ import {
   type PostedMessage,
   type ReplyChannel,
 } from "../../src/bot/types.js";
+import { BackendsUnavailableError } from "../../src/inference/backends/errors.js";
 import { InferenceQueue, type InferenceQueueOptions } from "../../src/inference/queue.js";
 import type { GenerateOptions } from "../../src/inference/types.js";
 import { ScriptedEngine, type ScriptedAnswer } from "../helpers/scripted-engine.js";
@@ -326,6 +327,13 @@ describe("Responder: timeouts and errors", () => {
     const cases: { name: string; answer: ScriptedAnswer; timeouts: Partial<InferenceQueueOptions["timeouts"]>; expected: string; reason: RegExp }[] = [
       { name: "first token", answer: { chunks: ["x"], firstChunkDelayMs: 2000 }, timeouts: { firstTokenMs: 60 }, expected: messages.timeout("first_token"), reason: /first_token/ },
       { name: "engine error", answer: { chunks: [], fail: new Error("CUDA out of memory") }, timeouts: {}, expected: messages.engineError, reason: /CUDA out of memory/ },
+      {
+        name: "no backend",
+        answer: { chunks: [], fail: new BackendsUnavailableError([{ backend: "gpu2", reason: "connection refused" }]) },
+        timeouts: {},
+        expected: messages.backendsUnavailable,
+        reason: /^no inference backend is available: gpu2 \(connection refused\)$/,
+      },
     ];
     for (const c of cases) {
       const { responder } = world({ Q: c.answer }, { queue: { timeouts: c.timeouts } });

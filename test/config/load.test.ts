@@ -43,7 +43,16 @@ describe("defaults", () => {
       expect(config.systemPrompt).toBe(
         "あなたは誠実で優秀な日本人のアシスタントです。特に指示が無い場合は、常に日本語で回答してください。",
       );
-      expect(config.engine).toEqual({ gpu: "auto", threads: 0, parallel: 4, contextSize: 4096, batchSize: 512 });
+      expect(config.engine).toEqual({
+        gpu: "auto",
+        threads: 0,
+        parallel: 4,
+        contextSize: 4096,
+        batchSize: 512,
+        backends: [{ name: "local", kind: "in-process" }],
+        backendChecks: { intervalMs: 10000, retryMinMs: 1000, retryMaxMs: 30000 },
+      });
+      expect(config.api).toEqual({ enabled: false, priority: "probe", modelId: "elyza-bot", maxBodyBytes: 1048576, maxConcurrent: 32 });
       expect(config.queue.timeouts).toEqual({ queueWaitMs: 300000, firstTokenMs: 120000, totalMs: 600000 });
       expect(config.probe.suite).toBe("seed");
       expect(config.http.port).toBe(3000);

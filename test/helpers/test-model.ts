@@ -22,22 +22,34 @@ const pending = new Map<string, Promise<string>>();
  * at worst two of them write the same bytes and the last rename wins.
  */
 export function tinyModelPath(shape: ShapeName = "tiny", seed = 1): Promise<string> {
-  const file = path.join(TEST_MODEL_DIR, `${shape}-seed${seed}-v${GENERATOR_VERSION}.gguf`);
+  return modelPath(shape, seed, false);
+}
+
+/**
+ * Like tinyModelPath, a model that only ever generates whole ASCII tokens (and never ends before
+ * max_tokens): the one to serve with llama-server, which aborts streams that are not valid UTF-8.
+ */
+export function asciiModelPath(shape: ShapeName = "tiny", seed = 1): Promise<string> {
+  return modelPath(shape, seed, true);
+}
+
+function modelPath(shape: ShapeName, seed: number, asciiOutput: boolean): Promise<string> {
+  const file = path.join(TEST_MODEL_DIR, `${shape}-seed${seed}${asciiOutput ? "-ascii" : ""}-v${GENERATOR_VERSION}.gguf`);
   let p = pending.get(file);
   if (!p) {
-    p = ensure(file, shape, seed);
+    p = ensure(file, shape, seed, asciiOutput);
     pending.set(file, p);
     p.catch(() => pending.delete(file));
   }
   return p;
 }
 
-async function ensure(file: string, shape: ShapeName, seed: number): Promise<string> {
+async function ensure(file: string, shape: ShapeName, seed: number, asciiOutput: boolean): Promise<string> {
   if (shape === "llama3-8b") throw new Error("llama3-8b (~4.5 GB) is for GPU benchmarks, not tests");
   const existing = await stat(file).catch(() => null);
   // Size check: a truncated file from some other tool would otherwise be reused forever.
   if (existing?.size === testModelBytes(shape)) return file;
   mkdirSync(TEST_MODEL_DIR, { recursive: true });
-  await writeTestModel(file, { shape, seed });
+  await writeTestModel(file, { shape, seed, asciiOutput });
   return file;
 }

@@ -10,7 +10,7 @@ import { configFlags, configFlagsHelp, configFromFlags } from "../config-flags.j
 import type { CommandIo } from "../io.js";
 import { UsageError } from "../usage-error.js";
 
-export const help = `usage: elyza-bot probe [--suite NAME_OR_FILE] [--runs N] [--tests ID,ID] [--judge] [--model M] [--json]
+export const help = `usage: elyza-bot probe [--suite NAME_OR_FILE] [--runs N] [--tests ID,ID] [--judge] [--model M] [--backend NAME] [--json]
 
 Runs a probe suite (default: the article's three tests, 10 runs each) through the same queue as the
 bot, grades every answer and prints the tallies. Exit 0 when it ran, whatever the tallies.
@@ -19,6 +19,7 @@ ${configFlagsHelp}
   --runs N       runs per test (default: the suite's)
   --tests IDS    only these test ids, comma-separated
   --judge        grade with the judge model instead of the rule graders
+  --backend NAME run against this one of engine.backends only (e.g. a llama-server or vLLM host)
   --json         print only the JSON result on stdout (progress still goes to stderr)
   --transcript F also write the full transcript (prompt, seed, answer, verdict, reason per run) as Markdown`;
 
@@ -31,6 +32,7 @@ export async function probe(args: readonly string[], io: CommandIo): Promise<num
     judge: { type: "boolean" },
     json: { type: "boolean" },
     transcript: { type: "string" },
+    backend: { type: "string" },
   });
   if (values.help) return io.out(help), 0;
   if (positionals.length > 0) throw new UsageError(`probe: unexpected argument "${positionals[0]}" (see elyza-bot probe --help)`);
@@ -43,12 +45,12 @@ export async function probe(args: readonly string[], io: CommandIo): Promise<num
   const unknown = tests?.filter((id) => !suite.tests.some((t) => t.id === id));
   if (unknown?.length) throw new UsageError(`probe: unknown test id "${unknown[0]}" in suite ${suite.name} (tests: ${suite.tests.map((t) => t.id).join(", ")})`);
 
-  const inference = await openInference(config, { status: io.stderr });
+  const inference = await openInference(config, { status: io.stderr, ...(values.backend === undefined ? {} : { backend: values.backend }) });
   const setup = openProbe({
     config,
     queue: inference.queue,
     modelName: inference.engine.modelName,
-    modelPath: inference.modelPath,
+    fingerprint: inference.fingerprint,
     parallel: inference.engine.parallel,
     warn: (message) => io.err(`warning: ${message}`),
     status: io.stderr,

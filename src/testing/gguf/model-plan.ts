@@ -6,7 +6,7 @@ import { gguf, layoutGguf, type GgufLayout, type GgufMetadata, type TensorInfo }
 import { GgmlType, type GgmlTypeId } from "./quantize.js";
 import { deriveSeed } from "./random.js";
 import { SHAPES, type ModelShape, type ShapeName } from "./shapes.js";
-import { LLAMA3_CHAT_TEMPLATE, buildVocabulary, type Vocabulary } from "./vocab.js";
+import { LLAMA3_CHAT_TEMPLATE, buildVocabulary, byteLevelAlphabet, type Vocabulary } from "./vocab.js";
 
 /** How a tensor's values are made. */
 export type TensorInit =
@@ -19,6 +19,8 @@ export type TensorInit =
       readonly amplitude: number;
       /** Rows (output units; tokens for token_embd/output) from here on are all zero. */
       readonly zeroRowsFrom?: number;
+      /** Only these rows keep their values, multiplied by `gain`; every other row is zero (see PlanOptions.asciiOutput). */
+      readonly onlyRows?: { readonly rows: readonly number[]; readonly gain: number };
       /**
        * Store the values this tensor would hold after encoding as this type (e.g. an F32 twin of a
        * Q4_0 model, to check the quantized layout through the engine).
@@ -91,8 +93,26 @@ function metadataFor(shapeName: ShapeName, shape: ModelShape, seed: number, voca
 const GAIN = 2;
 const matrixAmplitude = (fanIn: number): number => GAIN * Math.sqrt(3 / fanIn);
 
+export interface PlanOptions {
+  /**
+   * Only tokens made of ASCII bytes can be generated: their output rows are scaled up (logits
+   * ~20× wider) and every other row is zero, so a non-ASCII or control token (end of generation
+   * included) always loses by a margin no temperature or top-p makes up. Why: llama.cpp's
+   * llama-server aborts a stream with HTTP 500 when the generated text is not valid UTF-8, which a
+   * random byte-level model produces all the time (half a Japanese character); an output layer
+   * restricted to whole ASCII tokens is valid UTF-8 after every token, on every server and engine,
+   * without asking the server for grammars or logit biases the code under test does not send.
+   * The prompt side is unchanged: any UTF-8 (the Japanese system prompt) still tokenizes.
+   * Answers then always run to max_tokens (stop reason "length").
+   */
+  readonly asciiOutput?: boolean;
+}
+
+/** Output-row gain of PlanOptions.asciiOutput: logit spread ~2 → ~40 against 0 for the zeroed rows. */
+const ASCII_OUTPUT_GAIN = 20;
+
 /** The full plan (metadata + tensor table) of a shape, for a seed. */
-export function planModel(shapeName: ShapeName, seed = 1): ModelPlan {
+export function planModel(shapeName: ShapeName, seed = 1, options: PlanOptions = {}): ModelPlan {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new RangeError(`seed must be an integer in [0, 2^32), got ${seed}`);
   }
@@ -119,6 +139,11 @@ export function planModel(shapeName: ShapeName, seed = 1): ModelPlan {
   // Control tokens get zero output rows, i.e. logit 0 while normal tokens spread around it: a
   // random model then rarely ends or emits headers on its own, and greedy decoding never does.
   uniform("output.weight", [nEmbd, nVocab], matrixAmplitude(nEmbd), vocab.firstControlId);
+  if (options.asciiOutput) {
+    const output = tensors[tensors.length - 1]!;
+    const rows = asciiTokenIds(vocab);
+    tensors[tensors.length - 1] = { ...output, init: { ...(output.init as Extract<TensorInit, { kind: "uniform" }>), onlyRows: { rows, gain: ASCII_OUTPUT_GAIN } } };
+  }
   for (let i = 0; i < shape.blockCount; i++) {
     const p = `blk.${i}.`;
     ones(`${p}attn_norm.weight`, nEmbd);
@@ -133,6 +158,18 @@ export function planModel(shapeName: ShapeName, seed = 1): ModelPlan {
   }
 
   return { shape: shapeName, seed, vocabulary: vocab, metadata: metadataFor(shapeName, shape, seed, vocab), tensors };
+}
+
+/** Ids of the normal tokens made only of printable ASCII bytes, space and newline. */
+function asciiTokenIds(vocab: Vocabulary): number[] {
+  const byteOf = new Map(byteLevelAlphabet().map(({ byte, char }) => [char, byte]));
+  const printable = (c: string) => {
+    const b = byteOf.get(c);
+    return b !== undefined && ((b >= 0x20 && b < 0x7f) || b === 0x0a);
+  };
+  const ids: number[] = [];
+  for (let id = 0; id < vocab.firstControlId; id++) if ([...vocab.tokens[id]!].every(printable)) ids.push(id);
+  return ids;
 }
 
 /** Header bytes, tensor offsets and total file size of a plan, without producing any tensor data. */

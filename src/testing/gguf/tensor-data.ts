@@ -30,6 +30,14 @@ export function* tensorChunks(t: TensorPlan): Generator<Buffer> {
       if (zeroFrom !== undefined && row + n > zeroFrom) {
         scratch.fill(0, Math.max(0, zeroFrom - row) * rowLength);
       }
+      const only = t.init.onlyRows;
+      if (only) {
+        for (let r = 0; r < n; r++) {
+          const values = scratch.subarray(r * rowLength, (r + 1) * rowLength);
+          if (!only.rows.includes(row + r)) values.fill(0);
+          else for (let i = 0; i < values.length; i++) values[i] = values[i]! * only.gain;
+        }
+      }
       if (t.init.roundTripThrough !== undefined) scratch.set(roundTrip(t.init.roundTripThrough, scratch));
     }
     const out = Buffer.allocUnsafe(rowBytes(t.type, rowLength) * n);

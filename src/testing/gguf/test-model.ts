@@ -7,13 +7,15 @@ import { SHAPES, type ShapeName } from "./shapes.js";
 import { tensorChunks } from "./tensor-data.js";
 
 export { SHAPES, SHAPE_NAMES, isShapeName, type ShapeName, type ModelShape } from "./shapes.js";
-export { planModel, layoutModel, type ModelPlan, type TensorPlan, type TensorInit } from "./model-plan.js";
+export { planModel, layoutModel, type ModelPlan, type PlanOptions, type TensorPlan, type TensorInit } from "./model-plan.js";
 
 export interface WriteTestModelOptions {
   /** PRNG seed, integer in [0, 2^32). Default 1. */
   seed?: number;
   /** Default "tiny". */
   shape?: ShapeName;
+  /** Only whole ASCII tokens can be generated (see PlanOptions.asciiOutput): for llama-server. */
+  asciiOutput?: boolean;
   /** Called after every chunk written, with bytes written so far and the final file size. */
   onProgress?: (written: number, total: number) => void;
 }
@@ -35,7 +37,7 @@ export async function writeTestModel(
   if (!Object.hasOwn(SHAPES, shape)) {
     throw new RangeError(`unknown test model shape "${shape}" (known: ${Object.keys(SHAPES).join(", ")})`);
   }
-  const { bytes } = await writeModelPlan(outPath, planModel(shape, options.seed ?? 1), options.onProgress);
+  const { bytes } = await writeModelPlan(outPath, planModel(shape, options.seed ?? 1, { asciiOutput: options.asciiOutput ?? false }), options.onProgress);
   return { bytes, shape };
 }
 
