@@ -18,6 +18,7 @@ import type {
   ProbeSuite,
   ProbeTest,
   CompareResult,
+  HistoryChart,
   RunResult,
   TestHistory,
   TestResult,
@@ -160,6 +161,13 @@ export class ProbeRunner implements ProbeService {
       ...(t.baseline ? { baseline: t.baseline } : {}),
       points: this.options.history?.lastForTest(loaded.name, t.id, perTest) ?? [],
     }));
+  }
+
+  async historyChart(suite: string | undefined, perTest: number): Promise<HistoryChart> {
+    const name = this.options.loadSuite(suite ?? this.options.defaultSuite).name;
+    // Loaded on first use: the chart libraries are not needed to run probes.
+    const { chartFileName, renderHistoryPng } = await import("./report/chart.js");
+    return { suite: name, fileName: chartFileName(name), png: renderHistoryPng(name, this.history(name, perTest)) };
   }
 
   private plan(options: ProbeRunOptions): Plan {

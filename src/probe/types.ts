@@ -208,4 +208,12 @@ export interface ProbeService {
   /** Cancels the running probe; false when none runs. */
   cancel(): boolean;
   history(suite: string | undefined, perTest: number): TestHistory[];
+  /** The same history drawn as a PNG chart (src/probe/report/chart.ts), with the suite's real name. */
+  historyChart?(suite: string | undefined, perTest: number): Promise<HistoryChart>;
+}
+
+export interface HistoryChart {
+  readonly suite: string;
+  readonly fileName: string;
+  readonly png: Buffer;
 }
