@@ -444,6 +444,7 @@ class ActiveProbe {
       pass: verdict.pass,
       reason: verdict.reason,
       ...(verdict.score !== undefined ? { score: verdict.score } : {}),
+      ...(verdict.unscored ? { unscored: true } : {}),
       answer: generation.text,
       tokens: generation.completionTokens,
       durationMs: generation.timings.totalMs,

@@ -60,8 +60,10 @@ export interface Verdict {
   readonly pass: boolean;
   /** One line a person can read: why it passed or failed. */
   readonly reason: string;
-  /** 1–5 for dataset tasks; absent when the judge gave no usable score. */
+  /** 1–5 for dataset tasks. */
   readonly score?: number;
+  /** The judge gave no usable score: `score` is then the floor, 1, and the report lists the row. */
+  readonly unscored?: boolean;
 }
 
 export interface RunResult extends Verdict {
@@ -113,7 +115,7 @@ export interface DatasetSummary {
   readonly source: string;
   /** Tasks with a usable score. */
   readonly scored: number;
-  /** Dataset rows whose answer got no usable score (their runs say why). */
+  /** Dataset rows whose answer got no usable score (their runs say why); counted as 1, the lowest score. */
   readonly unscoredRows: readonly number[];
   readonly mean: number;
   readonly ci95: readonly [number, number];

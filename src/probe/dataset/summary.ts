@@ -9,14 +9,19 @@ const BOOTSTRAP_SEED = 20240626;
 
 const round = (x: number, digits = 3) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : x);
 
-/** Each task's mean over its scored runs; tasks with none are listed by row instead. */
+/**
+ * Each task's mean over its runs. A run without a usable score (the judge's reply had none, the
+ * generation failed) counts as 1, the lowest score, and its row is listed: a failure can only
+ * lower the mean, never raise it, and is never dropped silently.
+ */
 function taskScores(tests: readonly TestResult[], runsOf: (t: TestResult) => readonly RunResult[]) {
   const scored: { test: TestResult; score: number }[] = [];
   const unscoredRows: number[] = [];
   for (const test of tests) {
-    const scores = runsOf(test).flatMap((r) => (r.score !== undefined ? [r.score] : []));
-    if (scores.length > 0) scored.push({ test, score: mean(scores) });
-    else if (runsOf(test).length > 0) unscoredRows.push(test.row ?? 0);
+    const runs = runsOf(test);
+    if (runs.length === 0) continue;
+    if (runs.some((r) => r.unscored || r.score === undefined)) unscoredRows.push(test.row ?? 0);
+    scored.push({ test, score: mean(runs.map((r) => r.score ?? 1)) });
   }
   return { scored, unscoredRows };
 }
@@ -25,7 +30,7 @@ export function summarizeDataset(spec: DatasetSpec, tests: readonly TestResult[]
   const { scored, unscoredRows } = taskScores(tests, (t) => t.results);
   const values = scored.map((s) => s.score);
   const histogram: [number, number, number, number, number] = [0, 0, 0, 0, 0];
-  for (const test of tests) for (const r of test.results) if (r.score !== undefined) histogram[Math.min(5, Math.max(1, Math.round(r.score))) - 1]!++;
+  for (const test of tests) for (const r of test.results) histogram[Math.min(5, Math.max(1, Math.round(r.score ?? 1))) - 1]!++;
   const byCategory = new Map<string, number[]>();
   for (const { test, score } of scored) {
     if (test.category === undefined) continue;

@@ -1,8 +1,9 @@
 // Dataset tasks (ELYZA-tasks-100) are not pass/fail: a judge scores each answer 1–5 against the
 // task's reference answer and its eval_aspect, and returns {"reason": "...", "score": N}. The
 // rubric below is this project's own, in the spirit of ELYZA-tasks-100's published 5-point scale.
-// A reply without a usable score (no JSON, a score outside 1–5) scores nothing and says why, with
-// the dataset row, so it is never averaged in silently.
+// A reply without a usable score (no JSON, a score outside 1–5) counts as the lowest score, 1, says
+// why with the dataset row, and is listed in the report: a broken judge can only lower the mean,
+// never raise it, and never silently.
 
 import type { Conversation } from "../../inference/types.js";
 import type { ProbeTest, Verdict } from "../types.js";
@@ -83,7 +84,7 @@ export function scoreGrader(
   return async (test, answer, signal) => {
     if (test.grader.kind !== "score") throw new Error(`test "${test.id}" is not a dataset task`);
     const parsed = parseScoreReply(await ask(scoreConversation(test, answer), signal));
-    if (!parsed.ok) return { pass: false, reason: `${parsed.problem} (dataset row ${test.row ?? "?"})` };
+    if (!parsed.ok) return { pass: false, reason: `${parsed.problem} (dataset row ${test.row ?? "?"}; counted as 1)`, score: 1, unscored: true };
     return { pass: parsed.score >= test.grader.passScore, reason: parsed.reason, score: parsed.score };
   };
 }

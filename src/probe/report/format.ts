@@ -224,7 +224,10 @@ export function formatDatasetSummary(result: ProbeResult): string[] {
   if (d.compare) lines.push(`B ${d.compare.model}: 平均 ${score(d.compare.mean)} (95% CI ${score(d.compare.ci95[0])}–${score(d.compare.ci95[1])}, ${d.compare.scored}問)`);
   lines.push(`得点分布 ${d.histogram.map((n, i) => `${i + 1}点:${n}`).join(" ")}`);
   if (d.categories.length > 0) lines.push(`カテゴリ別 ${d.categories.map((c) => `${c.name} ${score(c.mean)}(${c.n})`).join(" · ")}`);
-  if (d.unscoredRows.length > 0) lines.push(`⚠ 採点できなかった行: ${d.unscoredRows.join(", ")}（平均に含めていません）`);
+  if (d.unscoredRows.length > 0) {
+    const rows = d.unscoredRows.length > 20 ? `${d.unscoredRows.slice(0, 20).join(", ")} ほか${d.unscoredRows.length - 20}行` : d.unscoredRows.join(", ");
+    lines.push(`⚠ 採点できなかった${d.unscoredRows.length}問（行 ${rows}）は最低点の1点として平均に含めています`);
+  }
   if (d.reference) lines.push(`参考: ${d.reference.label} ${d.reference.score}（採点 ${d.reference.judge}） · 今回の採点: ${d.judge}`);
   else lines.push(`採点: ${d.judge}`);
   return lines;

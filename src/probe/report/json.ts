@@ -9,8 +9,9 @@ export interface ProbeJsonRun {
   seed: number;
   pass: boolean;
   reason: string;
-  /** Dataset tasks: the judge's 1–5. */
+  /** Dataset tasks: the judge's 1–5 (1 with `unscored` when the judge gave no usable score). */
   score?: number;
+  unscored?: boolean;
   answer: string;
   tokens: number;
   durationMs: number;
@@ -74,6 +75,7 @@ function run(r: TestResult["results"][number]): ProbeJsonRun {
     pass: r.pass,
     reason: r.reason,
     ...(r.score !== undefined ? { score: r.score } : {}),
+    ...(r.unscored ? { unscored: true } : {}),
     answer: r.answer,
     tokens: r.tokens,
     durationMs: r.durationMs,

@@ -46,7 +46,7 @@ export function renderTextReport(result: ProbeResult, options: TextReportOptions
     if (test.row !== undefined) {
       // Dataset tasks: one line each, the score and the judge's reason.
       const r = test.results[0];
-      const score = test.results.map((x) => (x.score !== undefined ? `${x.score}点` : "採点不能")).join(" ");
+      const score = test.results.map((x) => (x.unscored ? "採点不能→1点" : x.score !== undefined ? `${x.score}点` : "採点なし")).join(" ");
       lines.push(`${test.title}: ${score || "未実行"}${r ? ` — ${excerpt(r.reason, options.excerptChars ?? 120)}` : ""}`);
       continue;
     }
