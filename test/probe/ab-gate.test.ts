@@ -38,7 +38,7 @@ const SUITE: ProbeSuite = {
 /** Passes answers that say "ok"; the reason quotes the answer (so XML escaping gets exercised). */
 const grade: GradeFn = async (_test, answer) => (answer.includes("ok") ? { pass: true, reason: "says ok" } : { pass: false, reason: `says "${answer}" <&>` });
 
-function scriptedQueue(answer: (question: string, nth: number) => ScriptedAnswer) {
+function scriptedQueue(answer: (question: string, nth: number) => ScriptedAnswer, order?: string[], arm = "") {
   const asked = new Map<string, number>();
   const engine = new ScriptedEngine(4, (o) => {
     const q = o.conversation.turns.at(-1)?.text ?? "";
@@ -54,7 +54,7 @@ function scriptedQueue(answer: (question: string, nth: number) => ScriptedAnswer
   });
   const submitted: InferenceRequest[] = [];
   const recording: InferenceQueueLike = {
-    submit: (r) => (submitted.push(r), queue.submit(r)),
+    submit: (r) => (submitted.push(r), order?.push(`${arm}${r.sampling?.seed}`), queue.submit(r)),
     stats: () => queue.stats(),
     onIdle: () => queue.onIdle(),
   };
@@ -72,9 +72,10 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe("A/B probes", () => {
   it("runs both models on the same tests with the same seeds, interleaved, and compares the tallies", async () => {
-    const a = scriptedQueue(() => ok());
+    const order: string[] = [];
+    const a = scriptedQueue(() => ok(), order, "a");
     // B: theory-of-mind always fails; reading passes runs 1–5 only.
-    const b = scriptedQueue((q, nth) => (q === "Q:theory-of-mind" || nth >= 5 ? ng() : ok()));
+    const b = scriptedQueue((q, nth) => (q === "Q:theory-of-mind" || nth >= 5 ? ng() : ok()), order, "b");
     let closed = 0;
     const opened: string[] = [];
     const runner = new ProbeRunner({
@@ -102,6 +103,9 @@ describe("A/B probes", () => {
     const seeds = (q: typeof a) => q.submitted.map((r) => `${r.conversation.turns[0]!.text}:${r.sampling?.seed}`);
     expect(seeds(b)).toEqual(seeds(a));
     expect(a.submitted).toHaveLength(20);
+    // Interleaved: every run goes to A, then at once with the same seed to B.
+    expect(order).toHaveLength(40);
+    for (let i = 0; i < 40; i += 2) expect([order[i]![0], order[i + 1]![0], order[i]!.slice(1)]).toEqual(["a", "b", order[i + 1]!.slice(1)]);
 
     const [tom, reading] = result.tests;
     expect([tom!.passed, tom!.total, tom!.compare!.passed, tom!.compare!.total]).toEqual([10, 10, 0, 10]);
