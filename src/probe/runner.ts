@@ -150,17 +150,7 @@ export class ProbeRunner implements ProbeService {
   }
 
   history(suite: string | undefined, perTest: number): TestHistory[] {
-    const loaded = this.options.loadSuite(suite ?? this.options.defaultSuite);
-    if (loaded.dataset) {
-      // A dataset's tasks are many and one run each: its history is the mean score per probe.
-      return [{ id: MEAN_SCORE_ID, title: "平均スコア", points: this.options.history?.lastForTest(loaded.name, MEAN_SCORE_ID, perTest) ?? [] }];
-    }
-    return loaded.tests.map((t) => ({
-      id: t.id,
-      title: t.title,
-      ...(t.baseline ? { baseline: t.baseline } : {}),
-      points: this.options.history?.lastForTest(loaded.name, t.id, perTest) ?? [],
-    }));
+    return readHistory(this.options.loadSuite(suite ?? this.options.defaultSuite), this.options.history, perTest);
   }
 
   async historyChart(suite: string | undefined, perTest: number): Promise<HistoryChart> {
@@ -187,6 +177,20 @@ export class ProbeRunner implements ProbeService {
     const tests = suite.dataset ? undefined : selectTests(suite, testIds);
     return { suite, tests, testIds, runs, grading: options.grading ?? suite.grading, compare: options.compare, passK };
   }
+}
+
+/** The last `perTest` stored tallies of every test of a suite (what `/probe history` shows). */
+export function readHistory(suite: ProbeSuite, store: Pick<ProbeHistoryStore, "lastForTest"> | undefined, perTest: number): TestHistory[] {
+  if (suite.dataset) {
+    // A dataset's tasks are many and one run each: its history is the mean score per probe.
+    return [{ id: MEAN_SCORE_ID, title: "平均スコア", points: store?.lastForTest(suite.name, MEAN_SCORE_ID, perTest) ?? [] }];
+  }
+  return suite.tests.map((t) => ({
+    id: t.id,
+    title: t.title,
+    ...(t.baseline ? { baseline: t.baseline } : {}),
+    points: store?.lastForTest(suite.name, t.id, perTest) ?? [],
+  }));
 }
 
 /** The suite's tests, or the named subset of them, with their positions (seeds derive from those). */

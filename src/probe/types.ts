@@ -113,7 +113,7 @@ export interface CompareResult extends Tally {
 /** The headline of a dataset suite: mean judge score with its bootstrap interval. */
 export interface DatasetSummary {
   readonly source: string;
-  /** Tasks with a usable score. */
+  /** Tasks answered and scored (an unusable judge reply counts as 1; see unscoredRows). */
   readonly scored: number;
   /** Dataset rows whose answer got no usable score (their runs say why); counted as 1, the lowest score. */
   readonly unscoredRows: readonly number[];

@@ -136,7 +136,7 @@ describe("elyza-bot probe --compare", () => {
       expect(t.compare.total).toBe(2);
       expect(t.compare.results.map((x) => x.seed)).toEqual(t.results.map((x) => x.seed));
       expect(t.compare.pValue).toBeGreaterThan(0);
-      expect(t.compare.differenceCi95[0]).toBeLessThanOrEqual(t.compare.differenceCi95[1]);
+      expect(t.compare.differenceCi95[0]).toBeLessThanOrEqual(t.compare.differenceCi95[1]!);
     }
     const missing = await cli(["probe", "--config", file, "--model", model, "--compare", path.join(dir, "nope.gguf")]);
     expect(missing.code).toBe(1);

@@ -5,7 +5,7 @@ import { isRemoteModelUri } from "../../config/schema.js";
 import { resolveModelPath } from "../../inference/model-file.js";
 import { evaluateGate, GATE_MODES, type GateMode } from "../../probe/gate.js";
 import { ProbeHistory } from "../../probe/history.js";
-import { ProbeRunner } from "../../probe/runner.js";
+import { readHistory } from "../../probe/runner.js";
 import { renderHistoryPng } from "../../probe/report/chart.js";
 import { renderHistory } from "../../probe/report/history.js";
 import { renderProbeJson } from "../../probe/report/json.js";
@@ -164,17 +164,9 @@ async function probeHistory(args: readonly string[], io: CommandIo): Promise<num
   const config = configFromFlags(values, io.env);
   const history = new ProbeHistory(config.probe.dataDirectory);
   try {
-    // The runner only reads here: no queue is ever used.
-    const reader = new ProbeRunner({
-      queue: { submit: () => { throw new Error("no model in probe history"); }, stats: () => ({ waiting: 0, running: 0 }), onIdle: async () => {} },
-      loadSuite: (name) => loadSuite(name, config.probe.suitesDirectory),
-      grade: async () => ({ pass: false, reason: "unused" }),
-      modelName: "",
-      history,
-      defaultSuite: config.probe.suite,
-    });
-    const suite = loadSuite(values.suite ?? config.probe.suite, config.probe.suitesDirectory).name;
-    const histories = reader.history(suite, count);
+    const loaded = loadSuite(values.suite ?? config.probe.suite, config.probe.suitesDirectory);
+    const suite = loaded.name;
+    const histories = readHistory(loaded, history, count);
     io.out(renderHistory(suite, histories).trimEnd());
     if (values.png) {
       await writeFile(values.png, renderHistoryPng(suite, histories));
