@@ -106,3 +106,17 @@ describe("a dataset probe in every rendering", () => {
     expect(embed.description).toContain("添付の記録を参照してください");
   });
 });
+
+describe("transcripts of the new modes", () => {
+  it("an A/B transcript has both models' runs with their seeds; a dataset transcript has the scores", async () => {
+    const { renderTranscript } = await import("../../src/probe/report/transcript.js");
+    const ab = renderTranscript(AB);
+    expect(ab).toContain("- A/B: A: q4.gguf · B: q8.gguf（同じ seed で交互に実行）");
+    expect((ab.match(/^### B \(q8\.gguf\) \d+回目/gm) ?? []).length).toBe(10);
+    expect((ab.match(/^### \d+回目/gm) ?? []).length).toBe(10);
+    expect(ab).toContain("### B (q8.gguf) 4回目 — ✗ 不合格");
+    const ds = renderTranscript(DATASET);
+    expect(ds).toContain("- 平均スコア 3.00 / 5");
+    expect(ds).toContain("### 1回目 — ✗ 不合格 · 1点");
+  });
+});
