@@ -104,7 +104,7 @@ export async function openCompareModel(config: AppConfig, uri: string, status: N
 }
 
 /** Reads a dataset suite's file (downloaded once into the model cache) into its tests. */
-async function prepareDatasetSuite(config: AppConfig, suite: ProbeSuite): Promise<ProbeSuite> {
+export async function prepareDatasetSuite(config: AppConfig, suite: ProbeSuite): Promise<ProbeSuite> {
   if (!suite.dataset) return suite;
   const suiteFile = path.join(config.probe.suitesDirectory, `${suite.name}.yaml`);
   const { file, text } = await readDatasetFile(suite.dataset.source, {
@@ -114,7 +114,8 @@ async function prepareDatasetSuite(config: AppConfig, suite: ProbeSuite): Promis
   return withDatasetTests(suite, text, file);
 }
 
-function withDatasetFile(suite: ProbeSuite, file: string | undefined): ProbeSuite {
+/** The suite with `file` as its dataset source (`probe --dataset FILE`); other suites unchanged. */
+export function withDatasetFile(suite: ProbeSuite, file: string | undefined): ProbeSuite {
   if (!file || !suite.dataset) return suite;
   return { ...suite, dataset: { ...suite.dataset, source: file } };
 }

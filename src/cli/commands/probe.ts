@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { openInference } from "../../app/inference.js";
-import { openProbe } from "../../app/probe-service.js";
+import { openProbe, prepareDatasetSuite, withDatasetFile } from "../../app/probe-service.js";
 import { isRemoteModelUri } from "../../config/schema.js";
 import { resolveModelPath } from "../../inference/model-file.js";
 import { evaluateGate, GATE_MODES, type GateMode } from "../../probe/gate.js";
@@ -79,6 +79,9 @@ export async function probe(args: readonly string[], io: CommandIo): Promise<num
   if (compare !== undefined && config.probe.compareModels[compare] === undefined && !isRemoteModelUri(compare)) {
     await resolveModelPath(compare, { directory: config.model.directory });
   }
+
+  // A dataset is fetched (once) and checked row by row before the model loads, too.
+  if (suite.dataset) await prepareDatasetSuite(config, withDatasetFile(suite, values.dataset));
 
   const inference = await openInference(config, { status: io.stderr });
   const setup = openProbe({
