@@ -22,6 +22,9 @@ export const help = `usage: elyza-bot <command> [options]
   start [--config FILE] [--model M] [--console]    run the bot (Slack/Discord when their tokens are set, else the terminal)
   ask [--model M] [--json] "question"               one answer, streamed to stdout
   probe [--suite S] [--runs N] [--model M] [--json] run a probe suite, print the tallies
+        [--fail-on regression|baseline] [--junit F]  …as a CI gate (exit 100 on a drop)
+        [--compare M]                              …as an A/B of two models
+  probe history [--png FILE]                       the stored trend (as a chart with --png)
   grade --test ID [--suite S]                      grade one answer read from stdin
   make-test-model OUT.gguf [--seed N] [--shape S]  write a small random-weight GGUF
   backends [--config FILE] [--json]                list the inference backends: state, slots, in use, latency
@@ -39,6 +42,7 @@ const USER_ERRORS = new Set([
   "QueueFullError",
   "InferenceTimeoutError",
   "CancelledError",
+  "ProbeOptionsError",
 ]);
 
 export async function main(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {

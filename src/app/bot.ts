@@ -8,11 +8,11 @@ import { displayModelUri, type AppConfig } from "../config/schema.js";
 import type { Secrets } from "../config/secrets.js";
 import { openInference } from "./inference.js";
 import type { Logger } from "./logger.js";
-import { openProbe, saveTranscript } from "./probe-service.js";
 import { apiTokens } from "../api/auth.js";
 import { openAiApi } from "../api/openai-api.js";
 import { ConfigError } from "../config/errors.js";
 import { startApiServer } from "./api-server.js";
+import { openProbe, saveChart, saveTranscript } from "./probe-service.js";
 
 export interface BotOptions {
   readonly config: AppConfig;
@@ -95,7 +95,12 @@ export async function runBot(options: BotOptions): Promise<void> {
         input: options.stdin,
         output: options.stdout,
         historyTurns: config.chat.historyMessages,
-        commands: consoleProbeCommand(probe.runner, config.probe.suite, (result) => saveTranscript(config.probe.dataDirectory, result)),
+        commands: consoleProbeCommand(
+          probe.runner,
+          config.probe.suite,
+          (result) => saveTranscript(config.probe.dataDirectory, result),
+          (chart) => saveChart(config.probe.dataDirectory, chart),
+        ),
         banner: `elyza-bot — ${engine.modelName}。質問を入力してください（/probe で推論テスト、/reset で会話をリセット、Ctrl-C で終了）。`,
       });
       await stopAll();

@@ -5,12 +5,15 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { AppConfig } from "../config/schema.js";
 import type { InferenceQueueLike } from "../inference/queue-types.js";
+import { readDatasetFile } from "../probe/dataset/fetch.js";
+import { withDatasetTests } from "../probe/dataset/parse.js";
 import { makeGrader } from "../probe/graders/index.js";
 import { ProbeHistory } from "../probe/history.js";
-import { ProbeRunner } from "../probe/runner.js";
+import { ProbeOptionsError, ProbeRunner, type CompareModel } from "../probe/runner.js";
 import { loadSuite } from "../probe/suite-loader.js";
-import type { ProbeResult, ProbeSuite } from "../probe/types.js";
+import type { HistoryChart, ProbeResult, ProbeSuite } from "../probe/types.js";
 import { renderTranscript, transcriptFileName } from "../probe/report/transcript.js";
+import { openInference } from "./inference.js";
 import { createJudge } from "./judge.js";
 
 export interface ProbeSetup {
@@ -30,6 +33,13 @@ export interface ProbeSetupOptions {
   readonly warn: (message: string) => void;
   /** Where a judge model's download progress and llama.cpp warnings go. */
   readonly status: NodeJS.WritableStream;
+  /**
+   * What `compare` may name. Default (chat): only the names in probe.compareModels. The CLI passes
+   * "any": a file or hf: URI as given.
+   */
+  readonly compareNames?: "configured" | "any";
+  /** A local file instead of a dataset suite's configured source (`probe --dataset FILE`). */
+  readonly datasetFile?: string;
 }
 
 export function openProbe(options: ProbeSetupOptions): ProbeSetup {
@@ -40,7 +50,7 @@ export function openProbe(options: ProbeSetupOptions): ProbeSetup {
   let fingerprint: Promise<string> | undefined;
   const runner = new ProbeRunner({
     queue,
-    loadSuite: (name) => capAnswerLength(loadSuite(name, config.probe.suitesDirectory), config.sampling.maxTokens),
+    loadSuite: (name) => withDatasetFile(capAnswerLength(loadSuite(name, config.probe.suitesDirectory), config.sampling.maxTokens), options.datasetFile),
     grade: (test, answer, mode, signal) => graders[mode](test, answer, signal),
     modelName: options.modelName,
     modelHash: () => (fingerprint ??= options.fingerprint()),
@@ -48,6 +58,9 @@ export function openProbe(options: ProbeSetupOptions): ProbeSetup {
     defaultSuite: config.probe.suite,
     maxInFlight: 2 * options.parallel,
     warn: options.warn,
+    openCompare: (name) => openCompareModel(config, compareUri(config, name, options.compareNames ?? "configured"), options.status),
+    prepareSuite: (suite) => prepareDatasetSuite(config, suite),
+    judgeName: config.probe.judgeModel ?? `the bot's own model (${options.modelName})`,
   });
   return {
     runner,
@@ -57,6 +70,54 @@ export function openProbe(options: ProbeSetupOptions): ProbeSetup {
       await judge.close();
     },
   };
+}
+
+/** The model URI behind a `compare` name: a configured name, or (CLI) the file or URI itself. */
+function compareUri(config: AppConfig, name: string, names: "configured" | "any"): string {
+  const configured = config.probe.compareModels[name];
+  if (configured !== undefined) return configured;
+  if (names === "any") return name;
+  const known = Object.keys(config.probe.compareModels);
+  throw new ProbeOptionsError(
+    `compare=${name}: not a configured model (${known.length ? `configured: ${known.join(", ")}` : "none configured: add them under probe.compareModels"})`,
+  );
+}
+
+/**
+ * Opens the second model of an A/B probe with the bot's engine settings, and releases it when the
+ * probe is done. The one place that turns a compare target into a queue: a backend name would be
+ * mapped here once backends exist.
+ */
+export async function openCompareModel(config: AppConfig, uri: string, status: NodeJS.WritableStream): Promise<CompareModel> {
+  const inference = await openInference(config, { status, model: uri });
+  let fingerprint: Promise<string> | undefined;
+  return {
+    modelName: inference.engine.modelName,
+    queue: inference.queue,
+    modelHash: () => (fingerprint ??= inference.fingerprint()),
+    close: async () => {
+      inference.queue.cancelAll("the A/B probe is over");
+      await inference.queue.onIdle();
+      await inference.close();
+    },
+  };
+}
+
+/** Reads a dataset suite's file (downloaded once into the model cache) into its tests. */
+export async function prepareDatasetSuite(config: AppConfig, suite: ProbeSuite): Promise<ProbeSuite> {
+  if (!suite.dataset) return suite;
+  const suiteFile = path.join(config.probe.suitesDirectory, `${suite.name}.yaml`);
+  const { file, text } = await readDatasetFile(suite.dataset.source, {
+    directory: config.model.directory,
+    localHint: `set dataset.source in ${suiteFile} (or pass --dataset FILE) to a local copy of the file`,
+  });
+  return withDatasetTests(suite, text, file);
+}
+
+/** The suite with `file` as its dataset source (`probe --dataset FILE`); other suites unchanged. */
+export function withDatasetFile(suite: ProbeSuite, file: string | undefined): ProbeSuite {
+  if (!file || !suite.dataset) return suite;
+  return { ...suite, dataset: { ...suite.dataset, source: file } };
 }
 
 /**
@@ -74,5 +135,14 @@ export async function saveTranscript(directory: string, result: ProbeResult): Pr
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, transcriptFileName(result));
   await writeFile(file, renderTranscript(result));
+  return file;
+}
+
+/** Writes a `/probe history` chart under `directory/charts/` and returns its path. */
+export async function saveChart(directory: string, chart: HistoryChart): Promise<string> {
+  const dir = path.join(directory, "charts");
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, chart.fileName);
+  await writeFile(file, chart.png);
   return file;
 }

@@ -186,6 +186,13 @@ function resolvePaths(data: Plain, base: string): Plain {
   if (probe && typeof judge === "string" && judge.trim() !== "" && !isRemoteModelUri(judge) && !BACKEND_REF.test(judge)) {
     probe.judgeModel = path.resolve(base, judge);
   }
+  // probe.compareModels: name → model, a local path resolved like judgeModel.
+  const compare = probe?.compareModels;
+  if (probe && isPlainObject(compare)) {
+    for (const [name, value] of Object.entries(compare)) {
+      if (typeof value === "string" && value.trim() !== "" && !isRemoteModelUri(value)) compare[name] = path.resolve(base, value);
+    }
+  }
   // probe.suite is a name in suitesDirectory, or (with a slash or a .yaml ending) a file path.
   const suite = probe?.suite;
   if (probe && typeof suite === "string" && (/[/\\]/.test(suite) || /\.ya?ml$/i.test(suite))) {

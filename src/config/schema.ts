@@ -125,6 +125,11 @@ export const configSchema = z.strictObject({
     dataDirectory: nonEmpty,
     /** Judge-mode grading: null = the bot's own model; else a .gguf path or hf: URI loaded on first use. */
     judgeModel: nonEmpty.nullable(),
+    /**
+     * Models `/probe compare=NAME` may load for an A/B probe: name → .gguf path or hf: URI. Chat
+     * can only name these, never a path; each is loaded for one probe and released after.
+     */
+    compareModels: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "names are letters, digits, dots, dashes or underscores"), nonEmpty).default({}),
   }),
   http: z.strictObject({
     /** Slack HTTP mode (Events API) and health endpoints; PORT overrides it. */

@@ -20,9 +20,11 @@ export const MAX_CHAT_RUNS = 100;
 export const MAX_HISTORY_COUNT = 50;
 
 export const PROBE_HELP = [
-  "/probe [回数] [runs=N] [tests=id,id] [suite=名前] [judge|rule] — 記事の推論テストを各N回実行して採点します（既定: 各10回）",
+  "/probe [回数] [runs=N] [tests=id,id] [suite=名前] [judge|rule] [compare=名前] [passk=K] — 記事の推論テストを各N回実行して採点します（既定: 各10回）",
+  "  compare=名前 — 設定済みの別モデル (probe.compareModels) でも同じテストを同じ seed で実行し、差を比べます (A/B)",
+  "  suite=elyza-tasks-100 judge — ELYZA-tasks-100 の100問を審査モデルが1〜5点で採点します",
   "/probe cancel — 実行中のプローブを中止します",
-  "/probe history [suite=名前] [件数] — テストごとの最近の結果を表示します",
+  "/probe history [suite=名前] [件数] — テストごとの最近の結果を表とグラフ (PNG) で表示します",
   "/probe help — この説明",
   "例: /probe 5 · /probe runs=5 tests=reading,monty-hall suite=seed judge",
 ].join("\n");
@@ -80,6 +82,8 @@ function parseRun(words: readonly string[], maxRuns: number): ParsedProbeCommand
   let tests: string[] | undefined;
   let suite: string | undefined;
   let grading: "rule" | "judge" | undefined;
+  let compare: string | undefined;
+  let passK: number | undefined;
   for (const word of words) {
     const [key, value] = splitKeyValue(word);
     const lower = word.toLowerCase();
@@ -105,11 +109,23 @@ function parseRun(words: readonly string[], maxRuns: number): ParsedProbeCommand
       if (mode !== "judge" && mode !== "rule") return error(word, "採点は judge か rule です");
       if (grading !== undefined) return error(word, "採点方法が二度指定されています");
       grading = mode;
+    } else if (key === "compare" || key === "vs") {
+      if (compare !== undefined) return error(word, "compare が二度指定されています");
+      // A name from probe.compareModels, never a path or URI: chat must not pick files on the host.
+      if (!value || !SUITE.test(value)) return error(word, "compare=名前 の形で、設定済みのモデル名を指定してください（パスや URI は使えません）");
+      compare = value;
+    } else if (key === "passk" || key === "k") {
+      if (passK !== undefined) return error(word, "passk が二度指定されています");
+      const n = wholeNumber(value);
+      if (n === undefined || n < 1 || n > maxRuns) return error(word, `passk は 1〜${maxRuns} の整数で指定してください`);
+      passK = n;
     } else {
       return unknown(word);
     }
   }
   const options: ProbeRunOptions = {
+    ...(compare !== undefined ? { compare } : {}),
+    ...(passK !== undefined ? { passK } : {}),
     ...(suite !== undefined ? { suite } : {}),
     ...(runs !== undefined ? { runs } : {}),
     ...(tests !== undefined ? { tests } : {}),

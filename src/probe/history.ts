@@ -8,7 +8,7 @@ import type { HistoryPoint, ProbeResult, Tally } from "./types.js";
 import { outsideInterval, roundInterval, wilson } from "./wilson.js";
 
 /** Bump with a migration step in `migrate` whenever the schema changes. */
-export const HISTORY_SCHEMA_VERSION = 1;
+export const HISTORY_SCHEMA_VERSION = 2;
 
 export const DEFAULT_HISTORY_FILE = "probe-history.sqlite";
 
@@ -23,7 +23,28 @@ export interface StoredProbe {
   readonly durationMs: number;
   readonly cancelled: boolean;
   readonly tests: readonly ({ readonly id: string } & Tally)[];
+  /** Dataset suites: the mean judge score and its bootstrap interval. */
+  readonly meanScore?: number;
+  readonly meanScoreCi95?: readonly [number, number];
 }
+
+/** The history id of a dataset suite's mean score (the runner's MEAN_SCORE_ID). */
+const MEAN_SCORE_ID = "mean-score";
+
+/**
+ * What must match for two probes to be compared by `--fail-on regression`: sampling, prompt and
+ * grading. The model is deliberately not part of it: the gate exists to compare models.
+ */
+export function settingsKey(settings: Record<string, unknown> | ProbeResult["settings"]): string {
+  const s = settings as Record<string, unknown>;
+  return JSON.stringify([s.temperature, s.topP, s.maxTokens, s.grading, s.systemPrompt ?? null]);
+}
+
+// v2: a run's judge score (dataset suites) and a probe's summary (its mean score).
+const SCHEMA_V2 = `
+ALTER TABLE runs ADD COLUMN score REAL;
+ALTER TABLE probes ADD COLUMN summary TEXT;
+`;
 
 const SCHEMA_V1 = `
 CREATE TABLE probes (
@@ -62,6 +83,7 @@ interface ProbeRow {
   settings: string;
   duration_ms: number;
   cancelled: number;
+  summary: string | null;
 }
 
 export class ProbeHistory {
@@ -97,18 +119,25 @@ export class ProbeHistory {
         this.db.pragma(`user_version = 1`);
       })();
     }
+    if (version < 2) {
+      this.db.transaction(() => {
+        this.db.exec(SCHEMA_V2);
+        this.db.pragma(`user_version = 2`);
+      })();
+    }
   }
 
   /** Stores a finished (or cancelled) probe with all its runs; returns its id. */
   record(result: ProbeResult): number {
     const insertProbe = this.db.prepare(
-      `INSERT INTO probes (started_at, suite, model, model_hash, settings, duration_ms, cancelled)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO probes (started_at, suite, model, model_hash, settings, duration_ms, cancelled, summary)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertRun = this.db.prepare(
-      `INSERT INTO runs (probe_id, test_id, run, seed, pass, reason, answer, tokens, duration_ms, stop_reason)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO runs (probe_id, test_id, run, seed, pass, reason, answer, tokens, duration_ms, stop_reason, score)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const summary = result.dataset && Number.isFinite(result.dataset.mean) ? JSON.stringify({ mean: result.dataset.mean, ci95: result.dataset.ci95, scored: result.dataset.scored }) : null;
     // Planned runs and throughput are not settings, but belong with them for later comparison.
     const settings = { ...result.settings, runs: result.runs, tokensPerSecond: result.tokensPerSecond };
     return this.db.transaction(() => {
@@ -120,11 +149,12 @@ export class ProbeHistory {
         JSON.stringify(settings),
         Math.round(result.durationMs),
         result.cancelled ? 1 : 0,
+        summary,
       );
       const probeId = Number(lastInsertRowid);
       for (const test of result.tests) {
         for (const r of test.results) {
-          insertRun.run(probeId, test.id, r.run, r.seed, r.pass ? 1 : 0, r.reason, r.answer, r.tokens, Math.round(r.durationMs), r.stopReason);
+          insertRun.run(probeId, test.id, r.run, r.seed, r.pass ? 1 : 0, r.reason, r.answer, r.tokens, Math.round(r.durationMs), r.stopReason, r.score ?? null);
         }
       }
       return probeId;
@@ -133,6 +163,7 @@ export class ProbeHistory {
 
   /** The last `n` complete probes' tallies of one test, oldest first. Cancelled probes are left out. */
   lastForTest(suite: string, testId: string, n: number): HistoryPoint[] {
+    if (testId === MEAN_SCORE_ID) return this.lastMeans(suite, n);
     const rows = this.db
       .prepare(
         `SELECT p.id AS probeId, p.started_at AS startedAt, p.model AS model,
@@ -147,12 +178,43 @@ export class ProbeHistory {
     return rows.reverse();
   }
 
+  /** A dataset suite's mean score per probe, oldest first (passed/total: tasks at or above the pass score). */
+  private lastMeans(suite: string, n: number): HistoryPoint[] {
+    const rows = this.db
+      .prepare(
+        `SELECT p.id AS probeId, p.started_at AS startedAt, p.model AS model, p.summary AS summary,
+                SUM(r.pass) AS passed, COUNT(*) AS total
+           FROM probes p JOIN runs r ON r.probe_id = p.id
+          WHERE p.suite = ? AND p.cancelled = 0 AND p.summary IS NOT NULL
+          GROUP BY p.id
+          ORDER BY p.id DESC
+          LIMIT ?`,
+      )
+      .all(suite, Math.max(0, Math.floor(n))) as (HistoryPoint & { summary: string })[];
+    return rows.reverse().map(({ summary, ...point }) => {
+      const s = JSON.parse(summary) as { mean: number; ci95: [number, number] };
+      return { ...point, mean: s.mean, meanCi95: s.ci95 };
+    });
+  }
+
   /** The last complete probe of the suite (what a new probe is compared with), if any. */
   previous(suite: string): StoredProbe | undefined {
     const row = this.db
       .prepare(`SELECT * FROM probes WHERE suite = ? AND cancelled = 0 ORDER BY id DESC LIMIT 1`)
       .get(suite) as ProbeRow | undefined;
-    if (!row) return undefined;
+    return row ? this.stored(row) : undefined;
+  }
+
+  /** The last complete probe of the suite whose settings have this settingsKey (any model). */
+  previousMatching(suite: string, key: string): StoredProbe | undefined {
+    const rows = this.db
+      .prepare(`SELECT * FROM probes WHERE suite = ? AND cancelled = 0 ORDER BY id DESC LIMIT 500`)
+      .all(suite) as ProbeRow[];
+    const row = rows.find((r) => settingsKey(JSON.parse(r.settings) as Record<string, unknown>) === key);
+    return row ? this.stored(row) : undefined;
+  }
+
+  private stored(row: ProbeRow): StoredProbe {
     const tests = this.db
       .prepare(
         `SELECT test_id AS id, SUM(pass) AS passed, COUNT(*) AS total
@@ -169,12 +231,19 @@ export class ProbeHistory {
       durationMs: row.duration_ms,
       cancelled: row.cancelled !== 0,
       tests,
+      ...summaryOf(row),
     };
   }
 
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+function summaryOf(row: ProbeRow): Pick<StoredProbe, "meanScore" | "meanScoreCi95"> {
+  if (!row.summary) return {};
+  const s = JSON.parse(row.summary) as { mean: number; ci95: [number, number] };
+  return { meanScore: s.mean, meanScoreCi95: s.ci95 };
 }
 
 /**

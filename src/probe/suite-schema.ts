@@ -41,6 +41,12 @@ const test = z.strictObject({
   references: z.array(z.strictObject({ label: text("label"), passed: z.int().min(0), total: z.int().min(1) })).optional(),
 });
 
+const dataset = z.strictObject({
+  source: text("source"),
+  passScore: z.int("must be a whole number").min(1, "must be from 1 to 5").max(5, "must be from 1 to 5").default(3),
+  reference: z.strictObject({ label: text("label"), score: z.number().min(1).max(5), judge: text("judge") }).optional(),
+});
+
 export const suiteSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be letters, digits, dots, dashes or underscores"),
   description: z.string().optional(),
@@ -52,9 +58,11 @@ export const suiteSchema = z.strictObject({
     maxTokens: z.int("must be a whole number").min(1, "must be 1 or more").max(32768, "must be at most 32768"),
   }),
   grading: z.enum(["rule", "judge"], { error: (issue) => (issue.input === undefined ? "required" : `must be "rule" or "judge"`) }),
+  /** A dataset suite's tests come from its file (src/probe/dataset). */
+  dataset: dataset.optional(),
   tests: z
     .array(test)
-    .min(1, "must list at least one test")
+    .default([])
     .superRefine((tests, ctx) => {
       const seen = new Map<string, number>();
       tests.forEach((t, i) => {
@@ -63,6 +71,9 @@ export const suiteSchema = z.strictObject({
         else ctx.addIssue({ code: "custom", path: [i, "id"], message: `duplicate test id "${t.id}" (also tests[${first}])` });
       });
     }),
+}).superRefine((suite, ctx) => {
+  if (!suite.dataset && suite.tests.length === 0) ctx.addIssue({ code: "custom", path: ["tests"], message: "must list at least one test (or name a dataset)" });
+  if (suite.dataset && suite.tests.length > 0) ctx.addIssue({ code: "custom", path: ["tests"], message: "a dataset suite takes its tests from the dataset file; remove tests" });
 }) satisfies z.ZodType<ProbeSuite>;
 
 /** One readable message for an issue that has no message of its own in the schema. */

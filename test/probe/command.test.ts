@@ -71,3 +71,17 @@ describe("parseProbeCommand", () => {
     }
   });
 });
+
+describe("parseProbeCommand: v2 keys", () => {
+  it("reads compare=NAME, passk=K and the dataset suite", () => {
+    expect(parseProbeCommand("compare=q8 passk=3 5")).toEqual({ action: "run", options: { compare: "q8", passK: 3, runs: 5 } });
+    expect(parseProbeCommand("suite=elyza-tasks-100 judge")).toEqual({ action: "run", options: { suite: "elyza-tasks-100", grading: "judge" } });
+  });
+
+  it("refuses a path or URI as compare, a repeated key and a bad k", () => {
+    expect(parseProbeCommand("compare=./m.gguf")).toMatchObject({ action: "error", message: expect.stringContaining("パスや URI は使えません") });
+    expect(parseProbeCommand("compare=hf:elyza/x/y.gguf")).toMatchObject({ action: "error" });
+    expect(parseProbeCommand("compare=a compare=b")).toMatchObject({ action: "error", message: "「compare=b」: compare が二度指定されています" });
+    expect(parseProbeCommand("passk=0")).toMatchObject({ action: "error", message: expect.stringContaining("passk は 1〜100") });
+  });
+});

@@ -101,7 +101,7 @@ describe("ProbeHistory", () => {
     const db = new Database(file);
     db.pragma("user_version = 99");
     db.close();
-    expect(() => new ProbeHistory(dir)).toThrow(/schema version 99, newer than this build knows \(1\)/);
+    expect(() => new ProbeHistory(dir)).toThrow(/schema version 99, newer than this build knows \(2\)/);
   });
 
   it("finds tests whose new rate lies outside the previous interval", () => {
@@ -173,5 +173,38 @@ describe("ProbeRunner with a real history", () => {
     const reopened = new ProbeHistory(dir);
     expect(reopened.lastForTest("seed", "reading", 1)[0]).toMatchObject({ passed: 0, total: 10, model: "m.gguf" });
     reopened.close();
+  });
+});
+
+describe("ProbeHistory schema v2", () => {
+  it("migrates a version 1 database in place, keeping its probes, and finds the last probe with the same settings", () => {
+    const file = path.join(dir, "probe-history.sqlite");
+    const v1 = new Database(file);
+    v1.exec(`
+      CREATE TABLE probes (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, suite TEXT NOT NULL, model TEXT NOT NULL,
+        model_hash TEXT, settings TEXT NOT NULL, duration_ms INTEGER NOT NULL, cancelled INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX probes_by_suite ON probes (suite, id);
+      CREATE TABLE runs (probe_id INTEGER NOT NULL REFERENCES probes (id) ON DELETE CASCADE, test_id TEXT NOT NULL, run INTEGER NOT NULL,
+        seed INTEGER NOT NULL, pass INTEGER NOT NULL, reason TEXT NOT NULL, answer TEXT NOT NULL, tokens INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL, stop_reason TEXT, PRIMARY KEY (probe_id, test_id, run));
+      INSERT INTO probes VALUES (1, '2024-06-01T00:00:00.000Z', 'seed', 'old.gguf', NULL, '{"temperature":0.6,"topP":0.9,"maxTokens":1200,"grading":"rule"}', 5, 0);
+      INSERT INTO runs VALUES (1, 'theory-of-mind', 1, 11, 1, 'ok', 'a', 3, 1, 'done');
+      INSERT INTO runs VALUES (1, 'theory-of-mind', 2, 12, 0, 'ng', 'b', 3, 1, 'done');
+    `);
+    v1.pragma("user_version = 1");
+    v1.close();
+
+    const history = new ProbeHistory(dir);
+    try {
+      expect(HISTORY_SCHEMA_VERSION).toBe(2);
+      expect(history.lastForTest("seed", "theory-of-mind", 5)).toMatchObject([{ probeId: 1, model: "old.gguf", passed: 1, total: 2 }]);
+      history.record(result({ settings: { temperature: 0, topP: 0.9, maxTokens: 1200, grading: "rule" } }));
+      const key = (temperature: number) => JSON.stringify([temperature, 0.9, 1200, "rule", null]);
+      expect(history.previousMatching("seed", key(0.6))).toMatchObject({ id: 1, model: "old.gguf", tests: [{ id: "theory-of-mind", passed: 1, total: 2 }] });
+      expect(history.previousMatching("seed", key(0))?.id).toBe(2);
+      expect(history.previousMatching("seed", key(1))).toBeUndefined();
+    } finally {
+      history.close();
+    }
   });
 });

@@ -6,7 +6,7 @@ import { probeMessages } from "../../bot/messages.js";
 import { parseProbeCommand, PROBE_HELP } from "../../probe/command.js";
 import { renderHistory } from "../../probe/report/history.js";
 import { renderProgressLine, renderTextReport } from "../../probe/report/text.js";
-import type { ProbeResult, ProbeService } from "../../probe/types.js";
+import type { HistoryChart, ProbeResult, ProbeService } from "../../probe/types.js";
 import type { ConsoleCommandHandler } from "./console-adapter.js";
 
 /** Where the terminal's /probe writes each transcript (the chat platforms attach it as a file). */
@@ -14,7 +14,12 @@ export interface TranscriptSink {
   (result: ProbeResult): Promise<string>;
 }
 
-export function consoleProbeCommand(probe: ProbeService, defaultSuite: string, saveTranscript?: TranscriptSink): ConsoleCommandHandler {
+/** Where the terminal's /probe history saves its chart (the chat platforms upload it). */
+export interface ChartSink {
+  (chart: HistoryChart): Promise<string>;
+}
+
+export function consoleProbeCommand(probe: ProbeService, defaultSuite: string, saveTranscript?: TranscriptSink, saveChart?: ChartSink): ConsoleCommandHandler {
   return async (line, out, signal) => {
     if (!/^\/probe(\s|$)/.test(line)) return false;
     const command = parseProbeCommand(line, { maxRuns: 1000 });
@@ -32,6 +37,7 @@ export function consoleProbeCommand(probe: ProbeService, defaultSuite: string, s
         const suite = command.suite ?? defaultSuite;
         try {
           out(renderHistory(suite, probe.history(suite, command.count ?? 5)));
+          if (saveChart && probe.historyChart) out(`グラフ: ${await saveChart(await probe.historyChart(suite, command.count ?? 20))}`);
         } catch (error) {
           out(error instanceof Error ? error.message : String(error));
         }

@@ -5,7 +5,11 @@
 import {
   excerpt,
   firstFailure,
+  formatArms,
   formatCi,
+  formatCompare,
+  formatDatasetSummary,
+  formatPassK,
   formatDuration,
   formatReferences,
   formatRunLabel,
@@ -74,13 +78,19 @@ export function probeProgressEmbed(progress: ProbeProgress, meta: ProbeProgressM
     title: `プローブ実行中: ${meta.suite}`,
     description: `\`${progressBar(progress.done, progress.total)}\` ${progress.done}/${progress.total}`,
     color: PROBE_COLORS.running,
-    fields: progress.perTest.map((t) => ({ name: t.title, value: `${t.passed}/${t.done} 合格（全${t.total}回）`, inline: true })),
+    fields: progress.perTest.map((t) => ({
+      name: t.title,
+      value: `${t.passed}/${t.done} 合格（全${t.total}回）${t.compare ? `\nB ${t.compare.passed}/${t.compare.done} 合格` : ""}`,
+      inline: true,
+    })),
     ...(meta.model ? { footer: { text: meta.model } } : {}),
   });
 }
 
 export function probeReportEmbed(result: ProbeResult): DiscordEmbed {
   const description: string[] = [formatSettings(result)];
+  if (result.compare) description.push(escapeDiscordMarkdown(formatArms(result)));
+  description.push(...formatDatasetSummary(result).map(escapeDiscordMarkdown));
   if (result.cancelled) {
     const { done, planned } = runsDone(result);
     description.push(`⛔ 中止されました: ${planned}回中${done}回の結果です`);
@@ -92,6 +102,9 @@ export function probeReportEmbed(result: ProbeResult): DiscordEmbed {
     const lines = [`**${formatTally(test)}** (${formatCi(test)})`];
     const refs = formatReferences(test);
     if (refs) lines.push(refs);
+    const passK = formatPassK(test);
+    if (passK) lines.push(escapeDiscordMarkdown(passK));
+    if (test.compare) lines.push(escapeDiscordMarkdown(formatCompare(test)));
     const failure = firstFailure(test);
     if (failure) {
       lines.push(`✗ ${formatRunLabel(failure)}: ${escapeDiscordMarkdown(failure.reason)}`);

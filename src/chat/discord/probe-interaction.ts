@@ -58,7 +58,11 @@ export async function handleProbeCommand(interaction: ChatInputCommandInteractio
       case "history": {
         const suite = command.suite;
         const text = renderHistory(suite ?? "既定", probe.history(suite, command.count ?? HISTORY_COUNT));
-        return void (await interaction.reply({ content: codeBlock(text) }));
+        if (!probe.historyChart) return void (await interaction.reply({ content: codeBlock(text) }));
+        // Rendering takes a moment: defer first (Discord's 3 s), then attach the chart.
+        await interaction.deferReply();
+        const chart = await probe.historyChart(suite, command.count ?? HISTORY_COUNT);
+        return void (await interaction.editReply({ content: codeBlock(text), files: [{ attachment: chart.png, name: chart.fileName }] }));
       }
       case "run":
         await interaction.deferReply();

@@ -4,7 +4,11 @@
 import {
   excerpt,
   firstFailure,
+  formatArms,
   formatCi,
+  formatCompare,
+  formatDatasetSummary,
+  formatPassK,
   formatDuration,
   formatReferences,
   formatRunLabel,
@@ -67,13 +71,14 @@ export function probeProgressBlocks(progress: ProbeProgress, meta: ProbeProgress
   const blocks: SlackBlock[] = [header(`プローブ実行中: ${meta.suite}`)];
   blocks.push({ type: "section", text: mrkdwn(`\`${progressBar(progress.done, progress.total)}\` ${progress.done}/${progress.total}`) });
   const fields = progress.perTest.map((t) =>
-    mrkdwn(`*${escapeMrkdwn(t.title)}*\n${t.passed}/${t.done} 合格（全${t.total}回）`, SLACK_LIMITS.fieldText),
+    mrkdwn(`*${escapeMrkdwn(t.title)}*\n${t.passed}/${t.done} 合格（全${t.total}回）${t.compare ? `\nB ${t.compare.passed}/${t.compare.done} 合格` : ""}`, SLACK_LIMITS.fieldText),
   );
   // Ten fields per section; leave room for the context block below.
   for (let i = 0; i < fields.length && blocks.length < SLACK_LIMITS.blocks - 1; i += SLACK_LIMITS.fields) {
     blocks.push({ type: "section", fields: fields.slice(i, i + SLACK_LIMITS.fields) });
   }
   if (meta.model) blocks.push({ type: "context", elements: [mrkdwn(`モデル ${escapeMrkdwn(meta.model)}`)] });
+  if (progress.compareModel) blocks.push({ type: "context", elements: [mrkdwn(`B: ${escapeMrkdwn(progress.compareModel)}`)] });
   const tallies = progress.perTest.map((t) => `${t.title} ${t.passed}/${t.done}`).join(" · ");
   return { text: truncate(`プローブ実行中 ${progress.done}/${progress.total}: ${tallies}`, SLACK_LIMITS.fallbackText), blocks };
 }
@@ -83,6 +88,9 @@ export function probeReportBlocks(result: ProbeResult): SlackProbeMessage {
     header(`${result.cancelled ? "プローブ中止" : "プローブ結果"}: ${result.suite}`),
     { type: "context", elements: [mrkdwn(`${escapeMrkdwn(result.model)} · ${formatSettings(result)}`)] },
   ];
+  if (result.compare) head.push({ type: "context", elements: [mrkdwn(escapeMrkdwn(formatArms(result)))] });
+  const dataset = formatDatasetSummary(result);
+  if (dataset.length > 0) head.push({ type: "section", text: mrkdwn(dataset.map((l) => escapeMrkdwn(l)).join("\n")) });
   if (result.cancelled) {
     const { done, planned } = runsDone(result);
     head.push({ type: "section", text: mrkdwn(`:no_entry: 中止されました: ${planned}回中${done}回の結果です`) });
@@ -105,7 +113,7 @@ export function probeReportBlocks(result: ProbeResult): SlackProbeMessage {
   let shown = 0;
   for (const test of result.tests) {
     if (body.length + 1 > budget) break;
-    const refs = formatReferences(test);
+    const refs = [formatReferences(test), formatPassK(test), formatCompare(test)].filter(Boolean).join("\n");
     body.push({
       type: "section",
       fields: [

@@ -59,13 +59,16 @@ export function registerProbeCommand(app: App, deps: ProbeCommandDeps): { stop()
       case "cancel":
         return ephemeral(probe.cancel() ? PROBE_TEXTS.cancelled : PROBE_TEXTS.nothingToCancel);
       case "history": {
+        let text: string;
         try {
-          const text = renderHistory(parsed.suite ?? DEFAULT_SUITE_LABEL, probe.history(parsed.suite, parsed.count ?? HISTORY_DEFAULT));
-          // The trend lines are aligned for a fixed-width font.
-          return ephemeral("```\n" + escapeMrkdwn(text.trimEnd()) + "\n```");
+          text = renderHistory(parsed.suite ?? DEFAULT_SUITE_LABEL, probe.history(parsed.suite, parsed.count ?? HISTORY_DEFAULT));
         } catch (error) {
           return ephemeral(PROBE_TEXTS.failed(escapeMrkdwn(describe(error))));
         }
+        // The trend lines are aligned for a fixed-width font.
+        await ephemeral("```\n" + escapeMrkdwn(text.trimEnd()) + "\n```");
+        if (probe.historyChart) deps.track(uploadChart(client, command, probe, parsed.suite, parsed.count ?? HISTORY_DEFAULT));
+        return;
       }
       case "run":
         await ack();
@@ -128,6 +131,23 @@ export function registerProbeCommand(app: App, deps: ProbeCommandDeps): { stop()
       });
     } catch (error) {
       deps.log.warn(`/probe report could not be posted: ${describe(error)}`);
+    }
+  };
+
+  /** The history as a chart, uploaded into the channel (files.uploadV2). */
+  const uploadChart = async (client: WebClient, command: SlashCommand, probe: ProbeService, suite: string | undefined, count: number) => {
+    try {
+      const chart = await (probe.historyChart as NonNullable<ProbeService["historyChart"]>)(suite, count);
+      await client.files.uploadV2({
+        channel_id: command.channel_id,
+        filename: chart.fileName,
+        title: `プローブ履歴 ${chart.suite}`,
+        file: chart.png,
+      });
+    } catch (error) {
+      const code = slackError(error);
+      const text = code === "not_in_channel" || code === "channel_not_found" ? PROBE_TEXTS.notInChannel : PROBE_TEXTS.failed(describe(error));
+      await client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, text }).catch(() => undefined);
     }
   };
 

@@ -301,5 +301,5 @@ export class BackendPool implements Engine {
 }
 
 function abortedWhileWaiting(): GenerationResult {
-  return { text: "", stopReason: "aborted", promptTokens: 0, completionTokens: 0, trimmedTurns: 0, timings: { firstTokenMs: null, totalMs: 0 } };
+  return { text: "", stopReason: "aborted", promptTokens: 0, completionTokens: 0, trimmedTurns: 0, timings: { queueMs: 0, firstTokenMs: null, generationMs: 0 } };
 }

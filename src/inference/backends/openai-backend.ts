@@ -63,7 +63,7 @@ export class OpenAiBackend implements Engine {
       promptTokens: usage?.prompt_tokens ?? 0,
       completionTokens: usage?.completion_tokens ?? chunks,
       trimmedTurns: 0,
-      timings: { firstTokenMs, totalMs: performance.now() - started },
+      timings: { queueMs: 0, firstTokenMs, generationMs: performance.now() - started },
     });
     if (signal?.aborted) return finish("aborted");
 

@@ -3,11 +3,13 @@
 import type { Conversation } from "../../inference/types.js";
 import type { ProbeTest, RuleId, Verdict } from "../types.js";
 import { judgeGrader } from "./judge.js";
+import { scoreGrader } from "./score-judge.js";
 import { gradeMontyHall } from "./monty-hall.js";
 import { gradeReading } from "./reading.js";
 import { gradeTheoryOfMind } from "./theory-of-mind.js";
 
 export { DEFAULT_RUBRICS, judgeConversation, judgeGrader, parseJudgeReply } from "./judge.js";
+export { parseScoreReply, scoreConversation, scoreGrader } from "./score-judge.js";
 
 export const RULES: Record<RuleId, (answer: string) => Verdict> = {
   "theory-of-mind": gradeTheoryOfMind,
@@ -29,14 +31,18 @@ export function gradeByRule(test: ProbeTest, answer: string): Verdict {
 /**
  * "rule": each test's own rule; a judge-kind test goes to the judge when `ask` is given.
  * "judge": every test goes to the judge (rule tests use the default rubric for their rule).
+ * Dataset tasks ("score" graders) are always scored 1–5 by the judge, whatever the mode.
  */
 export function makeGrader(mode: "rule" | "judge", ask?: Ask): Grader {
   const judge = ask ? judgeGrader(ask) : undefined;
-  if (mode === "judge") {
-    if (!judge) throw new Error("judge grading needs a model to ask, and none was given");
-    return judge;
-  }
+  const score = ask ? scoreGrader(ask) : undefined;
+  if (mode === "judge" && !judge) throw new Error("judge grading needs a model to ask, and none was given");
   return async (test, answer, signal) => {
+    if (test.grader.kind === "score") {
+      if (!score) throw new Error(`test "${test.id}" is scored by a judge model, and no judge model is available`);
+      return score(test, answer, signal);
+    }
+    if (mode === "judge") return (judge as Grader)(test, answer, signal);
     if (test.grader.kind === "rule") return gradeByRule(test, answer);
     if (!judge) throw new Error(`test "${test.id}" is graded by a judge model, and no judge model is available`);
     return judge(test, answer, signal);

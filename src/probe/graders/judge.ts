@@ -20,7 +20,14 @@ const JUDGE_SYSTEM_PROMPT =
   "あなたは採点者です。問題、正解例、採点基準、回答が与えられます。正解例と採点基準に従って、回答が合格か不合格かを厳密に判定してください。";
 
 export function rubricFor(test: ProbeTest): string {
-  return test.grader.kind === "judge" ? test.grader.rubric : DEFAULT_RUBRICS[test.grader.rule];
+  switch (test.grader.kind) {
+    case "judge":
+      return test.grader.rubric;
+    case "rule":
+      return DEFAULT_RUBRICS[test.grader.rule];
+    case "score":
+      return test.grader.aspect;
+  }
 }
 
 export function judgeConversation(test: ProbeTest, answer: string): Conversation {
@@ -45,7 +52,7 @@ export function judgeConversation(test: ProbeTest, answer: string): Conversation
 }
 
 /** Candidate JSON objects in the reply: every balanced {...}, last first (a model's final word wins). */
-function objects(text: string): string[] {
+export function objects(text: string): string[] {
   const found: string[] = [];
   for (let start = text.indexOf("{"); start !== -1; start = text.indexOf("{", start + 1)) {
     let depth = 0;
@@ -76,11 +83,16 @@ function asPass(value: unknown): boolean | undefined {
 }
 
 /** The verdict in a judge's reply, or undefined when there is none. */
-export function parseJudgeReply(reply: string): Verdict | undefined {
-  const text = reply
+/** A judge's reply with full-width JSON punctuation, curly quotes and code fences undone. */
+export function normalizeJudgeReply(reply: string): string {
+  return reply
     .replace(/[｛｝＂：，]/g, (c) => c.normalize("NFKC"))
     .replace(/[“”]/g, '"')
     .replace(/```(?:json)?/gi, "");
+}
+
+export function parseJudgeReply(reply: string): Verdict | undefined {
+  const text = normalizeJudgeReply(reply);
   for (const candidate of objects(text)) {
     for (const source of [candidate, candidate.replace(/'/g, '"').replace(/,\s*}/g, "}")]) {
       let parsed: unknown;

@@ -164,3 +164,71 @@ function isWide(cp: number): boolean {
     (cp >= 0x20000 && cp <= 0x3fffd)
   );
 }
+
+/** "pass^5 0.42", with "全回合格" when every run passed. */
+export function formatPassK(test: TestResult): string {
+  const parts: string[] = [];
+  if (test.passK) parts.push(`pass^${test.passK.k} ${test.passK.estimate.toFixed(2)}`);
+  if (test.passAll) parts.push("全回合格");
+  return parts.join(" · ");
+}
+
+/** "+70pt (95% CI 31–88pt)": a difference of pass rates in percentage points. */
+export function formatDifference(difference: number, ci: readonly [number, number]): string {
+  const pt = (x: number) => {
+    const n = Math.round(x * 100);
+    return n === 0 ? "0" : `${n > 0 ? "+" : "−"}${Math.abs(n)}`;
+  };
+  return `${pt(difference)}pt (95% CI ${pt(ci[0])}…${pt(ci[1])}pt)`;
+}
+
+/** "p=0.0031", "p<0.0001". */
+export function formatPValue(p: number): string {
+  if (p < 0.0001) return "p<0.0001";
+  return `p=${p < 0.01 ? p.toPrecision(2) : p.toFixed(2)}`;
+}
+
+/** The one honest line of an A/B comparison. */
+export function formatCompareVerdict(test: TestResult): string {
+  const c = test.compare;
+  if (!c) return "";
+  if (c.better === "none") {
+    const n = test.total === c.total ? `n=${c.total}` : `n=${test.total}/${c.total}`;
+    return `${n} では差の証拠なし`;
+  }
+  return c.better === "a" ? "差あり: A が高い" : "差あり: B が高い";
+}
+
+/** "B 3/10 (95% CI 11–60%) · 差 +70pt (95% CI …) · p=0.0031 — 差あり: A が高い". */
+export function formatCompare(test: TestResult): string {
+  const c = test.compare;
+  if (!c) return "";
+  return `B ${formatTally(c)} (95% CI ${formatInterval(c.ci95)}) · 差 ${formatDifference(c.difference, c.differenceCi95)} · ${formatPValue(c.pValue)} — ${formatCompareVerdict(test)}`;
+}
+
+/** "A: model-a · B: model-b" for an A/B probe's header. */
+export function formatArms(result: ProbeResult): string {
+  return result.compare ? `A: ${result.model} · B: ${result.compare.model}` : "";
+}
+
+/**
+ * A dataset suite's headline lines: the mean with its interval, the spread of scores, the
+ * categories, and the published reference with who judged it (and who judged here).
+ */
+export function formatDatasetSummary(result: ProbeResult): string[] {
+  const d = result.dataset;
+  if (!d) return [];
+  const lines: string[] = [];
+  const score = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "—");
+  lines.push(`平均スコア ${score(d.mean)} / 5 (95% CI ${score(d.ci95[0])}–${score(d.ci95[1])}, ${d.scored}問, ブートストラップ)`);
+  if (d.compare) lines.push(`B ${d.compare.model}: 平均 ${score(d.compare.mean)} (95% CI ${score(d.compare.ci95[0])}–${score(d.compare.ci95[1])}, ${d.compare.scored}問)`);
+  lines.push(`得点分布 ${d.histogram.map((n, i) => `${i + 1}点:${n}`).join(" ")}`);
+  if (d.categories.length > 0) lines.push(`カテゴリ別 ${d.categories.map((c) => `${c.name} ${score(c.mean)}(${c.n})`).join(" · ")}`);
+  if (d.unscoredRows.length > 0) {
+    const rows = d.unscoredRows.length > 20 ? `${d.unscoredRows.slice(0, 20).join(", ")} ほか${d.unscoredRows.length - 20}行` : d.unscoredRows.join(", ");
+    lines.push(`⚠ 採点できなかった${d.unscoredRows.length}問（行 ${rows}）は最低点の1点として平均に含めています`);
+  }
+  if (d.reference) lines.push(`参考: ${d.reference.label} ${d.reference.score}（採点 ${d.reference.judge}） · 今回の採点: ${d.judge}`);
+  else lines.push(`採点: ${d.judge}`);
+  return lines;
+}

@@ -18,7 +18,7 @@ export function renderHistory(suite: string, histories: readonly TestHistory[]):
       // A star where the model differs from the point before: a jump there is expected.
       const changed = i > 0 && p.model !== h.points[i - 1]?.model;
       modelChanged ||= changed;
-      return `${changed ? "*" : ""}${p.passed}/${p.total}`;
+      return `${changed ? "*" : ""}${p.mean !== undefined ? p.mean.toFixed(2) : `${p.passed}/${p.total}`}`;
     });
     lines.push(`${padEnd(h.title, width)}  ${points.length > 0 ? points.join(" → ") : "（記録なし）"}`);
   }

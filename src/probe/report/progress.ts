@@ -12,6 +12,6 @@ export function progressBar(done: number, total: number, width = 20): string {
 
 /** "▓▓▓▓░░░░░░░░░░░░░░░░ 12/30  心のモデル 4/4 · 国語の問題 3/4 · モンティ・ホール問題 0/4" (passed/done). */
 export function renderProgressLine(progress: ProbeProgress, width = 20): string {
-  const tallies = progress.perTest.map((t) => `${t.title} ${t.passed}/${t.done}`).join(" · ");
+  const tallies = progress.perTest.map((t) => `${t.title} ${t.passed}/${t.done}${t.compare ? ` (B ${t.compare.passed}/${t.compare.done})` : ""}`).join(" · ");
   return `${progressBar(progress.done, progress.total, width)} ${progress.done}/${progress.total}  ${tallies}`;
 }

@@ -4,8 +4,12 @@ import type { ProbeResult } from "../types.js";
 import {
   excerpt,
   firstFailure,
+  formatArms,
   formatCi,
+  formatCompare,
+  formatDatasetSummary,
   formatDuration,
+  formatPassK,
   formatReferences,
   formatRunLabel,
   formatSettings,
@@ -32,13 +36,24 @@ export function renderTextReport(result: ProbeResult, options: TextReportOptions
   const lines: string[] = [];
   lines.push(`プローブ ${result.suite} — ${result.model}${result.modelHash ? ` (${result.modelHash.slice(0, 12)})` : ""}`);
   lines.push(formatSettings(result));
+  if (result.compare) lines.push(formatArms(result));
+  lines.push(...formatDatasetSummary(result));
   if (result.cancelled) {
     const { done, planned } = runsDone(result);
     lines.push(`中止されました: ${planned}回中${done}回の結果です`);
   }
   for (const test of result.tests) {
+    if (test.row !== undefined) {
+      // Dataset tasks: one line each, the score and the judge's reason.
+      const r = test.results[0];
+      const score = test.results.map((x) => (x.unscored ? "採点不能→1点" : x.score !== undefined ? `${x.score}点` : "採点なし")).join(" ");
+      lines.push(`${test.title}: ${score || "未実行"}${r ? ` — ${excerpt(r.reason, options.excerptChars ?? 120)}` : ""}`);
+      continue;
+    }
     const refs = formatReferences(test);
-    lines.push(`${test.title} ${formatTally(test)} (${formatCi(test)})${refs ? ` ${refs}` : ""}`);
+    const passK = formatPassK(test);
+    lines.push(`${test.title} ${formatTally(test)} (${formatCi(test)})${refs ? ` ${refs}` : ""}${passK ? ` · ${passK}` : ""}`);
+    if (test.compare) lines.push(`  ${formatCompare(test)}`);
     const failure = firstFailure(test);
     if (failure) {
       lines.push(`  ✗ ${formatRunLabel(failure)}: ${failure.reason} — 「${excerpt(failure.answer, options.excerptChars ?? 120)}」`);

@@ -3,7 +3,10 @@
 
 import type { ProbeResult, RunResult, TestResult } from "../types.js";
 import {
+  formatArms,
   formatCi,
+  formatCompare,
+  formatDatasetSummary,
   formatDuration,
   formatReferences,
   formatSettings,
@@ -30,6 +33,8 @@ export function renderTranscript(result: ProbeResult): string {
     const { done, planned } = runsDone(result);
     out.push(`- 中止: ${planned}回中${done}回の結果`);
   }
+  if (result.compare) out.push(`- A/B: ${formatArms(result)}（同じ seed で交互に実行）`);
+  for (const line of formatDatasetSummary(result)) out.push(`- ${line}`);
   for (const shift of formatShifts(result)) out.push(`- ⚠ 前回から変化: ${shift}`);
   if (result.settings.systemPrompt !== undefined) {
     out.push("", "## システムプロンプト", "", fenced(result.settings.systemPrompt));
@@ -42,15 +47,19 @@ function renderTest(test: TestResult): string[] {
   const out = [`## ${test.title} (\`${test.id}\`) — ${formatTally(test)} (${formatCi(test)})`];
   const refs = formatReferences(test);
   if (refs) out.push("", refs);
+  if (test.compare) out.push("", formatCompare(test));
   if (test.prompt !== undefined) out.push("", "### プロンプト", "", fenced(test.prompt));
   for (const r of test.results) out.push("", ...renderRun(r));
+  // The compared model's runs, with the same seeds, after this model's.
+  for (const r of test.compare?.results ?? []) out.push("", ...renderRun(r, `B (${test.compare!.model}) `));
   return out;
 }
 
-function renderRun(r: RunResult): string[] {
+function renderRun(r: RunResult, arm = ""): string[] {
   const verdict = r.pass ? "✓ 合格" : "✗ 不合格";
+  const score = r.score !== undefined ? ` · ${r.unscored ? "採点不能→1点" : `${r.score}点`}` : "";
   return [
-    `### ${r.run}回目 — ${verdict}`,
+    `### ${arm}${r.run}回目 — ${verdict}${score}`,
     "",
     `seed ${r.seed} · ${r.tokens} トークン · ${formatDuration(r.durationMs)} · 終了理由 ${r.stopReason}`,
     "",

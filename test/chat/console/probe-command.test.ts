@@ -6,7 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { consoleProbeCommand } from "../../../src/chat/console/probe-command.js";
-import { saveTranscript } from "../../../src/app/probe-service.js";
+import { saveChart, saveTranscript } from "../../../src/app/probe-service.js";
+import { PNG } from "pngjs";
+import { chartSize } from "../../../src/probe/report/chart.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";
 import { makeGrader } from "../../../src/probe/graders/index.js";
 import { ProbeHistory } from "../../../src/probe/history.js";
@@ -39,7 +41,12 @@ function setup() {
     warn: () => {},
   });
   const lines: string[] = [];
-  const handler = consoleProbeCommand(runner, "seed", (result) => saveTranscript(dir, result));
+  const handler = consoleProbeCommand(
+    runner,
+    "seed",
+    (result) => saveTranscript(dir, result),
+    (chart) => saveChart(dir, chart),
+  );
   const say = (line: string) => handler(line, (t) => lines.push(t), new AbortController().signal);
   return { say, lines, engine, history };
 }
@@ -58,7 +65,12 @@ describe("/probe in the terminal", () => {
     expect(t.engine.calls).toHaveLength(6);
 
     await t.say("/probe history");
-    expect(t.lines.at(-1)).toMatch(/心のモデル\s+2\/2/);
+    expect(t.lines.at(-2)).toMatch(/心のモデル\s+2\/2/);
+    // The chart is saved to a file in the terminal.
+    const chart = t.lines.at(-1)!;
+    expect(chart).toMatch(/^グラフ: .*charts\/probe-history-seed\.png$/);
+    const png = PNG.sync.read(readFileSync(chart.slice("グラフ: ".length)));
+    expect({ width: png.width, height: png.height }).toEqual(chartSize(3));
     t.history.close();
   });
 

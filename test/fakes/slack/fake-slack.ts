@@ -48,7 +48,8 @@ export class FakeSlack {
   readonly calls: ApiCall[] = [];
   readonly acks: Ack[] = [];
   readonly responses: { url: string; body: Record<string, unknown> }[] = [];
-  readonly uploads: { fileId: string; filename: string; content: string }[] = [];
+  /** `content` as UTF-8 text (transcripts); `data` the exact bytes (images). */
+  readonly uploads: { fileId: string; filename: string; content: string; data: Buffer }[] = [];
   readonly store = new FakeSlackStore();
   readonly botToken: string;
   readonly appToken: string;
@@ -329,14 +330,14 @@ export class FakeSlack {
 
   private async onUpload(fileId: string, req: IncomingMessage, raw: Buffer, res: ServerResponse): Promise<void> {
     this.calls.push({ method: "(upload)", args: { fileId }, token: undefined, at: Date.now(), status: 200 });
-    let content = raw.toString("utf8");
+    let data = raw;
     const type = req.headers["content-type"] ?? "";
     if (type.startsWith("multipart/form-data")) {
       const form = await new Response(new Uint8Array(raw), { headers: { "content-type": type } }).formData();
       const part = [...form.values()][0];
-      content = typeof part === "string" ? part : await (part as Blob).text();
+      data = typeof part === "string" ? Buffer.from(part, "utf8") : Buffer.from(await (part as Blob).arrayBuffer());
     }
-    this.uploads.push({ fileId, filename: this.uploadNames.get(fileId) ?? "", content });
+    this.uploads.push({ fileId, filename: this.uploadNames.get(fileId) ?? "", content: data.toString("utf8"), data });
     res.writeHead(200, { "content-type": "text/plain" });
     res.end(`OK - ${raw.length}`);
   }
