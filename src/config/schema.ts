@@ -70,6 +70,13 @@ export const configSchema = z.strictObject({
   log: z.strictObject({
     level: z.enum(LOG_LEVELS),
   }),
+  /** The answer journal (probe.dataDirectory/journal.sqlite): what survives a crash. */
+  journal: z.strictObject({
+    /** After a restart, unanswered questions at most this old are answered; older ones are told to ask again. */
+    maxAgeMs: positiveMs,
+    /** A reply a platform outage kept from being delivered is retried from the journal for this long. */
+    retryForMs: positiveMs,
+  }),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

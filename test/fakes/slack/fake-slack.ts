@@ -42,7 +42,11 @@ export interface Delivery {
   readonly eventId?: string;
 }
 
-type Failure = { status: 429; retryAfter: number } | { status: number } | { error: string };
+/**
+ * How a call fails: a 429 with Retry-After, an HTTP status, or ok:false with an error. `applied`:
+ * the call took effect (the message was stored) and only its response was lost to the status.
+ */
+type Failure = { status: 429; retryAfter: number } | { status: number; applied?: boolean } | { error: string };
 
 export class FakeSlack {
   readonly calls: ApiCall[] = [];
@@ -267,6 +271,9 @@ export class FakeSlack {
         return reply(res, 200, { ok: false, error: failure.error });
       }
       record(failure.status);
+      if ("applied" in failure && failure.applied && token === (method === "apps.connections.open" ? this.appToken : this.botToken)) {
+        this.handle(method, args);
+      }
       const headers: Record<string, string> = "retryAfter" in failure ? { "retry-after": String(failure.retryAfter) } : {};
       return reply(res, failure.status, { ok: false, error: failure.status === 429 ? "ratelimited" : "fatal_error" }, headers);
     }
@@ -290,7 +297,16 @@ export class FakeSlack {
         const channel = str("channel");
         if (!channel) return { ok: false, error: "channel_not_found" };
         if (!str("text") && !a["blocks"]) return { ok: false, error: "no_text" };
-        const msg = this.store.add({ channel, user: this.botUserId, bot_id: this.botId, text: str("text") ?? "", blocks: a["blocks"], ts: this.nextTs(), thread_ts: str("thread_ts") });
+        const msg = this.store.add({
+          channel,
+          user: this.botUserId,
+          bot_id: this.botId,
+          text: str("text") ?? "",
+          blocks: a["blocks"],
+          ts: this.nextTs(),
+          thread_ts: str("thread_ts"),
+          metadata: a["metadata"],
+        });
         if (this.echoOwnMessages) this.echoPost(msg);
         return { ok: true, channel, ts: msg.ts, message: this.store.render(msg) };
       }
@@ -384,6 +400,7 @@ function pageArgs(a: Record<string, unknown>) {
     latest: a["latest"] === undefined ? undefined : String(a["latest"]),
     oldest: a["oldest"] === undefined ? undefined : String(a["oldest"]),
     inclusive: a["inclusive"] === true || a["inclusive"] === "true" || a["inclusive"] === "1",
+    includeMetadata: a["include_all_metadata"] === true || a["include_all_metadata"] === "true" || a["include_all_metadata"] === "1",
   };
 }
 
