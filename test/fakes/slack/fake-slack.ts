@@ -66,6 +66,7 @@ export class FakeSlack {
   private readonly sentAt = new Map<string, number>();
   private readonly failures = new Map<string, Failure[]>();
   private readonly delays = new Map<string, number[]>();
+  private readonly hangs = new Map<string, { applied: boolean; count: number }>();
   private readonly uploadNames = new Map<string, string>();
   private counter = 0;
   private constructor(
@@ -122,6 +123,18 @@ export class FakeSlack {
     const list = this.delays.get(method) ?? [];
     for (let i = 0; i < count; i++) list.push(ms);
     this.delays.set(method, list);
+  }
+
+  /**
+   * The next `count` calls of `method` are never answered (the client waits until its timeout).
+   * `applied`: the call still takes effect, as when Slack did the work and the response was lost.
+   */
+  hangNext(method: string, options: { applied: boolean; count?: number }): void {
+    this.hangs.set(method, { applied: options.applied, count: options.count ?? 1 });
+  }
+
+  clearHangs(): void {
+    this.hangs.clear();
   }
 
   nextTs(): string {
@@ -263,6 +276,14 @@ export class FakeSlack {
     const record = (status: number) => this.calls.push({ method, args, token, at: Date.now(), status });
     const delay = this.delays.get(method)?.shift();
     if (delay) await new Promise((r) => setTimeout(r, delay));
+
+    const hang = this.hangs.get(method);
+    if (hang && hang.count > 0) {
+      hang.count--;
+      record(0);
+      if (hang.applied && token === this.botToken) this.handle(method, args);
+      return; // never answered; stop() closes the connection
+    }
 
     const failure = this.failures.get(method)?.shift();
     if (failure) {
