@@ -36,7 +36,7 @@ function ask(h: Harness, name: string): FakeMessage {
 const repliesTo = (h: Harness, q: FakeMessage) => h.fake.botMessages().filter((m) => m.message_reference?.message_id === q.id);
 
 /** A's answer is on screen and still streaming; then `fault`; then B is asked; both must end once. */
-async function acrossFault(h: Harness, fault: () => Promise<void> | void): Promise<void> {
+async function acrossFault(h: Harness, fault: () => unknown): Promise<void> {
   const a = ask(h, "甲");
   await h.fake.waitFor(() => repliesTo(h, a)[0]?.content.includes("甲-0"), 10_000, "A's answer to start streaming");
   await fault();

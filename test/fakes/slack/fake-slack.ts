@@ -63,6 +63,12 @@ export class FakeSlack {
   echoOwnMessages: boolean;
 
   private readonly sockets = new Set<WebSocket>();
+  /** Envelopes sent and not acked yet, with the connection they went to. */
+  private readonly unacked = new Map<string, { envelope: Record<string, unknown>; ws: WebSocket }>();
+  /** Envelopes waiting for a connection (none was open, or theirs closed before the ack). */
+  private readonly pending: Record<string, unknown>[] = [];
+  /** Envelopes delivered again (retry_attempt > 0) after a connection was lost. */
+  readonly redelivered: { envelopeId: string; retryAttempt: number }[] = [];
   private readonly sentAt = new Map<string, number>();
   private readonly failures = new Map<string, Failure[]>();
   private readonly delays = new Map<string, number[]>();
@@ -230,22 +236,47 @@ export class FakeSlack {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /**
+   * Sends an envelope to one of the app's connections, as Slack does. With none open (between a
+   * disconnect and the reconnection) it waits, and it is delivered when a connection opens — like an
+   * envelope whose connection closed before the ack — again, under a new envelope_id, with
+   * retry_attempt + 1 and retry_reason "timeout" (Slack's redelivery).
+   */
   private send(envelope: Record<string, unknown>): string {
     const envelopeId = `env-${++this.counter}`;
-    if (this.sockets.size === 0) throw new Error("FakeSlack: no Socket Mode client is connected");
+    const [ws] = [...this.sockets].filter((s) => s.readyState === s.OPEN);
+    if (!ws) {
+      this.pending.push(envelope);
+      return envelopeId;
+    }
     this.sentAt.set(envelopeId, Date.now());
-    // Slack sends each envelope to one of the app's connections.
-    const [ws] = this.sockets;
-    ws?.send(JSON.stringify({ envelope_id: envelopeId, ...envelope }));
+    this.unacked.set(envelopeId, { envelope, ws });
+    ws.send(JSON.stringify({ envelope_id: envelopeId, ...envelope }));
     return envelopeId;
+  }
+
+  private redeliver(): void {
+    for (const envelope of this.pending.splice(0)) {
+      const retryAttempt = Number(envelope["retry_attempt"] ?? 0) + 1;
+      const envelopeId = this.send({ ...envelope, retry_attempt: retryAttempt, retry_reason: "timeout" });
+      this.redelivered.push({ envelopeId, retryAttempt });
+    }
   }
 
   private onSocket(ws: WebSocket): void {
     this.sockets.add(ws);
-    ws.on("close", () => this.sockets.delete(ws));
+    ws.on("close", () => {
+      this.sockets.delete(ws);
+      for (const [id, sent] of this.unacked) {
+        if (sent.ws !== ws) continue;
+        this.unacked.delete(id);
+        this.pending.push(sent.envelope);
+      }
+    });
     ws.on("message", (data) => {
       const msg = JSON.parse(String(data)) as { envelope_id?: string; payload?: Record<string, unknown> };
       if (!msg.envelope_id) return;
+      this.unacked.delete(msg.envelope_id);
       const sent = this.sentAt.get(msg.envelope_id) ?? Date.now();
       this.acks.push({ envelopeId: msg.envelope_id, payload: msg.payload, latencyMs: Date.now() - sent });
     });
@@ -257,6 +288,7 @@ export class FakeSlack {
         connection_info: { app_id: this.appId },
       }),
     );
+    this.redeliver();
   }
 
   // ---- Web API ----------------------------------------------------------------------------------
