@@ -24,7 +24,7 @@ export interface RecoveryLog {
 
 export interface RecoveryOptions {
   readonly journal: Journal;
-  readonly responder: Pick<Responder, "replay">;
+  readonly responder: Pick<Responder, "replay" | "cancelSource">;
   /** How to reach each running platform's conversations again; entries of others stay open for later. */
   readonly channels: ReadonlyMap<string, ReplyChannelSource>;
   /** After a restart, questions older than this are not answered any more (they are told to ask again). */
@@ -74,11 +74,12 @@ export class Recovery {
     this.timer.unref();
   }
 
-  /** Stops retrying and waits for replays in progress. */
+  /** Stops retrying, cancels the answers being replayed (they end visibly, as others do at shutdown) and waits for them. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
+    for (const key of this.busy.keys()) this.options.responder.cancelSource(key);
     await Promise.allSettled([...this.busy.values()]);
   }
 

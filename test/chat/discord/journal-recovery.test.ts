@@ -175,6 +175,25 @@ describe("journal: what a restarted bot finds", () => {
     expect(h.engine.calls.map((c) => c.conversation.turns.at(-1)!.text).sort()).toEqual(["まだ何も出ていない質問", "待っていた質問"].sort());
   });
 
+  it("stop() cancels the answers being replayed: they end visibly instead of holding up the shutdown", async () => {
+    const s = await setup({ chunks: Array.from({ length: 40 }, (_, i) => `${i} `), chunkDelayMs: 100 });
+    const q = ask(s.h, "長い質問");
+    s.journal.accept({
+      key: `discord:${q.id}`,
+      address: { platform: "discord", channelId: q.channel_id, questionId: q.id },
+      conversation: { systemPrompt: "sys", turns: [{ role: "user", text: "長い質問" }] },
+      userKey: "discord:alice",
+      channelKey: `discord:${q.channel_id}`,
+    });
+    void s.recovery.recoverAtStart();
+    await s.h.fake.waitFor(() => repliesTo(s.h, q)[0]?.content.startsWith("0 1"), 10_000, "the replayed answer to stream");
+    await s.recovery.stop();
+    expect(s.journal.get(`discord:${q.id}`)?.state).toBe("done");
+    const replies = repliesTo(s.h, q);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.content.endsWith(messages.cutByCancel)).toBe(true);
+  });
+
   it("a redelivered question the journal knows is not answered again", async () => {
     const s = await setup({ chunks: ["一度だけ。"] });
     ask(s.h, "テスト");
