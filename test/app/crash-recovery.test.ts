@@ -1,7 +1,8 @@
 // kill -9 mid-answer, then a restart against the same fake platforms: the whole bot as a child
 // process (`node bin/elyza-bot.js start`) on the generated tiny model. The fakes freeze the bot at a
 // known point first — an edit that Discord/Slack applied but never answered (the answer is on
-// screen, the bot waits), and posts that never arrive (questions accepted, nothing shown) — then
+// screen, the bot waits), posts that never arrive (questions accepted, nothing shown), and on
+// Discord a post that was stored but never answered (a placeholder the bot has no id for) — then
 // SIGKILL. The restarted bot must end the frozen answer with the marker and answer each waiting
 // question exactly once. Run `npm run build` first: the bin imports dist/.
 
@@ -86,7 +87,7 @@ describe("kill -9 mid-answer, then restart", () => {
     fakes.push(discord);
     const config = writeConfig();
     const env = { DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.apiUrl };
-    const { general, thread } = discord.world.channels;
+    const { general, thread, dm } = discord.world.channels;
     const ask = (text: string, channel = general) => discord.say({ channel, author: discord.world.users.alice, content: `<@${discord.world.bot.id}> ${text}` });
     const replies = (q: FakeMessage) => discord.botMessages().filter((m) => m.message_reference?.message_id === q.id);
     const postsFor = (q: FakeMessage) => discord.requestsTo("POST", POST).filter((r) => r.body?.message_reference?.message_id === q.id);
@@ -101,36 +102,45 @@ describe("kill -9 mid-answer, then restart", () => {
       const text = replies(a)[0]?.content;
       return text !== undefined && !isStatusText(text) && text;
     }, 30_000, "A's answer text on screen");
-    // Posts never arrive: B and C are accepted (journaled) but nothing of them is shown.
+    // In the DM, the post is stored but its response never comes (a lost response): E's placeholder
+    // is on screen and the bot does not know its id.
+    const unfreezeDm = discord.fault({ method: "POST", path: new RegExp(`^/channels/${dm.id}/messages$`), applied: true, hang: true });
+    // Elsewhere posts never arrive: B and C are accepted (journaled) but nothing of them is shown.
     const unfreezePosts = discord.fault({ method: "POST", path: POST, applied: false, hang: true });
     // C in another channel: discord.js sends the posts of one channel one after another, and B's hangs.
     const b = ask("日本の首都は？");
     const c = ask("一番長い川は？", thread);
-    await first.waitFor(() => postsFor(b).length >= 1 && postsFor(c).length >= 1, 30_000, "B's and C's posts to be sent");
+    const e = discord.say({ channel: dm, author: discord.world.users.alice, content: "こんにちは" });
+    await first.waitFor(() => postsFor(b).length >= 1 && postsFor(c).length >= 1 && replies(e).length === 1, 30_000, "B's, C's and E's posts to be sent");
     await first.kill();
 
     unfreezeEdits();
     unfreezePosts();
+    unfreezeDm();
     const second = startBot(config, env);
     await second.waitFor(() => /journal: recovery done/.test(second.stderr), 60_000, "the journal recovery");
-    expect(second.stderr).toMatch(/journal: 3 unfinished answers from before the restart/);
+    expect(second.stderr).toMatch(/journal: 4 unfinished answers from before the restart/);
 
     // A: still one message, now ending with the marker under what was on screen.
     expect(replies(a)).toHaveLength(1);
     expect(replies(a)[0]!.content).toBe(`${frozenText}\n\n${messages.cutByInterruption}`);
     // B and C: one answer each (the first process's posts never arrived; the new ones did).
-    const [answerB, answerC] = await Promise.all([
+    // E: the replay's post carried the same nonce, so Discord returned the placeholder the first
+    // process had made, and that message became the answer.
+    const placeholderE = replies(e)[0]!.id;
+    const [answerB, answerC, answerE] = await Promise.all([
       settledText(second, () => replies(b)[0]?.content, "B's answer"),
       settledText(second, () => replies(c)[0]?.content, "C's answer"),
+      settledText(second, () => replies(e)[0]?.content, "E's answer"),
     ]);
-    expect(answerB.trim()).not.toBe("");
-    expect(answerC.trim()).not.toBe("");
+    for (const answer of [answerB, answerC, answerE]) expect(answer.trim()).not.toBe("");
     expect(replies(b)).toHaveLength(1);
     expect(replies(c)).toHaveLength(1);
+    expect(replies(e).map((m) => m.id)).toEqual([placeholderE]);
     // Nothing else was posted, and a new question is answered as usual.
     const d = ask("こんにちは");
     await settledText(second, () => replies(d)[0]?.content, "D's answer");
-    expect(discord.botMessages()).toHaveLength(4);
+    expect(discord.botMessages()).toHaveLength(5);
 
     second.signal("SIGTERM");
     expect(await second.exitWithin(10_000)).toEqual({ code: 0, signal: null });
