@@ -84,4 +84,14 @@ describe("Discord: exactly once", () => {
     expect(fake.requestsTo("PATCH", PATCH).filter((r) => r.status === 500)).toHaveLength(5);
     expect(fake.botMessages().map((m) => m.content)).toEqual(["編集が失われても最後まで届きます。"]);
   });
+
+  it("a 4xx (Discord refused the request) is not retried: it would fail the same way", async () => {
+    h = await startHarness({ script: () => ({ chunks: ["届かない"] }), adapter: { restRetry } });
+    const { fake } = h;
+    fake.fault({ method: "POST", path: POST, applied: false, status: 403 });
+    ask(h, "テスト");
+    const [outcome] = await h.settled(1);
+    expect(outcome).toMatchObject({ kind: "failed" });
+    expect(fake.requestsTo("POST", POST)).toHaveLength(1);
+  });
 });

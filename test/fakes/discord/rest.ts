@@ -54,7 +54,8 @@ export async function handleRest(fake: FakeDiscord, req: IncomingMessage, res: S
     record.status = fault.hang ? 0 : (fault.status ?? 500);
     fake.notify();
     if (fault.hang) return; // never answered (the server's closeAllConnections ends it)
-    return send(res, { status: record.status, body: { message: "Internal Server Error", code: 0 } });
+    const body = record.status >= 500 ? { message: "Internal Server Error", code: 0 } : { message: "Missing Access", code: 50001 };
+    return send(res, { status: record.status, body });
   }
   const reply = route(fake, record);
   record.status = reply.status;

@@ -221,6 +221,11 @@ export class FakeSlack {
     for (const ws of this.sockets) ws.send(JSON.stringify({ type: "disconnect", reason, debug_info: { host: "fake" } }));
   }
 
+  /** The connections drop (no close frame), as on a network failure; the client must reconnect. */
+  dropSockets(): void {
+    for (const ws of this.sockets) ws.terminate();
+  }
+
   async waitForAck(envelopeId: string, timeoutMs = 5000): Promise<Ack> {
     return until(() => this.acks.find((a) => a.envelopeId === envelopeId), timeoutMs, `ack of ${envelopeId}`);
   }
