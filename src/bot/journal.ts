@@ -112,7 +112,11 @@ export class Journal {
     this.now = options.now ?? (() => Date.now());
     this.retryBaseMs = options.retryBaseMs ?? 5_000;
     this.retryMaxMs = options.retryMaxMs ?? 60_000;
-    this.db = new Database(this.path);
+    try {
+      this.db = new Database(this.path);
+    } catch (error) {
+      throw new Error(`cannot open the answer journal ${this.path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
     try {
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = NORMAL");
