@@ -55,8 +55,8 @@ describe("Discord gateway faults mid-answer", () => {
     h = await start();
     const { gateway } = h.fake;
     await acrossFault(h, () => gateway.requestReconnect());
-    expect(gateway.resumes.filter((r) => r.accepted)).toHaveLength(1);
-    expect(gateway.identifies).toHaveLength(1);
+    expect(gateway.resumes.filter((r) => r.accepted).length).toBeGreaterThanOrEqual(1);
+    expect(gateway.identifies).toHaveLength(1); // the same session went on: no new IDENTIFY
   });
 
   it("op 9 resumable: the client resumes", async () => {
@@ -86,10 +86,12 @@ describe("Discord gateway faults mid-answer", () => {
     await acrossFault(h, async () => {
       gateway.setZombie(true);
       await h!.fake.waitFor(() => gateway.resumes.length >= 1, 10_000, "the client to give up on the zombie connection");
+      // (On a busy machine the resumed connection may heartbeat before this, and resume once more.)
       gateway.setZombie(false);
     });
     expect(gateway.heartbeats).toBeGreaterThan(gateway.acks);
-    expect(gateway.resumes.filter((r) => r.accepted)).toHaveLength(1);
+    expect(gateway.resumes.filter((r) => r.accepted).length).toBeGreaterThanOrEqual(1);
+    expect(gateway.identifies).toHaveLength(1); // the same session went on: no new IDENTIFY
   });
 
   it("a dropped connection (1006): the question dispatched while the client was away is replayed on RESUME and answered once", async () => {
@@ -112,6 +114,7 @@ describe("Discord gateway faults mid-answer", () => {
     h = await start();
     const { gateway } = h.fake;
     await acrossFault(h, () => gateway.dropConnections(4000));
-    expect(gateway.resumes.filter((r) => r.accepted)).toHaveLength(1);
+    expect(gateway.resumes.filter((r) => r.accepted).length).toBeGreaterThanOrEqual(1);
+    expect(gateway.identifies).toHaveLength(1); // the same session went on: no new IDENTIFY
   });
 });
