@@ -1,7 +1,10 @@
 // The running bot: one engine and queue, the chat core, the probe service, and every adapter whose
 // credentials are set (the terminal when none are, or when asked). Stops cleanly on SIGINT/SIGTERM.
 
+import { Journal } from "../bot/journal.js";
+import { Recovery } from "../bot/recovery.js";
 import { Responder } from "../bot/responder.js";
+import type { ReplyChannelSource } from "../bot/types.js";
 import { runConsole } from "../chat/console/console-adapter.js";
 import { consoleProbeCommand } from "../chat/console/probe-command.js";
 import { displayModelUri, type AppConfig } from "../config/schema.js";
@@ -20,6 +23,8 @@ export interface BotOptions {
   readonly logger: Logger;
   /** Run the terminal adapter even when platform credentials are set (platforms then stay off). */
   readonly console: boolean;
+  /** Called for each answer the journal replays at start-up or after an outage (elyza_journal_replays_total). */
+  readonly onJournalReplay?: () => void;
   readonly stdin: NodeJS.ReadableStream;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
@@ -52,19 +57,41 @@ export async function runBot(options: BotOptions): Promise<void> {
     warn: (m) => logger.warn(m),
     status: options.stderr,
   });
-  const responder = new Responder({ queue, systemPrompt: config.systemPrompt, editIntervalMs: config.chat.editIntervalMs, access: config.access });
+  // The journal is for platform answers (the terminal chat has nobody to come back to).
+  const journal = platforms.length > 0 ? new Journal(config.probe.dataDirectory) : undefined;
+  const responder = new Responder({
+    queue,
+    systemPrompt: config.systemPrompt,
+    editIntervalMs: config.chat.editIntervalMs,
+    access: config.access,
+    ...(journal ? { journal } : {}),
+  });
+  const channels = new Map<string, ReplyChannelSource>();
+  const recovery = journal
+    ? new Recovery({
+        journal,
+        responder,
+        channels,
+        maxAgeMs: config.journal.maxAgeMs,
+        retryForMs: config.journal.retryForMs,
+        log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
+        ...(options.onJournalReplay ? { onReplay: options.onJournalReplay } : {}),
+      })
+    : undefined;
 
   const running: Stoppable[] = [];
   let stopping: Promise<void> | undefined;
   const stopAll = () =>
     (stopping ??= (async () => {
       probe.runner.cancel();
+      await recovery?.stop();
       for (const adapter of running.reverse()) {
         await adapter.stop().catch((error: unknown) => logger.error(`stopping ${adapter.name} failed`, error));
       }
       queue.cancelAll("the bot is shutting down");
       await queue.onIdle();
       await probe.close();
+      journal?.close();
       await inference.close();
       logger.info("stopped");
     })());
@@ -121,6 +148,7 @@ export async function runBot(options: BotOptions): Promise<void> {
         logger,
       });
       running.push({ name: "slack", stop: () => slack.stop() });
+      channels.set("slack", slack.replyChannel);
       logger.info(`slack: connected as ${slack.botUserId} (${slack.mode === "socket" ? "Socket Mode" : `HTTP on port ${slack.port}`})`);
     }
     if (secrets.discord) {
@@ -135,11 +163,21 @@ export async function runBot(options: BotOptions): Promise<void> {
         logger,
       });
       running.push({ name: "discord", stop: () => discord.stop() });
+      channels.set("discord", discord.replyChannel);
       logger.info("discord: connected");
     }
   } catch (error) {
     await stopAll();
     throw error;
+  }
+
+  if (recovery) {
+    // Every platform is connected: finish what the previous process left (in the background; new
+    // questions are answered meanwhile), then keep retrying deliveries an outage held up.
+    void recovery.recoverAtStart().finally(() => {
+      logger.info("journal: recovery done");
+      recovery.start();
+    });
   }
 
   await new Promise<void>((resolve) => {

@@ -31,12 +31,16 @@ export const messages = {
   backendsUnavailable: "推論サーバーに接続できないため回答できませんでした。しばらくしてからもう一度お試しください。",
   emptyAnswer: "回答を生成できませんでした（空の応答）。もう一度お試しください。",
   cancelled: "キャンセルしました。",
+  /** A question accepted before a restart and now too old to answer (see the journal's maxAgeMs). */
+  restartExpired: "再起動のため回答できませんでした。もう一度お尋ねください。",
 
   // Notes appended after a partial answer (in parentheses, so they read as the bot's remark).
   cutByTimeout: "（時間切れのため、回答はここまでです）",
   cutByCancel: "（キャンセルされたため、回答はここまでです）",
   cutByError: "（エラーのため、回答はここまでです）",
   cutByLength: "（長さの上限に達したため、回答はここまでです）",
+  /** Put under an answer that was being written when the bot stopped (crash, kill -9) or lost the platform. */
+  cutByInterruption: "（回答の途中で中断されたため、回答はここまでです）",
 } as const;
 
 /** /probe wording shared by every platform (platform-only cases stay with their adapter). */

@@ -1,12 +1,16 @@
 // One question → one answer on the platform, through the shared inference queue. Platform
 // agnostic: adapters give an IncomingQuestion and a ReplyChannel. Every question ends visibly:
 // answered, refused with a reason, or failed with a message naming the cause — and answer()
-// never rejects, so an adapter can fire and forget it.
+// never rejects, so an adapter can fire and forget it. With a journal, every accepted question is
+// written down before anything is shown, and the journal learns how it ended: done, or left for a
+// retry when the platform failed (recovery.ts takes it from there).
 
 import { BackendsUnavailableError } from "../inference/backends/errors.js";
 import { CancelledError, ContextOverflowError, InferenceTimeoutError, QueueFullError } from "../inference/errors.js";
 import type { InferenceQueueLike, InferenceTicket } from "../inference/queue-types.js";
 import type { Conversation, GenerationResult } from "../inference/types.js";
+import type { Journal, JournalEntry } from "./journal.js";
+import { journaledChannel } from "./journaled-channel.js";
 import { type AccessConfig, type AccessResult, checkAccess, isProbeAdmin } from "./access.js";
 import { ChannelPacer } from "./channel-pacer.js";
 import { messages } from "./messages.js";
@@ -29,6 +33,15 @@ export interface ResponderOptions {
   readonly now?: () => number;
   /** A post or edit that takes longer than this fails the answer (default 30 s). */
   readonly platformTimeoutMs?: number;
+  /** The answer journal; questions whose ReplyChannel has an address are journaled. */
+  readonly journal?: Journal;
+}
+
+/** How a journaled answer ends, for the journal. */
+interface Settled {
+  readonly outcome: AnswerOutcome;
+  /** The platform failed and nothing in chat says how the answer ended: retry from the journal. */
+  readonly undelivered?: boolean;
 }
 
 interface Active {
@@ -74,12 +87,34 @@ export class Responder {
     } catch (error) {
       // A bug here must not become an unhandled rejection in the adapter, nor pass unseen.
       await postQuietly(reply, messages.engineError, this.callTimeoutMs);
-      return { kind: "failed", reason: `internal error: ${describe(error)}` };
+      const outcome: AnswerOutcome = { kind: "failed", reason: `internal error: ${describe(error)}` };
+      if (this.options.journal?.get(question.sourceKey)?.state === "open") this.options.journal.failed(question.sourceKey, outcome.reason);
+      return outcome;
+    }
+  }
+
+  /**
+   * Answers a journaled question again (after a restart, or a platform outage), without the access
+   * and rate checks it passed when it was asked: its earlier messages are reused, not posted anew.
+   */
+  async replay(entry: JournalEntry, reply: ReplyChannel): Promise<AnswerOutcome> {
+    const journal = this.options.journal;
+    if (!journal) throw new Error("Responder.replay needs a journal");
+    journal.resume(entry.key);
+    try {
+      return await this.generate(entry.key, entry.userKey, entry.channelKey, entry.conversation, reply, entry);
+    } catch (error) {
+      const outcome: AnswerOutcome = { kind: "failed", reason: `internal error: ${describe(error)}` };
+      journal.failed(entry.key, outcome.reason);
+      return outcome;
     }
   }
 
   private async answerUnsafe(question: IncomingQuestion, reply: ReplyChannel): Promise<AnswerOutcome> {
     const { asker } = question;
+    const journal = reply.address ? this.options.journal : undefined;
+    // A redelivered event, or one the previous process had already taken: never answered twice.
+    if (journal?.has(question.sourceKey)) return { kind: "duplicate" };
     const access = this.checkAccess(asker, question.channelId);
     if (!access.ok) return refuse(reply, access.reason, this.callTimeoutMs);
 
@@ -98,20 +133,44 @@ export class Responder {
       turns: [...cleanHistory(question.history), { role: "user", text: question.text.trim() }],
     };
     const channelKey = `${asker.platform}:${question.channelId}`;
-    return this.generate(question.sourceKey, userKey, channelKey, conversation, reply);
+    if (journal && !journal.accept({ key: question.sourceKey, address: reply.address!, conversation, userKey, channelKey })) {
+      return { kind: "duplicate" };
+    }
+    return this.generate(question.sourceKey, userKey, channelKey, conversation, reply, journal ? { messages: [] } : null);
   }
 
   private get callTimeoutMs(): number {
     return this.options.platformTimeoutMs ?? 30_000;
   }
 
+  /** `journaled`: the journal has the question (with the messages an earlier attempt posted); null: not journaled. */
   private async generate(
     sourceKey: string,
     userId: string,
     channelKey: string,
     conversation: Conversation,
-    reply: ReplyChannel,
+    platformReply: ReplyChannel,
+    journaled: Pick<JournalEntry, "messages"> | null,
   ): Promise<AnswerOutcome> {
+    const journal = journaled ? this.options.journal : undefined;
+    const reply = journal ? journaledChannel(platformReply, journal, sourceKey, journaled!.messages) : platformReply;
+    const settled = await this.generateAnswer(sourceKey, userId, channelKey, conversation, reply, platformReply);
+    if (journal) {
+      if (settled.outcome.kind === "failed" && settled.undelivered) journal.defer(sourceKey, settled.outcome.reason);
+      else journal.done(sourceKey, settled.outcome.kind);
+    }
+    return settled.outcome;
+  }
+
+  private async generateAnswer(
+    sourceKey: string,
+    userId: string,
+    channelKey: string,
+    conversation: Conversation,
+    reply: ReplyChannel,
+    /** The channel without the journal's bookkeeping, for notices that are not parts of the answer. */
+    noticeReply: ReplyChannel,
+  ): Promise<Settled> {
     const format = reply.format ? safeFormat(reply.format.bind(reply)) : undefined;
     const splitter = new StreamingSplitter(reply.limits, format);
     let text = "";
@@ -159,11 +218,12 @@ export class Responder {
       });
     } catch (error) {
       if (error instanceof QueueFullError) {
-        return refuse(reply, error.kind === "user_limit" ? messages.userLimit : messages.queueFull, this.callTimeoutMs);
+        const outcome = await refuse(reply, error.kind === "user_limit" ? messages.userLimit : messages.queueFull, this.callTimeoutMs);
+        return { outcome, undelivered: outcome.kind === "failed" };
       }
       const outcome: AnswerOutcome = { kind: "failed", reason: `submit failed: ${describe(error)}` };
       await postQuietly(reply, messages.engineError, this.callTimeoutMs);
-      return outcome;
+      return { outcome };
     }
 
     const entry: Active = {
@@ -184,7 +244,7 @@ export class Responder {
       }
 
       // A failed post/edit already stopped the generation (onFailure); report it, show nothing more.
-      if (stream.error) return platformOutcome(stream.error, stream, reply, this.callTimeoutMs);
+      if (stream.error) return platformOutcome(stream.error, stream, noticeReply, this.callTimeoutMs);
 
       const ending = decideEnding(result, failure, text, cancelledByOwner);
       const finalParts =
@@ -194,9 +254,9 @@ export class Responder {
       try {
         await stream.finish(finalParts.parts);
       } catch (error) {
-        return platformOutcome(error instanceof PlatformCallError ? error : new PlatformCallError("edit", error), stream, reply, this.callTimeoutMs);
+        return platformOutcome(error instanceof PlatformCallError ? error : new PlatformCallError("edit", error), stream, noticeReply, this.callTimeoutMs);
       }
-      return ending.outcome(stream.messageCount);
+      return { outcome: ending.outcome(stream.messageCount) };
     } finally {
       this.untrack(sourceKey, entry);
       stream.close();
@@ -286,17 +346,18 @@ function decideEnding(result: GenerationResult | null, failure: unknown, streame
   };
 }
 
-async function platformOutcome(error: PlatformCallError, stream: ReplyStream, reply: ReplyChannel, timeoutMs: number): Promise<AnswerOutcome> {
+async function platformOutcome(error: PlatformCallError, stream: ReplyStream, reply: ReplyChannel, timeoutMs: number): Promise<Settled> {
   stream.close();
   // The bot's own reply was deleted: the asker's way of saying "stop".
   if (error.cause instanceof MessageDeletedError || (error.cause instanceof Error && error.cause.name === "MessageDeletedError")) {
-    return { kind: "cancelled" };
+    return { outcome: { kind: "cancelled" } };
   }
-  // Nothing was shown (the first post failed): there is no frozen answer to explain.
-  if (stream.messageCount === 0) return { kind: "failed", reason: error.message };
+  // Nothing was shown (the first post failed): there is no frozen answer to explain, but no answer either.
+  if (stream.messageCount === 0) return { outcome: { kind: "failed", reason: error.message }, undelivered: true };
   // The message may be frozen mid-answer: say below it, best effort, that the answer broke off.
   const notice = await postQuietly(reply, messages.cutByError, timeoutMs);
-  return { kind: "failed", reason: notice ? `${error.message} (the failure notice could not be posted either)` : error.message };
+  if (notice) return { outcome: { kind: "failed", reason: `${error.message} (the failure notice could not be posted either)` }, undelivered: true };
+  return { outcome: { kind: "failed", reason: error.message } };
 }
 
 /** Posts a refusal; if even that fails the question failed (nobody saw why). */

@@ -36,10 +36,31 @@ export interface PostedMessage {
   readonly id: string;
 }
 
+/**
+ * Where an answer goes, as plain JSON that outlives the process: the journal stores it with each
+ * question, and after a restart the adapter of `platform` turns it back into a ReplyChannel
+ * (see ReplyChannelSource). The other fields are the adapter's own (channel and message ids).
+ */
+export interface ReplyAddress {
+  readonly platform: string;
+  readonly [field: string]: string | undefined;
+}
+
+/** An adapter's way back to a conversation after a restart. */
+export type ReplyChannelSource = (address: ReplyAddress) => Promise<ReplyChannel>;
+
 export interface ReplyChannel {
   readonly limits: MessageLimits;
-  /** Posts a new message where the answer belongs (the thread, or as a reply). */
-  post(text: string): Promise<PostedMessage>;
+  /** Set by adapters whose answers survive a restart (the journal keeps it). */
+  readonly address?: ReplyAddress;
+  /**
+   * Posts a new message where the answer belongs (the thread, or as a reply). `part` is its place in
+   * the answer (0 = the first message): a platform that can make posting idempotent uses it, so that
+   * the same part posted twice (a retry after a lost response, a replay after a restart) is still
+   * one message. Without it, the channel counts its own posts.
+   */
+  post(text: string, part?: number): Promise<PostedMessage>;
+  /** Sets the message's whole text: sending the same edit again changes nothing (edits are idempotent). */
   edit(message: PostedMessage, text: string): Promise<void>;
   /** Converts the model's Markdown to the platform's dialect (Slack mrkdwn); identity if absent. */
   format?(markdown: string): string;
@@ -49,7 +70,9 @@ export type AnswerOutcome =
   | { readonly kind: "answered"; readonly text: string; readonly messages: number }
   | { readonly kind: "refused"; readonly reason: string }
   | { readonly kind: "failed"; readonly reason: string }
-  | { readonly kind: "cancelled" };
+  | { readonly kind: "cancelled" }
+  /** The journal already has this question (a redelivery, or a replay after a restart): not answered again. */
+  | { readonly kind: "duplicate" };
 
 /**
  * ReplyChannel.post/edit reject with this when the bot's own message is gone (deleted by a user):

@@ -138,6 +138,13 @@ export const configSchema = z.strictObject({
   log: z.strictObject({
     level: z.enum(LOG_LEVELS),
   }),
+  /** The answer journal (probe.dataDirectory/journal.sqlite): what survives a crash. */
+  journal: z.strictObject({
+    /** After a restart, unanswered questions at most this old are answered; older ones are told to ask again. */
+    maxAgeMs: positiveMs,
+    /** A reply a platform outage kept from being delivered is retried from the journal for this long. */
+    retryForMs: positiveMs,
+  }),
   /** The bot's own OpenAI-compatible API (POST /v1/chat/completions, GET /v1/models) on http.port. */
   api: z.strictObject({
     /** Needs ELYZA_API_TOKEN in the environment (clients send it as a bearer token). */

@@ -10,6 +10,7 @@ import { handleProbeCommand } from "./probe-interaction.js";
 import { accessChannelId, askerOf, isQuestionForBot, plainText, sourceKeyOf } from "./question.js";
 import { readReplyChain } from "./reply-chain.js";
 import { DiscordReplyChannel } from "./reply-channel.js";
+import { DEFAULT_REST_RETRY } from "./rest-retry.js";
 import type { DiscordHandle, DiscordLogger, StartDiscordOptions } from "./types.js";
 import { PROBE_COMMAND_NAME } from "./commands.js";
 
@@ -36,6 +37,7 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   const client = createDiscordClient(options.apiUrl);
   const inFlight = new Map<string, InFlight>();
   const stopping = new AbortController();
+  const restRetry = options.restRetry ?? DEFAULT_REST_RETRY;
 
   client.on(Events.Error, (error) => logger.error(`discord: ${error.message}`));
   client.on(Events.ShardError, (error) => logger.warn(`discord gateway: ${error.message}`));
@@ -59,7 +61,7 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
         history,
         sourceKey,
       };
-      const outcome = await responder.answer(question, new DiscordReplyChannel(message));
+      const outcome = await responder.answer(question, DiscordReplyChannel.forQuestion(message, restRetry));
       if (outcome.kind === "failed") logger.warn(`discord: answer to ${message.id} failed: ${outcome.reason}`);
     } catch (error) {
       logger.error(`discord: answering ${message.id}: ${error instanceof Error ? error.message : String(error)}`);
@@ -109,6 +111,12 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   logger.info(`discord: logged in as ${client.user?.tag ?? "?"}`);
 
   return {
+    async replyChannel(address) {
+      if (address.platform !== "discord" || !address.channelId || !address.questionId) throw new Error(`not a Discord reply address: ${JSON.stringify(address)}`);
+      const channel = await client.channels.fetch(address.channelId);
+      if (!channel?.isSendable()) throw new Error(`Discord channel ${address.channelId} cannot be posted in`);
+      return new DiscordReplyChannel(channel, address.questionId, restRetry);
+    },
     async stop() {
       stopping.abort();
       for (const messageId of [...inFlight.keys()].map((k) => k.slice("discord:".length))) cancel(messageId);

@@ -1,43 +1,78 @@
 // Where an answer goes on Discord: the first message replies to the question (message_reference);
 // each continuation of a long answer replies to the previous part, so that the reply chain (the
 // conversation memory) runs through the whole answer. Markdown is Discord's own dialect: no format.
+//
+// Exactly once: every message is created with a nonce made of the question id and the part number,
+// and `enforce_nonce`, so a create that is retried after its response was lost (a 5xx or a timeout
+// after Discord stored the message), or posted again by a replay after a restart, returns the first
+// message instead of making a second (Discord checks nonces of the last few minutes). Edits set the
+// whole content, so retrying one is harmless. Hence 5xx and network failures are retried here with
+// a backoff, on top of discord.js's own immediate retries, so a short burst does not lose the answer.
 
-import { DiscordAPIError, RESTJSONErrorCodes, type Message } from "discord.js";
-import { MessageDeletedError, type MessageLimits, type PostedMessage, type ReplyChannel } from "../../bot/types.js";
+import { DiscordAPIError, RESTJSONErrorCodes, type Message, type SendableChannels } from "discord.js";
+import { MessageDeletedError, type MessageLimits, type PostedMessage, type ReplyAddress, type ReplyChannel } from "../../bot/types.js";
+import { withRestRetries, type RestRetryOptions } from "./rest-retry.js";
 
 /** Discord refuses empty content (error 50006). */
 const EMPTY = "\u200b";
 
 export class DiscordReplyChannel implements ReplyChannel {
   readonly limits: MessageLimits = { maxChars: 2000 };
-  readonly #posted = new Map<string, Message>();
-  #last: Message;
+  readonly address: ReplyAddress;
+  /** The message the next part replies to: the question, then the latest part. */
+  #replyTo: string;
+  #nextPart = 0;
 
-  constructor(question: Message) {
-    this.#last = question;
+  constructor(
+    private readonly channel: SendableChannels,
+    private readonly questionId: string,
+    private readonly retry: RestRetryOptions,
+  ) {
+    this.#replyTo = questionId;
+    this.address = { platform: "discord", channelId: channel.id, questionId };
   }
 
-  async post(text: string): Promise<PostedMessage> {
-    const message = await this.#last.reply({ content: text || EMPTY }).catch(gone);
-    this.#posted.set(message.id, message);
-    this.#last = message;
+  /** The channel of a question, for answering it. */
+  static forQuestion(question: Message, retry: RestRetryOptions): DiscordReplyChannel {
+    return new DiscordReplyChannel(question.channel as SendableChannels, question.id, retry);
+  }
+
+  async post(text: string, part?: number): Promise<PostedMessage> {
+    const index = part ?? this.#nextPart;
+    this.#nextPart = Math.max(this.#nextPart, index + 1);
+    const nonce = `${this.questionId}.${index}`;
+    const message = await withRestRetries<Message>(
+      () =>
+        this.channel.send({
+          content: text || EMPTY,
+          reply: { messageReference: this.#replyTo, failIfNotExists: false },
+          nonce,
+          enforceNonce: true,
+        }),
+      this.retry,
+    ).catch(gone);
+    this.follow(message.id);
     return { id: message.id };
   }
 
   async edit(posted: PostedMessage, text: string): Promise<void> {
-    const message = this.#posted.get(posted.id);
-    if (!message) throw new Error(`not a message of this answer: ${posted.id}`);
-    const edited = await message.edit({ content: text || EMPTY }).catch(gone);
-    this.#posted.set(edited.id, edited);
-    if (this.#last.id === edited.id) this.#last = edited;
+    // Idempotent: the PATCH carries the whole content, so a retry (or a replay's edit of a message
+    // whose last edit may or may not have landed) leaves the message showing exactly `text`.
+    const edited = await withRestRetries<Message>(() => this.channel.messages.edit(posted.id, { content: text || EMPTY }), this.retry).catch(gone);
+    this.follow(edited.id);
     // discord.js returns an edited clone and leaves the cached message as it was until the gateway's
     // MESSAGE_UPDATE arrives; a reply read from the cache in between would see the placeholder.
-    const cache: Map<string, Message> = edited.channel.messages.cache;
+    const cache: Map<string, Message> = this.channel.messages.cache;
     cache.set(edited.id, edited);
   }
 
   format(markdown: string): string {
     return markdown;
+  }
+
+  /** Continuations reply to the newest part (snowflakes grow with time), also after a replay's edits. */
+  private follow(id: string): void {
+    if (this.#replyTo === this.questionId || BigInt(id) > BigInt(this.#replyTo)) this.#replyTo = id;
   }
 }
 

@@ -1,7 +1,8 @@
 // What the Discord adapter needs from the rest of the bot, as narrow interfaces: the chat core's
 // Responder and the probe service satisfy them structurally, and tests can stand in for them.
 
-import type { AnswerOutcome, Asker, IncomingQuestion, ReplyChannel } from "../../bot/types.js";
+import type { AnswerOutcome, Asker, IncomingQuestion, ReplyChannel, ReplyChannelSource } from "../../bot/types.js";
+import type { RestRetryOptions } from "./rest-retry.js";
 import type { ProbeService } from "../../probe/types.js";
 
 export interface DiscordResponder {
@@ -38,9 +39,13 @@ export interface StartDiscordOptions {
   readonly probeProgressIntervalMs?: number;
   /** Gives up logging in after this long (ms). */
   readonly readyTimeoutMs?: number;
+  /** Backoff of reply posts and edits after 5xx and network failures (DEFAULT_REST_RETRY otherwise). */
+  readonly restRetry?: RestRetryOptions;
 }
 
 export interface DiscordHandle {
+  /** The way back to a conversation after a restart (for the answer journal). */
+  readonly replyChannel: ReplyChannelSource;
   /** Cancels answers in progress, waits for them to settle, and disconnects. */
   stop(): Promise<void>;
 }

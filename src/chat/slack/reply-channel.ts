@@ -1,8 +1,16 @@
 // Where an answer goes in Slack: chat.postMessage into the thread (or the DM), chat.update for the
 // streamed edits.
+//
+// Exactly once: Slack has no idempotency key, so a chat.postMessage whose response was lost (a 5xx,
+// a timeout, a dropped connection after Slack stored the message) would post the answer twice if
+// simply retried. Each message therefore carries a marker in its `metadata` (the question's ts and
+// the part number), and before a post is retried — or, in a conversation reopened after a restart,
+// before the first try — the thread is searched for a message with that marker, which is adopted
+// instead. chat.update sets the whole text, so its retries (inside @slack/web-api) are harmless.
 
 import type { webApi } from "@slack/bolt";
-import { MessageDeletedError, type MessageLimits, type PostedMessage, type ReplyChannel } from "../../bot/types.js";
+import { MessageDeletedError, type MessageLimits, type PostedMessage, type ReplyAddress, type ReplyChannel } from "../../bot/types.js";
+import { findOwnReply, replyMarker } from "./find-reply.js";
 import { escapeMrkdwn, markdownToMrkdwn } from "./mrkdwn.js";
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
@@ -16,21 +24,75 @@ type WebClient = InstanceType<typeof webApi.WebClient>;
  */
 export const SLACK_REPLY_LIMITS: MessageLimits = { maxChars: 3000, maxBytes: 9000 };
 
-export function slackReplyChannel(client: WebClient, target: { channel: string; threadTs: string | undefined }): ReplyChannel {
+export interface SlackReplyTarget {
+  readonly channel: string;
+  /** The thread to answer in; undefined = the top level (a DM message that is not in a thread). */
+  readonly threadTs: string | undefined;
+  /** The question's own ts (the marker names it). */
+  readonly questionTs: string;
+}
+
+export interface SlackReplyOptions {
+  /** The bot's client (with @slack/web-api's retries): edits and thread reads. */
+  readonly client: WebClient;
+  /** A client WITHOUT retries, for chat.postMessage: a retry must first look for the lost message. */
+  readonly postClient: WebClient;
+  /** Waits before each further try of a post that failed without a verdict (5xx, timeout, network). */
+  readonly retryDelaysMs: readonly number[];
+  /** Look for an earlier attempt's message before the first try too (a conversation reopened after a restart). */
+  readonly lookFirst?: boolean;
+}
+
+export function slackReplyChannel(target: SlackReplyTarget, options: SlackReplyOptions): ReplyChannel {
+  const { client, postClient } = options;
+  let nextPart = 0;
+  const address: ReplyAddress = { platform: "slack", channel: target.channel, threadTs: target.threadTs, questionTs: target.questionTs };
+  const lookFor = async (part: number): Promise<string | undefined> => {
+    try {
+      return await findOwnReply(client, target, part);
+    } catch {
+      return undefined; // the lookup failed too (the outage goes on): the next try decides
+    }
+  };
   return {
     limits: SLACK_REPLY_LIMITS,
-    async post(text: string): Promise<PostedMessage> {
-      const res = await client.chat.postMessage({
-        channel: target.channel,
-        ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
-        text: nonEmpty(text),
-        // The model's links are not worth a preview card each; @here in an answer must not ping.
-        unfurl_links: false,
-        unfurl_media: false,
-        link_names: false,
-      });
-      if (!res.ts) throw new Error("chat.postMessage returned no ts");
-      return { id: res.ts };
+    address,
+    async post(text: string, part?: number): Promise<PostedMessage> {
+      const index = part ?? nextPart;
+      nextPart = Math.max(nextPart, index + 1);
+      const adopt = async (ts: string): Promise<PostedMessage> => {
+        // The earlier attempt's message may show an older text (a replay's placeholder): set this one.
+        await client.chat.update({ channel: target.channel, ts, text: nonEmpty(text), link_names: false });
+        return { id: ts };
+      };
+      if (options.lookFirst) {
+        const found = await lookFor(index);
+        if (found) return adopt(found);
+      }
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const res = await postClient.chat.postMessage({
+            channel: target.channel,
+            ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+            text: nonEmpty(text),
+            metadata: replyMarker(target.questionTs, index),
+            // The model's links are not worth a preview card each; @here in an answer must not ping.
+            unfurl_links: false,
+            unfurl_media: false,
+            link_names: false,
+          });
+          if (!res.ts) throw new Error("chat.postMessage returned no ts");
+          return { id: res.ts };
+        } catch (error) {
+          // Slack answered ok:false: it did not post, and trying again would fail the same way.
+          const wait = options.retryDelaysMs[attempt];
+          if (slackError(error) !== undefined || wait === undefined) throw error;
+          // Without a verdict the message may exist: adopt it rather than post a second one.
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          const found = await lookFor(index);
+          if (found) return { id: found };
+        }
+      }
     },
     async edit(message: PostedMessage, text: string): Promise<void> {
       try {

@@ -7,7 +7,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { App, SocketModeReceiver, webApi } from "@slack/bolt";
 import { RecentIds } from "../../bot/dedupe.js";
-import type { AnswerOutcome, Asker, IncomingQuestion, ReplyChannel } from "../../bot/types.js";
+import type { AnswerOutcome, Asker, IncomingQuestion, ReplyChannel, ReplyChannelSource } from "../../bot/types.js";
 import { waitAtMost } from "../../bot/wait-at-most.js";
 import type { ChatTurn } from "../../inference/types.js";
 import type { ProbeService } from "../../probe/types.js";
@@ -16,7 +16,7 @@ import { readHistory } from "./history.js";
 import { consoleLogger, toBoltLogger, type AdapterLogger } from "./logging.js";
 import { slackTextToPlain } from "./mrkdwn.js";
 import { registerProbeCommand } from "./probe-command.js";
-import { slackReplyChannel } from "./reply-channel.js";
+import { slackReplyChannel, type SlackReplyTarget } from "./reply-channel.js";
 
 type WebClientOptions = NonNullable<ConstructorParameters<typeof webApi.WebClient>[1]>;
 export type RetryOptions = NonNullable<WebClientOptions["retryConfig"]>;
@@ -57,6 +57,8 @@ export interface SlackAdapter {
   readonly mode: "socket" | "http";
   /** HTTP mode: the port actually listened on. */
   readonly port?: number;
+  /** The way back to a conversation after a restart (for the answer journal). */
+  readonly replyChannel: ReplyChannelSource;
 }
 
 /**
@@ -112,10 +114,19 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     });
   }
 
+  // Answers are posted without @slack/web-api's retries: the reply channel retries itself, after
+  // looking for the message a lost response may have created (see reply-channel.ts).
+  const retry = options.retryConfig ?? DEFAULT_RETRY;
+  const postClient = new webApi.WebClient(options.botToken, { ...clientOptions, retryConfig: { retries: 0 }, logger: boltLog });
+  const replyOptions = { client: app.client, postClient, retryDelaysMs: retryDelays(retry) };
+  const replyTo = (target: SlackReplyTarget, lookFirst = false) => slackReplyChannel(target, { ...replyOptions, lookFirst });
+
   // @slack/web-api waits out a 429 itself (Retry-After, then a retry); say so in the log.
-  app.client.on(webApi.WebClientEvent.RATE_LIMITED, (seconds: number, info: { url?: string }) =>
-    log.warn(`Slack rate limit on ${info.url?.split("/").pop() ?? "a call"}: retrying after ${seconds} s`),
-  );
+  for (const client of [app.client, postClient]) {
+    client.on(webApi.WebClientEvent.RATE_LIMITED, (seconds: number, info: { url?: string }) =>
+      log.warn(`Slack rate limit on ${info.url?.split("/").pop() ?? "a call"}: retrying after ${seconds} s`),
+    );
+  }
 
   const seen = new RecentIds();
   // Questions deleted before their answer reached the Responder (while history was being read).
@@ -169,7 +180,7 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
         log.info(`not answering ${q.sourceKey}: it was deleted`);
         return;
       }
-      const outcome = await options.responder.answer(question, slackReplyChannel(app.client, { channel: q.channel, threadTs: q.threadTs }));
+      const outcome = await options.responder.answer(question, replyTo({ channel: q.channel, threadTs: q.threadTs, questionTs: q.ts }));
       log.info(`answered ${q.sourceKey}: ${outcome.kind}${"reason" in outcome ? ` (${outcome.reason})` : ""}`);
     } catch (error) {
       log.error(`answering ${q.sourceKey} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -217,6 +228,10 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     botUserId,
     mode: socketMode ? "socket" : "http",
     ...(port !== undefined ? { port } : {}),
+    async replyChannel(address) {
+      if (address.platform !== "slack" || !address.channel || !address.questionTs) throw new Error(`not a Slack reply address: ${JSON.stringify(address)}`);
+      return replyTo({ channel: address.channel, threadTs: address.threadTs, questionTs: address.questionTs }, true);
+    },
     async stop() {
       if (stopping) return;
       stopping = true;
@@ -230,4 +245,13 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
       await waitAtMost(Promise.allSettled([...inFlight]), DRAIN_MS);
     },
   };
+}
+
+/** The waits of a retryConfig as a list (without the randomisation): what the reply channel retries with. */
+function retryDelays(retry: RetryOptions): number[] {
+  const count = retry.retries ?? 0;
+  const min = retry.minTimeout ?? 1000;
+  const factor = retry.factor ?? 2;
+  const max = retry.maxTimeout ?? Infinity;
+  return Array.from({ length: count }, (_, i) => Math.min(max, min * factor ** i));
 }

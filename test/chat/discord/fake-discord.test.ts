@@ -130,4 +130,32 @@ describe("fake Discord", () => {
     await fake.waitFor(() => client.ws.ping >= 0, 5_000, "a heartbeat ACK");
     expect(client.ws.ping).toBeGreaterThanOrEqual(0);
   });
+
+  it("honours enforce_nonce as Discord does: the same nonce from the same author returns the first message", async () => {
+    await login();
+    const channel = client.channels.cache.get(fake.world.channels.general.id);
+    if (!channel?.isSendable()) throw new Error("general is not sendable");
+    const first = await channel.send({ content: "一通目", nonce: "n-1", enforceNonce: true });
+    const again = await channel.send({ content: "二通目", nonce: "n-1", enforceNonce: true });
+    expect(again.id).toBe(first.id);
+    expect(again.content).toBe("一通目");
+    expect(again.nonce).toBe("n-1");
+    // Without enforce_nonce, a nonce does not deduplicate (Discord only echoes it).
+    const loose = await channel.send({ content: "三通目", nonce: "n-1", enforceNonce: false });
+    expect(loose.id).not.toBe(first.id);
+    expect(fake.botMessages().map((m) => m.content)).toEqual(["一通目", "三通目"]);
+  });
+
+  it("injects lost responses: the message is stored, the response is a 500", async () => {
+    await login();
+    const channel = client.channels.cache.get(fake.world.channels.general.id);
+    if (!channel?.isSendable()) throw new Error("general is not sendable");
+    const clear = fake.fault({ method: "POST", path: /^\/channels\/\d+\/messages$/, applied: true, status: 500 });
+    // discord.js retries a 500 three times, then gives up with an HTTPError; every try was stored.
+    await expect(channel.send({ content: "x" })).rejects.toMatchObject({ status: 500 });
+    expect(fake.botMessages()).toHaveLength(4);
+    clear();
+    await channel.send({ content: "y" });
+    expect(fake.botMessages()).toHaveLength(5);
+  });
 });

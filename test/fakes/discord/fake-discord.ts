@@ -29,6 +29,24 @@ export interface RateLimitPlan {
   readonly global?: boolean;
 }
 
+/**
+ * A fault on matching REST requests, for the next `count` of them (default: until cleared).
+ * `applied`: Discord did the work (stored the message, applied the edit) and only the response
+ * went wrong — a lost response. Otherwise the request never took effect. `status` answers with that
+ * HTTP status (a 5xx body as Discord's edge sends it); `hang` never answers at all.
+ */
+export interface FaultPlan {
+  readonly method: string;
+  readonly path: RegExp;
+  readonly applied: boolean;
+  readonly status?: number;
+  readonly hang?: boolean;
+  count?: number;
+}
+
+/** How long Discord remembers a nonce for enforce_nonce ("the past few minutes"). */
+export const NONCE_WINDOW_MS = 5 * 60_000;
+
 export interface FakeInteraction {
   readonly id: string;
   readonly token: string;
@@ -62,6 +80,9 @@ export class FakeDiscord {
   readonly interactions = new Map<string, FakeInteraction>();
   readonly commands = new Map<string, unknown[]>();
   readonly rateLimits: RateLimitPlan[] = [];
+  readonly faults: FaultPlan[] = [];
+  /** author id + nonce → the message created with it (for enforce_nonce). */
+  readonly nonces = new Map<string, { readonly messageId: string; readonly at: number }>();
   readonly gateway: FakeGateway;
   readonly interactionTokenLifetimeMs: number;
   readonly interactionAckDeadlineMs: number;
@@ -128,6 +149,15 @@ export class FakeDiscord {
     this.rateLimits.push(plan);
   }
 
+  /** Matching requests fail as `plan` says (see FaultPlan); returns a function that clears it. */
+  fault(plan: FaultPlan): () => void {
+    this.faults.push(plan);
+    return () => {
+      const index = this.faults.indexOf(plan);
+      if (index >= 0) this.faults.splice(index, 1);
+    };
+  }
+
   /** A user posts a message: stored, then MESSAGE_CREATE to the bot (if its intents allow). */
   say(options: SayOptions): FakeMessage {
     const { channel, author, content, replyTo } = options;
@@ -158,6 +188,7 @@ export class FakeDiscord {
     embeds?: unknown[];
     attachments?: unknown[];
     dispatch?: boolean;
+    nonce?: string;
   }): FakeMessage {
     const { channel, author, replyTo } = input;
     const guildId = channel.guild_id;
@@ -179,6 +210,7 @@ export class FakeDiscord {
       pinned: false,
       type: replyTo ? 19 : 0,
       flags: 0,
+      ...(input.nonce !== undefined && { nonce: input.nonce }),
       ...(replyTo && {
         message_reference: { type: 0, message_id: replyTo.id, channel_id: replyTo.channel_id, ...(guildId && { guild_id: guildId }) },
         referenced_message: stripReference(replyTo),

@@ -3,6 +3,7 @@
 
 import { startDiscord, type DiscordHandle, type DiscordResponder, type StartDiscordOptions } from "../../../src/chat/discord/discord-adapter.js";
 import type { AccessConfig } from "../../../src/bot/access.js";
+import type { Journal } from "../../../src/bot/journal.js";
 import { Responder } from "../../../src/bot/responder.js";
 import type { AnswerOutcome, IncomingQuestion } from "../../../src/bot/types.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";
@@ -23,7 +24,9 @@ export interface HarnessOptions<E extends Engine = ScriptedEngine> {
   readonly historyMessages?: number;
   readonly probe?: ProbeService;
   readonly fake?: FakeDiscordOptions;
-  readonly adapter?: Partial<Pick<StartDiscordOptions, "interactionTokenMs" | "probeProgressIntervalMs" | "readyTimeoutMs">>;
+  readonly adapter?: Partial<Pick<StartDiscordOptions, "interactionTokenMs" | "probeProgressIntervalMs" | "readyTimeoutMs" | "restRetry">>;
+  /** The answer journal given to the Responder (none by default). */
+  readonly journal?: Journal;
 }
 
 export interface Harness<E extends Engine = ScriptedEngine> {
@@ -61,6 +64,7 @@ export async function startHarness<E extends Engine = ScriptedEngine>(options: H
       ratePerMinute: 0,
       ...options.access,
     },
+    ...(options.journal && { journal: options.journal }),
   });
   const questions: IncomingQuestion[] = [];
   const outcomes: AnswerOutcome[] = [];

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { compareIds, snowflake } from "./ids.js";
 import { readBody, type UploadedFile } from "./http-body.js";
 import { channelPayload, type FakeMessage, type FakeUser } from "./world.js";
-import type { FakeDiscord, FakeInteraction } from "./fake-discord.js";
+import { NONCE_WINDOW_MS, type FakeDiscord, type FakeInteraction } from "./fake-discord.js";
 
 export interface RecordedRequest {
   readonly method: string;
@@ -47,10 +47,26 @@ export async function handleRest(fake: FakeDiscord, req: IncomingMessage, res: S
     status: 0,
   };
   fake.requests.push(record);
+  const fault = takeFault(fake, record);
+  if (fault) {
+    // A lost response: the work is done, only the answer goes wrong.
+    if (fault.applied) route(fake, record);
+    record.status = fault.hang ? 0 : (fault.status ?? 500);
+    fake.notify();
+    if (fault.hang) return; // never answered (the server's closeAllConnections ends it)
+    const body = record.status >= 500 ? { message: "Internal Server Error", code: 0 } : { message: "Missing Access", code: 50001 };
+    return send(res, { status: record.status, body });
+  }
   const reply = route(fake, record);
   record.status = reply.status;
   send(res, reply);
   fake.notify();
+}
+
+function takeFault(fake: FakeDiscord, r: RecordedRequest) {
+  const plan = fake.faults.find((p) => p.method === r.method && p.path.test(r.path) && (p.count === undefined || p.count > 0));
+  if (plan?.count !== undefined) plan.count--;
+  return plan;
 }
 
 function route(fake: FakeDiscord, r: RecordedRequest): Reply {
@@ -122,6 +138,15 @@ function createMessage(fake: FakeDiscord, r: RecordedRequest, channelId: string)
       return formError("message_reference", "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message");
     }
   }
+  // enforce_nonce: a create repeated with the same nonce by the same author, within Discord's window,
+  // returns the message made the first time instead of a second one.
+  const nonce = body.nonce === undefined ? undefined : String(body.nonce);
+  const nonceKey = nonce !== undefined ? `${fake.world.bot.id}:${nonce}` : undefined;
+  if (nonceKey && body.enforce_nonce === true) {
+    const earlier = fake.nonces.get(nonceKey);
+    const message = earlier && Date.now() - earlier.at <= NONCE_WINDOW_MS ? fake.messages.get(earlier.messageId) : undefined;
+    if (message) return ok(message);
+  }
   const pings = pingsOf(fake, body, replyTo);
   const message = fake.createMessage({
     channel,
@@ -132,7 +157,9 @@ function createMessage(fake: FakeDiscord, r: RecordedRequest, channelId: string)
     ...(replyTo && { replyTo }),
     embeds: body.embeds ?? [],
     attachments: attachmentsOf(fake, r.files),
+    ...(nonce !== undefined && { nonce }),
   });
+  if (nonceKey) fake.nonces.set(nonceKey, { messageId: message.id, at: Date.now() });
   return ok(message);
 }
 

@@ -66,6 +66,8 @@ export interface FakeMessage {
   flags: number;
   message_reference?: MessageReference;
   referenced_message?: FakeMessage | null;
+  /** Echoed from the create request, as Discord does (response and MESSAGE_CREATE). */
+  nonce?: string;
   webhook_id?: string;
   application_id?: string;
   member?: ReturnType<typeof memberPayload>;

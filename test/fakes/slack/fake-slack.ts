@@ -42,7 +42,11 @@ export interface Delivery {
   readonly eventId?: string;
 }
 
-type Failure = { status: 429; retryAfter: number } | { status: number } | { error: string };
+/**
+ * How a call fails: a 429 with Retry-After, an HTTP status, or ok:false with an error. `applied`:
+ * the call took effect (the message was stored) and only its response was lost to the status.
+ */
+type Failure = { status: 429; retryAfter: number } | { status: number; applied?: boolean } | { error: string };
 
 export class FakeSlack {
   readonly calls: ApiCall[] = [];
@@ -60,9 +64,16 @@ export class FakeSlack {
   echoOwnMessages: boolean;
 
   private readonly sockets = new Set<WebSocket>();
+  /** Envelopes sent and not acked yet, with the connection they went to. */
+  private readonly unacked = new Map<string, { envelope: Record<string, unknown>; ws: WebSocket }>();
+  /** Envelopes waiting for a connection (none was open, or theirs closed before the ack). */
+  private readonly pending: Record<string, unknown>[] = [];
+  /** Envelopes delivered again (retry_attempt > 0) after a connection was lost. */
+  readonly redelivered: { envelopeId: string; retryAttempt: number }[] = [];
   private readonly sentAt = new Map<string, number>();
   private readonly failures = new Map<string, Failure[]>();
   private readonly delays = new Map<string, number[]>();
+  private readonly hangs = new Map<string, { applied: boolean; count: number }>();
   private readonly uploadNames = new Map<string, string>();
   private counter = 0;
   private constructor(
@@ -119,6 +130,18 @@ export class FakeSlack {
     const list = this.delays.get(method) ?? [];
     for (let i = 0; i < count; i++) list.push(ms);
     this.delays.set(method, list);
+  }
+
+  /**
+   * The next `count` calls of `method` are never answered (the client waits until its timeout).
+   * `applied`: the call still takes effect, as when Slack did the work and the response was lost.
+   */
+  hangNext(method: string, options: { applied: boolean; count?: number }): void {
+    this.hangs.set(method, { applied: options.applied, count: options.count ?? 1 });
+  }
+
+  clearHangs(): void {
+    this.hangs.clear();
   }
 
   nextTs(): string {
@@ -199,6 +222,11 @@ export class FakeSlack {
     for (const ws of this.sockets) ws.send(JSON.stringify({ type: "disconnect", reason, debug_info: { host: "fake" } }));
   }
 
+  /** The connections drop (no close frame), as on a network failure; the client must reconnect. */
+  dropSockets(): void {
+    for (const ws of this.sockets) ws.terminate();
+  }
+
   async waitForAck(envelopeId: string, timeoutMs = 5000): Promise<Ack> {
     return until(() => this.acks.find((a) => a.envelopeId === envelopeId), timeoutMs, `ack of ${envelopeId}`);
   }
@@ -214,22 +242,47 @@ export class FakeSlack {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /**
+   * Sends an envelope to one of the app's connections, as Slack does. With none open (between a
+   * disconnect and the reconnection) it waits, and it is delivered when a connection opens — like an
+   * envelope whose connection closed before the ack — again, under a new envelope_id, with
+   * retry_attempt + 1 and retry_reason "timeout" (Slack's redelivery).
+   */
   private send(envelope: Record<string, unknown>): string {
     const envelopeId = `env-${++this.counter}`;
-    if (this.sockets.size === 0) throw new Error("FakeSlack: no Socket Mode client is connected");
+    const [ws] = [...this.sockets].filter((s) => s.readyState === s.OPEN);
+    if (!ws) {
+      this.pending.push(envelope);
+      return envelopeId;
+    }
     this.sentAt.set(envelopeId, Date.now());
-    // Slack sends each envelope to one of the app's connections.
-    const [ws] = this.sockets;
-    ws?.send(JSON.stringify({ envelope_id: envelopeId, ...envelope }));
+    this.unacked.set(envelopeId, { envelope, ws });
+    ws.send(JSON.stringify({ envelope_id: envelopeId, ...envelope }));
     return envelopeId;
+  }
+
+  private redeliver(): void {
+    for (const envelope of this.pending.splice(0)) {
+      const retryAttempt = Number(envelope["retry_attempt"] ?? 0) + 1;
+      const envelopeId = this.send({ ...envelope, retry_attempt: retryAttempt, retry_reason: "timeout" });
+      this.redelivered.push({ envelopeId, retryAttempt });
+    }
   }
 
   private onSocket(ws: WebSocket): void {
     this.sockets.add(ws);
-    ws.on("close", () => this.sockets.delete(ws));
+    ws.on("close", () => {
+      this.sockets.delete(ws);
+      for (const [id, sent] of this.unacked) {
+        if (sent.ws !== ws) continue;
+        this.unacked.delete(id);
+        this.pending.push(sent.envelope);
+      }
+    });
     ws.on("message", (data) => {
       const msg = JSON.parse(String(data)) as { envelope_id?: string; payload?: Record<string, unknown> };
       if (!msg.envelope_id) return;
+      this.unacked.delete(msg.envelope_id);
       const sent = this.sentAt.get(msg.envelope_id) ?? Date.now();
       this.acks.push({ envelopeId: msg.envelope_id, payload: msg.payload, latencyMs: Date.now() - sent });
     });
@@ -241,6 +294,7 @@ export class FakeSlack {
         connection_info: { app_id: this.appId },
       }),
     );
+    this.redeliver();
   }
 
   // ---- Web API ----------------------------------------------------------------------------------
@@ -261,6 +315,14 @@ export class FakeSlack {
     const delay = this.delays.get(method)?.shift();
     if (delay) await new Promise((r) => setTimeout(r, delay));
 
+    const hang = this.hangs.get(method);
+    if (hang && hang.count > 0) {
+      hang.count--;
+      record(0);
+      if (hang.applied && token === this.botToken) this.handle(method, args);
+      return; // never answered; stop() closes the connection
+    }
+
     const failure = this.failures.get(method)?.shift();
     if (failure) {
       if ("error" in failure) {
@@ -268,6 +330,9 @@ export class FakeSlack {
         return reply(res, 200, { ok: false, error: failure.error });
       }
       record(failure.status);
+      if ("applied" in failure && failure.applied && token === (method === "apps.connections.open" ? this.appToken : this.botToken)) {
+        this.handle(method, args);
+      }
       const headers: Record<string, string> = "retryAfter" in failure ? { "retry-after": String(failure.retryAfter) } : {};
       return reply(res, failure.status, { ok: false, error: failure.status === 429 ? "ratelimited" : "fatal_error" }, headers);
     }
@@ -291,7 +356,16 @@ export class FakeSlack {
         const channel = str("channel");
         if (!channel) return { ok: false, error: "channel_not_found" };
         if (!str("text") && !a["blocks"]) return { ok: false, error: "no_text" };
-        const msg = this.store.add({ channel, user: this.botUserId, bot_id: this.botId, text: str("text") ?? "", blocks: a["blocks"], ts: this.nextTs(), thread_ts: str("thread_ts") });
+        const msg = this.store.add({
+          channel,
+          user: this.botUserId,
+          bot_id: this.botId,
+          text: str("text") ?? "",
+          blocks: a["blocks"],
+          ts: this.nextTs(),
+          thread_ts: str("thread_ts"),
+          metadata: a["metadata"],
+        });
         if (this.echoOwnMessages) this.echoPost(msg);
         return { ok: true, channel, ts: msg.ts, message: this.store.render(msg) };
       }
@@ -385,6 +459,7 @@ function pageArgs(a: Record<string, unknown>) {
     latest: a["latest"] === undefined ? undefined : String(a["latest"]),
     oldest: a["oldest"] === undefined ? undefined : String(a["oldest"]),
     inclusive: a["inclusive"] === true || a["inclusive"] === "true" || a["inclusive"] === "1",
+    includeMetadata: a["include_all_metadata"] === true || a["include_all_metadata"] === "true" || a["include_all_metadata"] === "1",
   };
 }
 

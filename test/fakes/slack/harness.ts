@@ -3,6 +3,7 @@
 
 import type { AccessConfig } from "../../../src/bot/access.js";
 import type { AnswerOutcome } from "../../../src/bot/types.js";
+import type { Journal } from "../../../src/bot/journal.js";
 import { Responder } from "../../../src/bot/responder.js";
 import { startSlack, type RetryOptions, type SlackAdapter } from "../../../src/chat/slack/slack-adapter.js";
 import type { AdapterLogger } from "../../../src/chat/slack/logging.js";
@@ -31,6 +32,8 @@ export interface HarnessOptions {
   readonly systemPrompt?: string;
   /** The queue's default limit on new tokens (1200 otherwise). */
   readonly maxTokens?: number;
+  /** The answer journal given to the Responder (none by default). */
+  readonly journal?: Journal;
 }
 
 export interface Harness {
@@ -71,6 +74,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     systemPrompt: options.systemPrompt ?? SYSTEM_PROMPT,
     editIntervalMs,
     access: { allowedChannels: [], allowedUsers: [], allowedRoles: [], probeAdmins: [], ratePerMinute: 0, ...options.access },
+    ...(options.journal ? { journal: options.journal } : {}),
   });
   const logs: string[] = [];
   const logger: AdapterLogger = {

@@ -9,6 +9,8 @@ export interface StoredMessage {
   readonly thread_ts?: string;
   text: string;
   blocks?: unknown;
+  /** Message metadata as posted ({ event_type, event_payload }); Slack returns it with include_all_metadata. */
+  readonly metadata?: unknown;
   /** chat.update calls on this message. */
   edits: number;
 }
@@ -19,12 +21,13 @@ export interface PageArgs {
   readonly latest?: string;
   readonly oldest?: string;
   readonly inclusive?: boolean;
+  readonly includeMetadata?: boolean;
 }
 
 export class FakeSlackStore {
   private readonly byChannel = new Map<string, StoredMessage[]>();
 
-  add(m: { channel: string; ts: string; user: string; text: string; bot_id?: string; thread_ts?: string | undefined; blocks?: unknown }): StoredMessage {
+  add(m: { channel: string; ts: string; user: string; text: string; bot_id?: string; thread_ts?: string | undefined; blocks?: unknown; metadata?: unknown }): StoredMessage {
     const msg: StoredMessage = {
       channel: m.channel,
       ts: m.ts,
@@ -34,6 +37,7 @@ export class FakeSlackStore {
       ...(m.bot_id ? { bot_id: m.bot_id } : {}),
       ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
       ...(m.blocks !== undefined ? { blocks: m.blocks } : {}),
+      ...(m.metadata !== undefined ? { metadata: typeof m.metadata === "string" ? (JSON.parse(m.metadata) as unknown) : m.metadata } : {}),
     };
     const list = this.byChannel.get(m.channel) ?? [];
     list.push(msg);
@@ -57,7 +61,7 @@ export class FakeSlackStore {
   }
 
   /** The message as Slack returns it. */
-  render(m: StoredMessage): Record<string, unknown> {
+  render(m: StoredMessage, withMetadata = false): Record<string, unknown> {
     return {
       type: "message",
       user: m.user,
@@ -67,6 +71,7 @@ export class FakeSlackStore {
       ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
       ...(m.blocks !== undefined ? { blocks: m.blocks } : {}),
       ...(m.edits > 0 ? { edited: { user: m.user, ts: m.ts } } : {}),
+      ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
     };
   }
 
@@ -96,7 +101,7 @@ export class FakeSlackStore {
     const more = start + limit < within.length;
     return {
       ok: true,
-      messages: slice.map((m) => this.render(m)),
+      messages: slice.map((m) => this.render(m, page.includeMetadata)),
       has_more: more,
       response_metadata: { next_cursor: more ? String(start + limit) : "" },
     };
