@@ -64,8 +64,8 @@ export const configSchema = z.strictObject({
     judgeModel: nonEmpty.nullable(),
   }),
   http: z.strictObject({
-    /** Slack HTTP mode (Events API) and health endpoints; PORT overrides it. */
-    port: int(1, 65535),
+    /** Slack HTTP mode (Events API) and health endpoints; PORT overrides it. 0 = any free port (tests). */
+    port: int(0, 65535),
   }),
   log: z.strictObject({
     level: z.enum(LOG_LEVELS),
