@@ -1,13 +1,24 @@
 // The running bot: one engine and queue, the chat core, the probe service, and every adapter whose
 // credentials are set (the terminal when none are, or when asked). Stops cleanly on SIGINT/SIGTERM.
+// With a platform configured, the HTTP server on http.port (/healthz, /readyz, /metrics, and
+// Slack's Events API in HTTP mode) listens from the first moment, before the model is there.
 
 import { Responder } from "../bot/responder.js";
 import { runConsole } from "../chat/console/console-adapter.js";
 import { consoleProbeCommand } from "../chat/console/probe-command.js";
 import { displayModelUri, type AppConfig } from "../config/schema.js";
 import type { Secrets } from "../config/secrets.js";
+import { opsRoutes } from "../http/ops-routes.js";
+import { Readiness } from "../http/readiness.js";
+import { HttpServer } from "../http/server.js";
+import { outcomeLabels } from "../metrics/answer-outcomes.js";
+import { BotMetrics } from "../metrics/bot-metrics.js";
+import { platformObserver } from "../metrics/platform-observer.js";
+import { instrumentProbe } from "../metrics/probe-metrics.js";
+import { instrumentQueue } from "../metrics/queue-metrics.js";
 import { openInference } from "./inference.js";
 import type { Logger } from "./logger.js";
+import { FatalError, installProcessGuards } from "./process-guards.js";
 import { openProbe, saveTranscript } from "./probe-service.js";
 
 export interface BotOptions {
@@ -19,6 +30,8 @@ export interface BotOptions {
   readonly stdin: NodeJS.ReadableStream;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
+  /** Told once the HTTP server listens (tests, and routes mounted by other parts of the bot). */
+  readonly onHttpServer?: (server: HttpServer, ops: { readonly metrics: BotMetrics; readonly readiness: Readiness }) => void;
 }
 
 interface Stoppable {
@@ -26,14 +39,51 @@ interface Stoppable {
   stop(): Promise<void>;
 }
 
-/** Resolves when the bot has stopped (signal, or the terminal user left). */
+/**
+ * Resolves when the bot has stopped (signal, or the terminal user left); rejects with FatalError,
+ * after draining, when an error nothing handled made the process's state unknown.
+ */
 export async function runBot(options: BotOptions): Promise<void> {
   const { config, secrets, logger } = options;
   const platforms = options.console ? [] : ([secrets.slack && "slack", secrets.discord && "discord"].filter(Boolean) as string[]);
   logger.info(`starting: ${platforms.length ? platforms.join(" + ") : "terminal"}; model ${displayModelUri(config.model.uri)}`);
 
-  const inference = await openInference(config, { status: options.stderr });
-  const { engine, queue } = inference;
+  const metrics = new BotMetrics();
+  const readiness = new Readiness();
+  const logged = new Map<string, string>();
+  readiness.onChange((component, { state }) => {
+    if (logged.get(component) === state) return; // download progress: one line, not one per chunk
+    logged.set(component, state);
+    logger.info(`readiness: ${component} ${state}`);
+  });
+  readiness.set("model", { state: "loading" });
+  // The terminal chat serves nobody over HTTP.
+  const http =
+    platforms.length > 0
+      ? await HttpServer.listen({ port: config.http.port, onError: (error, req) => logger.error(`HTTP ${req.method} ${req.url}: handler failed`, error) })
+      : undefined;
+  if (http) {
+    http.mount(opsRoutes({ readiness, metrics }));
+    logger.info(`http: /healthz, /readyz and /metrics on port ${http.port}`);
+    options.onHttpServer?.(http, { metrics, readiness });
+  }
+  const observers = Object.fromEntries(platforms.map((p) => [p, platformObserver(p, metrics, readiness)]));
+
+  let inference;
+  try {
+    inference = await openInference(config, {
+      status: options.stderr,
+      onDownload: (p) => readiness.set("model", { state: "downloading", downloadedBytes: p.downloadedBytes, totalBytes: p.totalBytes }),
+      onLoading: () => readiness.set("model", { state: "loading" }),
+    });
+  } catch (error) {
+    await http?.close();
+    throw error;
+  }
+  const { engine } = inference;
+  // Everything submits through the decorator, which times requests for the metrics.
+  const queue = instrumentQueue(inference.queue, metrics);
+  readiness.set("model", { state: "ready" });
   logger.info(`model ${engine.modelName} loaded on ${engine.gpu || "the CPU"}; ${engine.parallel} parallel sequences × ${engine.contextSize} tokens`);
   const probe = openProbe({
     config,
@@ -44,7 +94,17 @@ export async function runBot(options: BotOptions): Promise<void> {
     warn: (m) => logger.warn(m),
     status: options.stderr,
   });
-  const responder = new Responder({ queue, systemPrompt: config.systemPrompt, editIntervalMs: config.chat.editIntervalMs, access: config.access });
+  const probeService = instrumentProbe(probe.runner, metrics);
+  const responder = new Responder({
+    queue,
+    systemPrompt: config.systemPrompt,
+    editIntervalMs: config.chat.editIntervalMs,
+    access: config.access,
+    onOutcome: (outcome) => {
+      const labels = outcomeLabels(outcome);
+      metrics.answer(labels.outcome, labels.reason);
+    },
+  });
 
   const running: Stoppable[] = [];
   let stopping: Promise<void> | undefined;
@@ -54,12 +114,21 @@ export async function runBot(options: BotOptions): Promise<void> {
       for (const adapter of running.reverse()) {
         await adapter.stop().catch((error: unknown) => logger.error(`stopping ${adapter.name} failed`, error));
       }
-      queue.cancelAll("the bot is shutting down");
+      inference.queue.cancelAll("the bot is shutting down");
       await queue.onIdle();
       await probe.close();
       await inference.close();
+      await http?.close();
       logger.info("stopped");
     })());
+
+  // Survivable errors are logged; a crash-worthy one drains and ends the run with FatalError.
+  let fatal: ((error: unknown) => void) | undefined;
+  const fatalError = new Promise<never>((_, reject) => {
+    fatal = (error) => void stopAll().then(() => reject(new FatalError(error)));
+  });
+  fatalError.catch(() => {});
+  const removeGuards = installProcessGuards({ logger, onFatal: (error) => fatal!(error) });
 
   try {
     if (platforms.length === 0) {
@@ -72,6 +141,7 @@ export async function runBot(options: BotOptions): Promise<void> {
         commands: consoleProbeCommand(probe.runner, config.probe.suite, (result) => saveTranscript(config.probe.dataDirectory, result)),
         banner: `elyza-bot — ${engine.modelName}。質問を入力してください（/probe で推論テスト、/reset で会話をリセット、Ctrl-C で終了）。`,
       });
+      removeGuards();
       await stopAll();
       return;
     }
@@ -83,14 +153,16 @@ export async function runBot(options: BotOptions): Promise<void> {
         ...(secrets.slack.signingSecret ? { signingSecret: secrets.slack.signingSecret } : {}),
         ...(secrets.slack.apiUrl ? { apiUrl: secrets.slack.apiUrl } : {}),
         port: config.http.port,
+        ...(http ? { httpServer: http } : {}),
         responder,
-        probe: probe.runner,
+        probe: probeService,
         historyMessages: config.chat.historyMessages,
         editIntervalMs: config.chat.editIntervalMs,
         logger,
+        observer: observers["slack"]!,
       });
       running.push({ name: "slack", stop: () => slack.stop() });
-      logger.info(`slack: connected as ${slack.botUserId} (${slack.mode === "socket" ? "Socket Mode" : `HTTP on port ${slack.port}`})`);
+      logger.info(`slack: connected as ${slack.botUserId} (${slack.mode === "socket" ? "Socket Mode" : `HTTP on port ${slack.port ?? http?.port}`})`);
     }
     if (secrets.discord) {
       const { startDiscord } = await import("../chat/discord/discord-adapter.js");
@@ -99,26 +171,38 @@ export async function runBot(options: BotOptions): Promise<void> {
         ...(secrets.discord.applicationId ? { applicationId: secrets.discord.applicationId } : {}),
         ...(secrets.discord.apiUrl ? { apiUrl: secrets.discord.apiUrl } : {}),
         responder,
-        probe: probe.runner,
+        probe: probeService,
         historyMessages: config.chat.historyMessages,
         logger,
+        observer: observers["discord"]!,
       });
       running.push({ name: "discord", stop: () => discord.stop() });
       logger.info("discord: connected");
     }
   } catch (error) {
+    removeGuards();
     await stopAll();
     throw error;
   }
 
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: string) => {
-      logger.info(`${signal}: stopping`);
+  let onSignal: ((signal: string) => void) | undefined;
+  try {
+    await Promise.race([
+      fatalError,
+      new Promise<void>((resolve) => {
+        onSignal = (signal: string) => {
+          logger.info(`${signal}: stopping`);
+          void stopAll().then(resolve);
+        };
+        process.on("SIGINT", onSignal);
+        process.on("SIGTERM", onSignal);
+      }),
+    ]);
+  } finally {
+    if (onSignal) {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
-      void stopAll().then(resolve);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
+    }
+    removeGuards();
+  }
 }

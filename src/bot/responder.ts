@@ -28,6 +28,8 @@ export interface ResponderOptions {
   readonly now?: () => number;
   /** A post or edit that takes longer than this fails the answer (default 30 s). */
   readonly platformTimeoutMs?: number;
+  /** Told how every question ended (metrics, logs); an observer that throws is ignored. */
+  readonly onOutcome?: (outcome: AnswerOutcome, question: IncomingQuestion, durationMs: number) => void;
 }
 
 interface Active {
@@ -68,13 +70,21 @@ export class Responder {
   }
 
   async answer(question: IncomingQuestion, reply: ReplyChannel): Promise<AnswerOutcome> {
+    const started = Date.now();
+    let outcome: AnswerOutcome;
     try {
-      return await this.answerUnsafe(question, reply);
+      outcome = await this.answerUnsafe(question, reply);
     } catch (error) {
       // A bug here must not become an unhandled rejection in the adapter, nor pass unseen.
       await postQuietly(reply, messages.engineError, this.callTimeoutMs);
-      return { kind: "failed", reason: `internal error: ${describe(error)}` };
+      outcome = { kind: "failed", reason: `internal error: ${describe(error)}` };
     }
+    try {
+      this.options.onOutcome?.(outcome, question, Date.now() - started);
+    } catch {
+      // An observer must not change what the adapter is told.
+    }
+    return outcome;
   }
 
   private async answerUnsafe(question: IncomingQuestion, reply: ReplyChannel): Promise<AnswerOutcome> {

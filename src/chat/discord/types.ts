@@ -3,6 +3,7 @@
 
 import type { AnswerOutcome, Asker, IncomingQuestion, ReplyChannel } from "../../bot/types.js";
 import type { ProbeService } from "../../probe/types.js";
+import type { PlatformObserver } from "../../metrics/platform-observer.js";
 
 export interface DiscordResponder {
   /** Never rejects: posts a placeholder, streams edits, splits, reports errors in the channel. */
@@ -38,6 +39,8 @@ export interface StartDiscordOptions {
   readonly probeProgressIntervalMs?: number;
   /** Gives up logging in after this long (ms). */
   readonly readyTimeoutMs?: number;
+  /** Told of the gateway connection's state and every REST attempt (metrics, readiness). */
+  readonly observer?: PlatformObserver;
 }
 
 export interface DiscordHandle {

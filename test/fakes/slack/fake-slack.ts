@@ -62,6 +62,7 @@ export class FakeSlack {
   private readonly sentAt = new Map<string, number>();
   private readonly failures = new Map<string, Failure[]>();
   private readonly delays = new Map<string, number[]>();
+  private readonly holds = new Map<string, Promise<void>[]>();
   private readonly uploadNames = new Map<string, string>();
   private counter = 0;
   private constructor(
@@ -118,6 +119,16 @@ export class FakeSlack {
     const list = this.delays.get(method) ?? [];
     for (let i = 0; i < count; i++) list.push(ms);
     this.delays.set(method, list);
+  }
+
+  /** The next call of `method` is answered only once the returned function is called. */
+  holdNext(method: string): () => void {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const list = this.holds.get(method) ?? [];
+    list.push(held);
+    this.holds.set(method, list);
+    return release;
   }
 
   nextTs(): string {
@@ -193,6 +204,17 @@ export class FakeSlack {
     return { ts: msg.ts, message, ...(mention ? { mention } : {}) };
   }
 
+  /**
+   * Sends a Socket Mode message exactly as given (malformed ones included: an object without a
+   * payload, a string that is not JSON); an `envelope_id` in it is tracked for waitForAck.
+   */
+  deliverRaw(message: Record<string, unknown> | string): void {
+    if (this.sockets.size === 0) throw new Error("FakeSlack: no Socket Mode client is connected");
+    if (typeof message === "object" && typeof message["envelope_id"] === "string") this.sentAt.set(message["envelope_id"], Date.now());
+    const [ws] = this.sockets;
+    ws?.send(typeof message === "string" ? message : JSON.stringify(message));
+  }
+
   /** Slack asks the client to reconnect (it then calls apps.connections.open again). */
   sendDisconnect(reason = "refresh_requested"): void {
     for (const ws of this.sockets) ws.send(JSON.stringify({ type: "disconnect", reason, debug_info: { host: "fake" } }));
@@ -259,6 +281,8 @@ export class FakeSlack {
     const record = (status: number) => this.calls.push({ method, args, token, at: Date.now(), status });
     const delay = this.delays.get(method)?.shift();
     if (delay) await new Promise((r) => setTimeout(r, delay));
+    const hold = this.holds.get(method)?.shift();
+    if (hold) await hold;
 
     const failure = this.failures.get(method)?.shift();
     if (failure) {
