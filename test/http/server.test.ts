@@ -66,7 +66,7 @@ describe("HttpServer", () => {
     s.mount(opsRoutes({ readiness, metrics: new BotMetrics({ processMetrics: false }) }));
     const get = async () => {
       const res = await fetch(`http://127.0.0.1:${s.port}/readyz`);
-      return { status: res.status, body: await res.json() };
+      return { status: res.status, body: (await res.json()) as { notReady: unknown[] } };
     };
     expect((await get()).status).toBe(503);
     readiness.set("model", { state: "downloading", downloadedBytes: 10, totalBytes: 100 });

@@ -21,6 +21,7 @@ import { slackTextToPlain } from "./mrkdwn.js";
 import { observedFetch } from "./observed-fetch.js";
 import { registerProbeCommand } from "./probe-command.js";
 import { slackReplyChannel } from "./reply-channel.js";
+import { reconnectImmediately, type ReconnectableClient } from "./socket-reconnect.js";
 
 type WebClientOptions = NonNullable<ConstructorParameters<typeof webApi.WebClient>[1]>;
 export type RetryOptions = NonNullable<WebClientOptions["retryConfig"]>;
@@ -112,7 +113,8 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
   let app: App;
   if (socketMode) {
     const connectOptions: WebClientOptions = { ...clientOptions, retryConfig: CONNECT_RETRY };
-    receiver = new SocketModeReceiver({ appToken: options.appToken!, logger: boltLog, installerOptions: { clientOptions: connectOptions } });
+    // Reconnection is ours (socket-reconnect.ts): the library's waits 5 s before its first attempt.
+    receiver = new SocketModeReceiver({ appToken: options.appToken!, logger: boltLog, autoReconnectEnabled: false, installerOptions: { clientOptions: connectOptions } });
     app = new App({ token: options.botToken, botId, botUserId, receiver, logger: boltLog, clientOptions, convoStore: false });
   } else {
     if (!options.signingSecret) throw new Error("Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP)");
@@ -137,6 +139,7 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     client.on("close", () => {
       if (!stopping) observer.connecting();
     });
+    reconnectImmediately(client as unknown as ReconnectableClient, { stopping: () => stopping, log });
   }
 
   // @slack/web-api waits out a 429 itself (Retry-After, then a retry); say so in the log.

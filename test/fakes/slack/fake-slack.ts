@@ -57,6 +57,9 @@ export class FakeSlack {
   readonly teamId: string;
   readonly appId: string;
   echoOwnMessages: boolean;
+  /** Date.now() of every Socket Mode connection's hello, and of every close, in order. */
+  readonly helloAt: number[] = [];
+  readonly closedAt: number[] = [];
 
   private readonly sockets = new Set<WebSocket>();
   private readonly sentAt = new Map<string, number>();
@@ -215,6 +218,11 @@ export class FakeSlack {
     ws?.send(typeof message === "string" ? message : JSON.stringify(message));
   }
 
+  /** The connections drop without a close handshake (a network failure, a Slack host going away). */
+  dropConnections(): void {
+    for (const ws of this.sockets) ws.terminate();
+  }
+
   /** Slack asks the client to reconnect (it then calls apps.connections.open again). */
   sendDisconnect(reason = "refresh_requested"): void {
     for (const ws of this.sockets) ws.send(JSON.stringify({ type: "disconnect", reason, debug_info: { host: "fake" } }));
@@ -247,13 +255,17 @@ export class FakeSlack {
 
   private onSocket(ws: WebSocket): void {
     this.sockets.add(ws);
-    ws.on("close", () => this.sockets.delete(ws));
+    ws.on("close", () => {
+      this.sockets.delete(ws);
+      this.closedAt.push(Date.now());
+    });
     ws.on("message", (data) => {
       const msg = JSON.parse(String(data)) as { envelope_id?: string; payload?: Record<string, unknown> };
       if (!msg.envelope_id) return;
       const sent = this.sentAt.get(msg.envelope_id) ?? Date.now();
       this.acks.push({ envelopeId: msg.envelope_id, payload: msg.payload, latencyMs: Date.now() - sent });
     });
+    this.helloAt.push(Date.now());
     ws.send(
       JSON.stringify({
         type: "hello",
