@@ -82,7 +82,9 @@ export async function runBot(options: BotOptions): Promise<void> {
   }
   const { engine } = inference;
   // Everything submits through the decorator, which times requests for the metrics.
-  const queue = instrumentQueue(inference.queue, metrics);
+  const queue = instrumentQueue(inference.queue, metrics, {
+    onEnd: (e) => logger.info("generation", { ...e }),
+  });
   readiness.set("model", { state: "ready" });
   logger.info(`model ${engine.modelName} loaded on ${engine.gpu || "the CPU"}; ${engine.parallel} parallel sequences × ${engine.contextSize} tokens`);
   const probe = openProbe({
@@ -100,9 +102,20 @@ export async function runBot(options: BotOptions): Promise<void> {
     systemPrompt: config.systemPrompt,
     editIntervalMs: config.chat.editIntervalMs,
     access: config.access,
-    onOutcome: (outcome) => {
+    onOutcome: (outcome, question, durationMs) => {
       const labels = outcomeLabels(outcome);
       metrics.answer(labels.outcome, labels.reason);
+      // Ids, outcome and times only: never the question's or the answer's text.
+      logger.info("answer", {
+        platform: question.asker.platform,
+        channel: question.channelId,
+        questionKey: question.sourceKey,
+        outcome: labels.outcome,
+        ...(labels.reason ? { reason: labels.reason } : {}),
+        ...(outcome.kind === "answered" ? { messages: outcome.messages } : {}),
+        durationMs,
+      });
+      if (outcome.kind === "failed") logger.debug("answer failed", { questionKey: question.sourceKey, error: outcome.reason });
     },
   });
 

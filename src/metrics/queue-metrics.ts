@@ -2,10 +2,30 @@
 // submission, the start (onPosition(0) or the first chunk, whichever comes first), the first
 // chunk and the end, and counts the tokens of the result. The queue itself is not touched.
 
-import type { InferenceQueueLike, InferenceRequest, InferenceTicket } from "../inference/queue-types.js";
+import type { InferenceQueueLike, InferenceRequest, InferenceTicket, Priority } from "../inference/queue-types.js";
 import type { BotMetrics } from "./bot-metrics.js";
 
-export function instrumentQueue<Q extends InferenceQueueLike>(queue: Q, metrics: BotMetrics, now: () => number = performance.now.bind(performance)): InferenceQueueLike {
+/** One finished request, for the log (milliseconds; undefined where the stage was not reached). */
+export interface RequestEnd {
+  readonly priority: Priority;
+  readonly userId: string;
+  readonly queueMs: number | undefined;
+  readonly firstTokenMs: number | undefined;
+  readonly generationMs: number | undefined;
+  readonly totalMs: number;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  /** The result's stopReason, or the rejection's error name. */
+  readonly end: string;
+}
+
+export interface InstrumentOptions {
+  readonly onEnd?: (end: RequestEnd) => void;
+  readonly now?: () => number;
+}
+
+export function instrumentQueue(queue: InferenceQueueLike, metrics: BotMetrics, options: InstrumentOptions = {}): InferenceQueueLike {
+  const now = options.now ?? performance.now.bind(performance);
   metrics.observeQueue(() => queue.stats());
   return {
     stats: () => queue.stats(),
@@ -18,6 +38,7 @@ export function instrumentQueue<Q extends InferenceQueueLike>(queue: Q, metrics:
       const submittedAt = now();
       let startedAt: number | undefined;
       let firstChunk = false;
+      let firstChunkAt: number | undefined;
       let waiting = false;
       const start = () => {
         if (startedAt !== undefined) return;
@@ -36,6 +57,7 @@ export function instrumentQueue<Q extends InferenceQueueLike>(queue: Q, metrics:
           start();
           if (!firstChunk) {
             firstChunk = true;
+            firstChunkAt = now();
             if (timed) metrics.firstTokenSeconds.observe((now() - submittedAt) / 1000);
           }
           request.onTextChunk?.(chunk);
@@ -46,21 +68,34 @@ export function instrumentQueue<Q extends InferenceQueueLike>(queue: Q, metrics:
         waiting = true;
         metrics.waitingChanged(priority, 1);
       }
-      const settle = () => {
+      const settle = (how: string, promptTokens: number, completionTokens: number) => {
         if (waiting) metrics.waitingChanged(priority, -1);
         waiting = false;
-        if (!timed) return;
         const end = now();
-        if (startedAt !== undefined) metrics.generationSeconds.observe((end - startedAt) / 1000);
-        metrics.requestSeconds.observe((end - submittedAt) / 1000);
+        if (timed) {
+          if (startedAt !== undefined) metrics.generationSeconds.observe((end - startedAt) / 1000);
+          metrics.requestSeconds.observe((end - submittedAt) / 1000);
+        }
+        const ms = (t: number | undefined) => (t === undefined ? undefined : Math.round(t));
+        options.onEnd?.({
+          priority,
+          userId: request.userId,
+          queueMs: ms(startedAt === undefined ? undefined : startedAt - submittedAt),
+          firstTokenMs: ms(firstChunkAt === undefined ? undefined : firstChunkAt - submittedAt),
+          generationMs: ms(startedAt === undefined ? undefined : end - startedAt),
+          totalMs: Math.round(end - submittedAt),
+          promptTokens,
+          completionTokens,
+          end: how,
+        });
       };
       ticket.result.then(
         (result) => {
-          settle();
           metrics.generatedTokens.inc(labels, result.completionTokens);
           metrics.promptTokens.inc(labels, result.promptTokens);
+          settle(result.stopReason, result.promptTokens, result.completionTokens);
         },
-        settle,
+        (error: unknown) => settle(error instanceof Error ? error.name : "error", 0, 0),
       );
       return ticket;
     },

@@ -174,6 +174,21 @@ describe("metrics and malformed input on a running bot", () => {
       if (family.type === "COUNTER") expect(family.name).toMatch(/_total$/);
     }
 
+    // The log: JSON lines; one "answer" event per question with ids, outcome and duration — and
+    // no question text anywhere at info.
+    const events = bot.stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const answers = events.filter((e) => e["msg"] === "answer");
+    expect(answers.map((e) => `${e["platform"]} ${e["outcome"]}`).sort()).toEqual(["discord answered", "slack answered", "slack refused"]);
+    for (const e of answers) {
+      expect(e).toMatchObject({ level: "info", channel: expect.any(String), questionKey: expect.any(String), durationMs: expect.any(Number) });
+    }
+    const generations = events.filter((e) => e["msg"] === "generation");
+    expect(generations).toHaveLength(2);
+    for (const e of generations) expect(e).toMatchObject({ priority: "interactive", completionTokens: expect.any(Number), promptTokens: expect.any(Number), firstTokenMs: expect.any(Number) });
+    expect(bot.stderr).not.toContain("日本の首都");
+    expect(bot.stderr).not.toContain("富士山");
+    for (const secret of [SLACK_BOT_TOKEN, SLACK_APP_TOKEN, discord.token]) expect(bot.output).not.toContain(secret);
+
     await expectCleanStop(bot);
   }, 90_000);
 });
