@@ -6,6 +6,7 @@
 import { Responder } from "../bot/responder.js";
 import { runConsole } from "../chat/console/console-adapter.js";
 import { consoleProbeCommand } from "../chat/console/probe-command.js";
+import { ConfigError } from "../config/errors.js";
 import { displayModelUri, type AppConfig } from "../config/schema.js";
 import type { Secrets } from "../config/secrets.js";
 import { opsRoutes } from "../http/ops-routes.js";
@@ -58,10 +59,7 @@ export async function runBot(options: BotOptions): Promise<void> {
   });
   readiness.set("model", { state: "loading" });
   // The terminal chat serves nobody over HTTP.
-  const http =
-    platforms.length > 0
-      ? await HttpServer.listen({ port: config.http.port, onError: (error, req) => logger.error(`HTTP ${req.method} ${req.url}: handler failed`, error) })
-      : undefined;
+  const http = platforms.length > 0 ? await listenHttp(config.http.port, logger) : undefined;
   if (http) {
     http.mount(opsRoutes({ readiness, metrics }));
     logger.info(`http: /healthz, /readyz and /metrics on port ${http.port}`);
@@ -217,5 +215,18 @@ export async function runBot(options: BotOptions): Promise<void> {
       process.off("SIGTERM", onSignal);
     }
     removeGuards();
+  }
+}
+
+/** The bot's HTTP server; a port that is taken or not allowed is the user's to fix (one line). */
+async function listenHttp(port: number, logger: Logger): Promise<HttpServer> {
+  try {
+    return await HttpServer.listen({ port, onError: (error, req) => logger.error(`HTTP ${req.method} ${req.url}: handler failed`, error) });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE" || code === "EACCES") {
+      throw new ConfigError(`http.port: cannot listen on port ${port} (${code === "EADDRINUSE" ? "already in use" : "not allowed"}): set PORT or http.port to a free port`);
+    }
+    throw error;
   }
 }

@@ -4,6 +4,8 @@
 // and malformed Socket Mode envelopes that used to end the process (Discord included).
 
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -191,4 +193,25 @@ describe("metrics and malformed input on a running bot", () => {
 
     await expectCleanStop(bot);
   }, 90_000);
+});
+
+describe("a port that is taken", () => {
+  it("ends start-up with one line naming http.port and PORT, exit 1, no stack", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    stops.push(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+    const port = (taken.address() as AddressInfo).port;
+    const discord = await FakeDiscord.start();
+    stops.push(() => discord.stop());
+    const { dir, file } = config();
+    const bot = BotProcess.start(["start", "--config", file, "--model", model], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.apiUrl },
+      cwd: dir,
+    });
+    expect(await bot.exitWithin(30_000)).toEqual({ code: 1, signal: null });
+    // Log events before it are JSON; the error is the one plain line.
+    const plain = bot.stderr.split("\n").filter((l) => l !== "" && !l.startsWith("{"));
+    expect(plain).toEqual([`elyza-bot: config error: http.port: cannot listen on port ${port} (already in use): set PORT or http.port to a free port`]);
+    expect(bot.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
 });
