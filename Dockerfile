@@ -1,6 +1,8 @@
 # elyza-bot for a GPU host: CUDA runtime + Node 20, non-root, models and probe history on volumes.
 #   docker build -t elyza-bot .
-#   docker run --gpus all --env-file .env -v elyza-models:/app/models -v elyza-data:/app/data elyza-bot
+#   docker run --gpus all --env-file .env -p 3000:3000 -v elyza-models:/app/models -v elyza-data:/app/data elyza-bot
+# (or `docker compose up -d`, see docker-compose.yml). `docker stop` sends SIGTERM to PID 1: that is
+# tini, which passes it to node (never npm: npm → sh → node would swallow it), and the bot drains.
 # node-llama-cpp's prebuilt CUDA binary (in node_modules) is built on Ubuntu 22.04 with CUDA 12.
 
 ARG CUDA_VERSION=12.4.1
@@ -12,7 +14,7 @@ COPY --from=node /usr/local/bin/node /usr/local/bin/node
 COPY --from=node /usr/local/lib/node_modules /usr/local/lib/node_modules
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \
- && apt-get update && apt-get install -y --no-install-recommends ca-certificates libgomp1 \
+ && apt-get update && apt-get install -y --no-install-recommends ca-certificates libgomp1 tini \
  && rm -rf /var/lib/apt/lists/*
 
 FROM base AS build
@@ -38,4 +40,12 @@ COPY --chown=bot config config
 RUN mkdir -p models data && chown bot models data
 USER bot
 VOLUME ["/app/models", "/app/data"]
-CMD ["npm", "start"]
+# /healthz, /readyz and /metrics (and Slack's HTTP mode) listen on PORT.
+ENV PORT=3000
+EXPOSE 3000
+# Ready = model loaded and platforms connected. The first start downloads the 4.9 GB model: the
+# start period allows an hour for it before failed checks count.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60m --retries=3 CMD ["node", "bin/healthcheck.js"]
+# Exec form, node itself under tini (an init: signals forwarded, zombies reaped).
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "bin/elyza-bot.js", "start"]

@@ -1,5 +1,7 @@
 // The running bot: one engine and queue, the chat core, the probe service, and every adapter whose
 // credentials are set (the terminal when none are, or when asked). Stops cleanly on SIGINT/SIGTERM.
+// With a platform configured, the HTTP server on http.port (/healthz, /readyz, /metrics, and
+// Slack's Events API in HTTP mode) listens from the first moment, before the model is there.
 
 import { Journal } from "../bot/journal.js";
 import { Recovery } from "../bot/recovery.js";
@@ -7,14 +9,22 @@ import { Responder } from "../bot/responder.js";
 import type { ReplyChannelSource } from "../bot/types.js";
 import { runConsole } from "../chat/console/console-adapter.js";
 import { consoleProbeCommand } from "../chat/console/probe-command.js";
+import { ConfigError } from "../config/errors.js";
 import { displayModelUri, type AppConfig } from "../config/schema.js";
 import type { Secrets } from "../config/secrets.js";
+import { opsRoutes } from "../http/ops-routes.js";
+import { Readiness } from "../http/readiness.js";
+import { HttpServer } from "../http/server.js";
+import { outcomeLabels } from "../metrics/answer-outcomes.js";
+import { BotMetrics } from "../metrics/bot-metrics.js";
+import { platformObserver } from "../metrics/platform-observer.js";
+import { instrumentProbe } from "../metrics/probe-metrics.js";
+import { instrumentQueue } from "../metrics/queue-metrics.js";
 import { openInference } from "./inference.js";
 import type { Logger } from "./logger.js";
 import { apiTokens } from "../api/auth.js";
 import { openAiApi } from "../api/openai-api.js";
-import { ConfigError } from "../config/errors.js";
-import { startApiServer } from "./api-server.js";
+import { FatalError, installProcessGuards } from "./process-guards.js";
 import { openProbe, saveChart, saveTranscript } from "./probe-service.js";
 
 export interface BotOptions {
@@ -28,6 +38,8 @@ export interface BotOptions {
   readonly stdin: NodeJS.ReadableStream;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
+  /** Told once the HTTP server listens (tests, and routes mounted by other parts of the bot). */
+  readonly onHttpServer?: (server: HttpServer, ops: { readonly metrics: BotMetrics; readonly readiness: Readiness }) => void;
 }
 
 interface Stoppable {
@@ -35,15 +47,52 @@ interface Stoppable {
   stop(): Promise<void>;
 }
 
-/** Resolves when the bot has stopped (signal, or the terminal user left). */
+/**
+ * Resolves when the bot has stopped (signal, or the terminal user left); rejects with FatalError,
+ * after draining, when an error nothing handled made the process's state unknown.
+ */
 export async function runBot(options: BotOptions): Promise<void> {
   const { config, secrets, logger } = options;
   const platforms = options.console ? [] : ([secrets.slack && "slack", secrets.discord && "discord"].filter(Boolean) as string[]);
   logger.info(`starting: ${platforms.length ? platforms.join(" + ") : "terminal"}; model ${displayModelUri(config.model.uri)}`);
   checkApiSettings(config, secrets);
 
-  const inference = await openInference(config, { status: options.stderr, log: (level, message) => logger[level](message) });
-  const { engine, queue, local } = inference;
+  const metrics = new BotMetrics();
+  const readiness = new Readiness();
+  const logged = new Map<string, string>();
+  readiness.onChange((component, { state }) => {
+    if (logged.get(component) === state) return; // download progress: one line, not one per chunk
+    logged.set(component, state);
+    logger.info(`readiness: ${component} ${state}`);
+  });
+  readiness.set("model", { state: "loading" });
+  // The terminal chat alone serves nobody over HTTP; platforms and the API do.
+  const http = platforms.length > 0 || config.api.enabled ? await listenHttp(config.http.port, logger) : undefined;
+  if (http) {
+    http.mount(opsRoutes({ readiness, metrics }));
+    logger.info(`http: /healthz, /readyz and /metrics on port ${http.port}`);
+    options.onHttpServer?.(http, { metrics, readiness });
+  }
+  const observers = Object.fromEntries(platforms.map((p) => [p, platformObserver(p, metrics, readiness)]));
+
+  let inference;
+  try {
+    inference = await openInference(config, {
+      status: options.stderr,
+      log: (level, message) => logger[level](message),
+      onDownload: (p) => readiness.set("model", { state: "downloading", downloadedBytes: p.downloadedBytes, totalBytes: p.totalBytes }),
+      onLoading: () => readiness.set("model", { state: "loading" }),
+    });
+  } catch (error) {
+    await http?.close();
+    throw error;
+  }
+  const { engine, local } = inference;
+  // Everything submits through the decorator, which times requests for the metrics.
+  const queue = instrumentQueue(inference.queue, metrics, {
+    onEnd: (e) => logger.info("generation", { ...e }),
+  });
+  readiness.set("model", { state: "ready" });
   if (local) logger.info(`model ${local.modelName} loaded on ${local.gpu || "the CPU"}; ${local.parallel} parallel sequences × ${local.contextSize} tokens`);
   for (const b of inference.pool?.status() ?? []) {
     logger.info(`backend ${b.name} (${b.kind}, ${b.model}): ${b.state}${b.reason ? ` (${b.reason})` : ""}, ${b.slots} slots`);
@@ -59,12 +108,28 @@ export async function runBot(options: BotOptions): Promise<void> {
   });
   // The journal is for platform answers (the terminal chat has nobody to come back to).
   const journal = platforms.length > 0 ? new Journal(config.probe.dataDirectory) : undefined;
+  const probeService = instrumentProbe(probe.runner, metrics);
   const responder = new Responder({
     queue,
     systemPrompt: config.systemPrompt,
     editIntervalMs: config.chat.editIntervalMs,
     access: config.access,
     ...(journal ? { journal } : {}),
+    onOutcome: (outcome, question, durationMs) => {
+      const labels = outcomeLabels(outcome);
+      metrics.answer(labels.outcome, labels.reason);
+      // Ids, outcome and times only: never the question's or the answer's text.
+      logger.info("answer", {
+        platform: question.asker.platform,
+        channel: question.channelId,
+        questionKey: question.sourceKey,
+        outcome: labels.outcome,
+        ...(labels.reason ? { reason: labels.reason } : {}),
+        ...(outcome.kind === "answered" ? { messages: outcome.messages } : {}),
+        durationMs,
+      });
+      if (outcome.kind === "failed") logger.debug("answer failed", { questionKey: question.sourceKey, error: outcome.reason });
+    },
   });
   const channels = new Map<string, ReplyChannelSource>();
   const recovery = journal
@@ -75,7 +140,10 @@ export async function runBot(options: BotOptions): Promise<void> {
         maxAgeMs: config.journal.maxAgeMs,
         retryForMs: config.journal.retryForMs,
         log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
-        ...(options.onJournalReplay ? { onReplay: options.onJournalReplay } : {}),
+        onReplay: (action) => {
+          metrics.journalReplayed(REPLAY_RESULT[action]);
+          options.onJournalReplay?.();
+        },
       })
     : undefined;
 
@@ -88,17 +156,26 @@ export async function runBot(options: BotOptions): Promise<void> {
       for (const adapter of running.reverse()) {
         await adapter.stop().catch((error: unknown) => logger.error(`stopping ${adapter.name} failed`, error));
       }
-      queue.cancelAll("the bot is shutting down");
+      inference.queue.cancelAll("the bot is shutting down");
       await queue.onIdle();
       await probe.close();
       journal?.close();
       await inference.close();
+      await http?.close();
       logger.info("stopped");
     })());
 
+  // Survivable errors are logged; a crash-worthy one drains and ends the run with FatalError.
+  let fatal: ((error: unknown) => void) | undefined;
+  const fatalError = new Promise<never>((_, reject) => {
+    fatal = (error) => void stopAll().then(() => reject(new FatalError(error)));
+  });
+  fatalError.catch(() => {});
+  const removeGuards = installProcessGuards({ logger, onFatal: (error) => fatal!(error) });
+
   try {
-    if (config.api.enabled) {
-      const api = await startApiServer(
+    if (config.api.enabled && http) {
+      http.mount(
         openAiApi({
           queue,
           tokens: apiTokens(secrets.apiTokens!),
@@ -110,10 +187,8 @@ export async function runBot(options: BotOptions): Promise<void> {
           maxConcurrent: config.api.maxConcurrent,
           log: (level, message) => logger[level](message),
         }),
-        config.http.port,
       );
-      running.push({ name: "api", stop: () => api.close() });
-      logger.info(`api: OpenAI-compatible API on port ${api.port} (POST /v1/chat/completions, GET /v1/models; ${config.api.priority} priority)`);
+      logger.info(`api: OpenAI-compatible API on port ${http.port} (POST /v1/chat/completions, GET /v1/models; ${config.api.priority} priority)`);
     }
     if (platforms.length === 0) {
       await runConsole({
@@ -130,6 +205,7 @@ export async function runBot(options: BotOptions): Promise<void> {
         ),
         banner: `elyza-bot — ${engine.modelName}。質問を入力してください（/probe で推論テスト、/reset で会話をリセット、Ctrl-C で終了）。`,
       });
+      removeGuards();
       await stopAll();
       return;
     }
@@ -141,15 +217,17 @@ export async function runBot(options: BotOptions): Promise<void> {
         ...(secrets.slack.signingSecret ? { signingSecret: secrets.slack.signingSecret } : {}),
         ...(secrets.slack.apiUrl ? { apiUrl: secrets.slack.apiUrl } : {}),
         port: config.http.port,
+        ...(http ? { httpServer: http } : {}),
         responder,
-        probe: probe.runner,
+        probe: probeService,
         historyMessages: config.chat.historyMessages,
         editIntervalMs: config.chat.editIntervalMs,
         logger,
+        observer: observers["slack"]!,
       });
       running.push({ name: "slack", stop: () => slack.stop() });
       channels.set("slack", slack.replyChannel);
-      logger.info(`slack: connected as ${slack.botUserId} (${slack.mode === "socket" ? "Socket Mode" : `HTTP on port ${slack.port}`})`);
+      logger.info(`slack: connected as ${slack.botUserId} (${slack.mode === "socket" ? "Socket Mode" : `HTTP on port ${slack.port ?? http?.port}`})`);
     }
     if (secrets.discord) {
       const { startDiscord } = await import("../chat/discord/discord-adapter.js");
@@ -158,15 +236,17 @@ export async function runBot(options: BotOptions): Promise<void> {
         ...(secrets.discord.applicationId ? { applicationId: secrets.discord.applicationId } : {}),
         ...(secrets.discord.apiUrl ? { apiUrl: secrets.discord.apiUrl } : {}),
         responder,
-        probe: probe.runner,
+        probe: probeService,
         historyMessages: config.chat.historyMessages,
         logger,
+        observer: observers["discord"]!,
       });
       running.push({ name: "discord", stop: () => discord.stop() });
       channels.set("discord", discord.replyChannel);
       logger.info("discord: connected");
     }
   } catch (error) {
+    removeGuards();
     await stopAll();
     throw error;
   }
@@ -180,25 +260,48 @@ export async function runBot(options: BotOptions): Promise<void> {
     });
   }
 
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: string) => {
-      logger.info(`${signal}: stopping`);
+  let onSignal: ((signal: string) => void) | undefined;
+  try {
+    await Promise.race([
+      fatalError,
+      new Promise<void>((resolve) => {
+        onSignal = (signal: string) => {
+          logger.info(`${signal}: stopping`);
+          void stopAll().then(resolve);
+        };
+        process.on("SIGINT", onSignal);
+        process.on("SIGTERM", onSignal);
+      }),
+    ]);
+  } finally {
+    if (onSignal) {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
-      void stopAll().then(resolve);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
+    }
+    removeGuards();
+  }
 }
 
-/** The API needs its token, and a port of its own until it moves onto the shared HTTP server. */
+/** The journal's replay actions as elyza_journal_replays_total results. */
+const REPLAY_RESULT = { answered: "answered", expired: "expired", ended: "interrupted", "gave-up": "failed" } as const;
+
+/** The bot's HTTP server; a port that is taken or not allowed is the user's to fix (one line). */
+async function listenHttp(port: number, logger: Logger): Promise<HttpServer> {
+  try {
+    return await HttpServer.listen({ port, onError: (error, req) => logger.error(`HTTP ${req.method} ${req.url}: handler failed`, error) });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE" || code === "EACCES") {
+      throw new ConfigError(`http.port: cannot listen on port ${port} (${code === "EADDRINUSE" ? "already in use" : "not allowed"}): set PORT or http.port to a free port`);
+    }
+    throw error;
+  }
+}
+
+/** The API needs its token; it shares http.port with health, metrics and Slack's HTTP mode. */
 function checkApiSettings(config: AppConfig, secrets: Secrets): void {
   if (!config.api.enabled) return;
   if (!secrets.apiTokens?.length) {
     throw new ConfigError("api.enabled is true but ELYZA_API_TOKEN is not set (the bearer token API clients must send; several may be separated by commas)");
-  }
-  if (secrets.slack?.mode === "http") {
-    throw new ConfigError("api.enabled and Slack HTTP mode (SLACK_SIGNING_SECRET) both want http.port; use Slack Socket Mode (SLACK_APP_TOKEN) with the API for now");
   }
 }

@@ -43,6 +43,10 @@ export interface OpenInferenceOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Backend state changes (out of rotation, back). Default: the status stream. */
   readonly log?: (level: "info" | "warn", message: string) => void;
+  /** Download progress of a model being fetched (readiness: "downloading"). */
+  readonly onDownload?: (progress: { downloadedBytes: number; totalBytes: number }) => void;
+  /** The model file is there; loading it into memory starts (readiness: "loading"). */
+  readonly onLoading?: () => void;
 }
 
 export async function openInference(config: AppConfig, options: OpenInferenceOptions): Promise<Inference> {
@@ -98,10 +102,14 @@ async function loadLocal(config: AppConfig, options: OpenInferenceOptions): Prom
   const uri = options.model ?? config.model.uri;
   const modelPath = await resolveModelPath(uri, {
     directory: config.model.directory,
-    onProgress: (p) => progress.update(p.downloadedBytes, p.totalBytes),
+    onProgress: (p) => {
+      progress.update(p.downloadedBytes, p.totalBytes);
+      options.onDownload?.(p);
+    },
     ...(options.signal ? { signal: options.signal } : {}),
   });
   progress.done();
+  options.onLoading?.();
   const engine = await LlamaEngine.load({
     modelPath,
     modelName: displayName(uri, modelPath),

@@ -35,6 +35,8 @@ export interface ResponderOptions {
   readonly platformTimeoutMs?: number;
   /** The answer journal; questions whose ReplyChannel has an address are journaled. */
   readonly journal?: Journal;
+  /** Told how every question ended (metrics, logs); an observer that throws is ignored. */
+  readonly onOutcome?: (outcome: AnswerOutcome, question: IncomingQuestion, durationMs: number) => void;
 }
 
 /** How a journaled answer ends, for the journal. */
@@ -82,15 +84,22 @@ export class Responder {
   }
 
   async answer(question: IncomingQuestion, reply: ReplyChannel): Promise<AnswerOutcome> {
+    const started = Date.now();
+    let outcome: AnswerOutcome;
     try {
-      return await this.answerUnsafe(question, reply);
+      outcome = await this.answerUnsafe(question, reply);
     } catch (error) {
       // A bug here must not become an unhandled rejection in the adapter, nor pass unseen.
       await postQuietly(reply, messages.engineError, this.callTimeoutMs);
-      const outcome: AnswerOutcome = { kind: "failed", reason: `internal error: ${describe(error)}` };
+      outcome = { kind: "failed", reason: `internal error: ${describe(error)}` };
       if (this.options.journal?.get(question.sourceKey)?.state === "open") this.options.journal.failed(question.sourceKey, outcome.reason);
-      return outcome;
     }
+    try {
+      this.options.onOutcome?.(outcome, question, Date.now() - started);
+    } catch {
+      // An observer must not change what the adapter is told.
+    }
+    return outcome;
   }
 
   /**

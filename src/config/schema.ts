@@ -132,8 +132,8 @@ export const configSchema = z.strictObject({
     compareModels: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "names are letters, digits, dots, dashes or underscores"), nonEmpty).default({}),
   }),
   http: z.strictObject({
-    /** Slack HTTP mode (Events API) and health endpoints; PORT overrides it. */
-    port: int(1, 65535),
+    /** Slack HTTP mode (Events API) and health endpoints; PORT overrides it. 0 = any free port (tests). */
+    port: int(0, 65535),
   }),
   log: z.strictObject({
     level: z.enum(LOG_LEVELS),

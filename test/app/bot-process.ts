@@ -19,11 +19,14 @@ export class BotProcess {
   readonly exited: Promise<Exit>;
   private exit: Exit | undefined;
   private readonly child: ChildProcess;
+  private readonly group: boolean;
 
-  private constructor(args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd: string }) {
+  private constructor(command: string, args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd: string; group?: boolean }) {
     // stdin stays open (a pipe nobody writes to): a terminal chat started by mistake would sit at
     // its prompt instead of ending at EOF, and the test would see the prompt on stdout.
-    this.child = spawn(process.execPath, [BIN, ...args], { env: options.env, cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"] });
+    // A process group of its own (npm start): kill() then ends the bot behind npm too.
+    this.group = options.group === true;
+    this.child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"], detached: this.group });
     this.child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (this.stdout += chunk));
     this.child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (this.stderr += chunk));
     this.exited = new Promise<Exit>((resolve) => {
@@ -39,7 +42,16 @@ export class BotProcess {
 
   /** `node bin/elyza-bot.js ARGS` with exactly `env` (nothing inherited) in `cwd`. */
   static start(args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd: string }): BotProcess {
-    return new BotProcess(args, options);
+    return new BotProcess(process.execPath, [BIN, ...args], options);
+  }
+
+  /**
+   * `npm start -- ARGS` in the package root with exactly `env`: npm is then the top process (the
+   * one `docker stop` or a service manager signals). `exited` resolves once npm and everything
+   * that holds its output (the bot) are gone.
+   */
+  static npmStart(args: readonly string[], options: { env: NodeJS.ProcessEnv }): BotProcess {
+    return new BotProcess("npm", ["start", "--silent", "--", ...args], { env: options.env, cwd: path.dirname(path.dirname(BIN)), group: true });
   }
 
   get pid(): number | undefined {
@@ -85,7 +97,13 @@ export class BotProcess {
   /** SIGKILL if still running; resolves once it has gone. */
   async kill(): Promise<void> {
     if (this.hasExited) return;
-    this.child.kill("SIGKILL");
+    if (this.group && this.child.pid !== undefined) {
+      try {
+        process.kill(-this.child.pid, "SIGKILL");
+      } catch {
+        // The group is gone already.
+      }
+    } else this.child.kill("SIGKILL");
     await this.exited;
   }
 }

@@ -32,6 +32,8 @@ writeFileSync(
     "chat: {editIntervalMs: 200}",
     `probe: {dataDirectory: ${JSON.stringify(path.join(dir, "data"))}}`,
     `access: {probeAdmins: [${ADMIN}]}`,
+    // /healthz etc. on any free port: other test files start bots at the same time.
+    "http: {port: 0}",
     "log: {level: info}",
     "",
   ].join("\n"),

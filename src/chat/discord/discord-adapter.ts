@@ -1,8 +1,9 @@
 // The Discord adapter: turns mentions and DMs into questions for the chat core, deletions into
 // cancellations, and /probe into probe runs. Nothing else is decided here (see src/bot).
 
-import { Events, type Message } from "discord.js";
+import { Events, RESTEvents, type Message } from "discord.js";
 import type { IncomingQuestion } from "../../bot/types.js";
+import { NO_OBSERVER } from "../../metrics/platform-observer.js";
 import { waitAtMost } from "../../bot/wait-at-most.js";
 import { createDiscordClient } from "./client.js";
 import { connect } from "./connect.js";
@@ -40,6 +41,20 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   const restRetry = options.restRetry ?? DEFAULT_REST_RETRY;
 
   client.on(Events.Error, (error) => logger.error(`discord: ${error.message}`));
+  const observer = options.observer ?? NO_OBSERVER;
+  observer.connecting();
+  // Every REST attempt; discord.js counts retries after 5xx and network errors (a 429 waits and
+  // goes again without counting as one).
+  client.rest.on(RESTEvents.Response, (request, response) =>
+    observer.apiCall(`${request.method.toUpperCase()} ${request.route}`, { retry: request.retries > 0, rateLimited: response.status === 429 }),
+  );
+  let loggedIn = false;
+  client.on(Events.ShardReconnecting, () => observer.connecting());
+  client.on(Events.ShardResume, () => observer.connected());
+  // A session that could not be resumed ends in a new READY.
+  client.on(Events.ShardReady, () => {
+    if (loggedIn) observer.connected();
+  });
   client.on(Events.ShardError, (error) => logger.warn(`discord gateway: ${error.message}`));
   // Only unrecoverable closes (bad token, disallowed intents) end up here; others reconnect by themselves.
   client.on(Events.ShardDisconnect, (event) => logger.error(`discord gateway closed for good (code ${event.code})`));
@@ -109,6 +124,8 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
     logger.warn(`discord: DISCORD_APPLICATION_ID is ${options.applicationId} but the token belongs to application ${applicationId}`);
   }
   logger.info(`discord: logged in as ${client.user?.tag ?? "?"}`);
+  loggedIn = true;
+  observer.connected();
 
   return {
     async replyChannel(address) {

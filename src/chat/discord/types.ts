@@ -4,6 +4,7 @@
 import type { AnswerOutcome, Asker, IncomingQuestion, ReplyChannel, ReplyChannelSource } from "../../bot/types.js";
 import type { RestRetryOptions } from "./rest-retry.js";
 import type { ProbeService } from "../../probe/types.js";
+import type { PlatformObserver } from "../../metrics/platform-observer.js";
 
 export interface DiscordResponder {
   /** Never rejects: posts a placeholder, streams edits, splits, reports errors in the channel. */
@@ -41,6 +42,8 @@ export interface StartDiscordOptions {
   readonly readyTimeoutMs?: number;
   /** Backoff of reply posts and edits after 5xx and network failures (DEFAULT_REST_RETRY otherwise). */
   readonly restRetry?: RestRetryOptions;
+  /** Told of the gateway connection's state and every REST attempt (metrics, readiness). */
+  readonly observer?: PlatformObserver;
 }
 
 export interface DiscordHandle {

@@ -5,18 +5,23 @@
 
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { App, SocketModeReceiver, webApi } from "@slack/bolt";
+import { App, HTTPReceiver, SocketModeReceiver, webApi } from "@slack/bolt";
 import { RecentIds } from "../../bot/dedupe.js";
 import type { AnswerOutcome, Asker, IncomingQuestion, ReplyChannel, ReplyChannelSource } from "../../bot/types.js";
 import { waitAtMost } from "../../bot/wait-at-most.js";
+import type { RouteHandler } from "../../http/server.js";
 import type { ChatTurn } from "../../inference/types.js";
+import { NO_OBSERVER, type PlatformObserver } from "../../metrics/platform-observer.js";
 import type { ProbeService } from "../../probe/types.js";
+import { guardProcessEvent, guardSocketEnvelopes, type SocketClientLike } from "./envelope-guard.js";
 import { classifyEvent, type SlackAction } from "./events.js";
 import { readHistory } from "./history.js";
 import { consoleLogger, toBoltLogger, type AdapterLogger } from "./logging.js";
 import { slackTextToPlain } from "./mrkdwn.js";
+import { observedFetch } from "./observed-fetch.js";
 import { registerProbeCommand } from "./probe-command.js";
 import { slackReplyChannel, type SlackReplyTarget } from "./reply-channel.js";
+import { reconnectImmediately, type ReconnectableClient } from "./socket-reconnect.js";
 
 type WebClientOptions = NonNullable<ConstructorParameters<typeof webApi.WebClient>[1]>;
 export type RetryOptions = NonNullable<WebClientOptions["retryConfig"]>;
@@ -49,6 +54,13 @@ export interface SlackAdapterOptions {
   readonly logger?: AdapterLogger;
   /** Retries of Web API calls (429 after Retry-After, 5xx, network); a sane default otherwise. */
   readonly retryConfig?: RetryOptions;
+  /** Told of the connection's state, every Web API attempt and malformed input (metrics, readiness). */
+  readonly observer?: PlatformObserver;
+  /**
+   * HTTP mode: mount the Events API endpoint (POST /slack/events) on this server instead of
+   * listening on `port` (the bot's one server on http.port, with /healthz, /readyz, /metrics).
+   */
+  readonly httpServer?: { mount(handler: RouteHandler): void };
 }
 
 export interface SlackAdapter {
@@ -81,9 +93,12 @@ const DRAIN_MS = 10_000;
 export async function startSlack(options: SlackAdapterOptions): Promise<SlackAdapter> {
   const log = options.logger ?? consoleLogger();
   const boltLog = toBoltLogger(log);
+  const observer = options.observer ?? NO_OBSERVER;
+  observer.connecting();
   const clientOptions: WebClientOptions = {
     retryConfig: options.retryConfig ?? DEFAULT_RETRY,
     timeout: REQUEST_TIMEOUT_MS,
+    fetch: observedFetch(observer),
     ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
   };
 
@@ -96,22 +111,37 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
 
   const socketMode = options.appToken !== undefined && options.appToken !== "";
   let receiver: SocketModeReceiver | undefined;
+  let mounted: HTTPReceiver | undefined;
   let app: App;
   if (socketMode) {
     const connectOptions: WebClientOptions = { ...clientOptions, retryConfig: CONNECT_RETRY };
-    receiver = new SocketModeReceiver({ appToken: options.appToken!, logger: boltLog, installerOptions: { clientOptions: connectOptions } });
+    // Reconnection is ours (socket-reconnect.ts): the library's waits 5 s before its first attempt.
+    receiver = new SocketModeReceiver({ appToken: options.appToken!, logger: boltLog, autoReconnectEnabled: false, installerOptions: { clientOptions: connectOptions } });
     app = new App({ token: options.botToken, botId, botUserId, receiver, logger: boltLog, clientOptions, convoStore: false });
   } else {
     if (!options.signingSecret) throw new Error("Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP)");
+    // On the bot's own server, Bolt's receiver only handles requests; it never listens itself.
+    if (options.httpServer) mounted = new HTTPReceiver({ signingSecret: options.signingSecret, logger: boltLog });
     app = new App({
       token: options.botToken,
       botId,
       botUserId,
-      signingSecret: options.signingSecret,
+      ...(mounted ? { receiver: mounted } : { signingSecret: options.signingSecret }),
       logger: boltLog,
       clientOptions,
       convoStore: false,
     });
+  }
+  guardProcessEvent(app as unknown as Parameters<typeof guardProcessEvent>[0], log, (m) => observer.malformed(m.type));
+  if (receiver) {
+    const client = receiver.client;
+    guardSocketEnvelopes(client as unknown as SocketClientLike, log, (m) => observer.malformed(m.type));
+    // "connected" follows Slack's hello; "close" is a dropped or refreshed socket (reconnecting).
+    client.on("connected", () => observer.connected());
+    client.on("close", () => {
+      if (!stopping) observer.connecting();
+    });
+    reconnectImmediately(client as unknown as ReconnectableClient, { stopping: () => stopping, log });
   }
 
   // Answers are posted without @slack/web-api's retries: the reply channel retries itself, after
@@ -216,11 +246,20 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
   let port: number | undefined;
   if (socketMode) {
     await app.start();
+  } else if (mounted && options.httpServer) {
+    const events = mounted;
+    options.httpServer.mount(async (req, res) => {
+      if (req.method !== "POST" || new URL(req.url ?? "/", "http://localhost").pathname !== "/slack/events") return false;
+      await events.requestListener(req, res);
+      return true;
+    });
+    observer.connected();
   } else {
     const server = (await app.start(
       options.host ? { port: options.port ?? 3000, host: options.host } : (options.port ?? 3000),
     )) as Server;
     port = (server.address() as AddressInfo).port;
+    observer.connected();
   }
   log.info(`connected to Slack as <@${botUserId}> (${socketMode ? "Socket Mode" : `HTTP on port ${port}`})`);
 
@@ -239,6 +278,8 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
       if (receiver) {
         // SocketModeReceiver.stop() does not wait for the close handshake; the client's disconnect does.
         await waitAtMost(receiver.client.disconnect(), 5_000);
+      } else if (mounted) {
+        // The server is the bot's; it closes it last.
       } else {
         await waitAtMost(app.stop(), 5_000);
       }

@@ -62,6 +62,9 @@ export class FakeSlack {
   readonly teamId: string;
   readonly appId: string;
   echoOwnMessages: boolean;
+  /** Date.now() of every Socket Mode connection's hello, and of every close, in order. */
+  readonly helloAt: number[] = [];
+  readonly closedAt: number[] = [];
 
   private readonly sockets = new Set<WebSocket>();
   /** Envelopes sent and not acked yet, with the connection they went to. */
@@ -74,6 +77,7 @@ export class FakeSlack {
   private readonly failures = new Map<string, Failure[]>();
   private readonly delays = new Map<string, number[]>();
   private readonly hangs = new Map<string, { applied: boolean; count: number }>();
+  private readonly holds = new Map<string, Promise<void>[]>();
   private readonly uploadNames = new Map<string, string>();
   private counter = 0;
   private constructor(
@@ -142,6 +146,16 @@ export class FakeSlack {
 
   clearHangs(): void {
     this.hangs.clear();
+  }
+
+  /** The next call of `method` is answered only once the returned function is called. */
+  holdNext(method: string): () => void {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const list = this.holds.get(method) ?? [];
+    list.push(held);
+    this.holds.set(method, list);
+    return release;
   }
 
   nextTs(): string {
@@ -217,6 +231,22 @@ export class FakeSlack {
     return { ts: msg.ts, message, ...(mention ? { mention } : {}) };
   }
 
+  /**
+   * Sends a Socket Mode message exactly as given (malformed ones included: an object without a
+   * payload, a string that is not JSON); an `envelope_id` in it is tracked for waitForAck.
+   */
+  deliverRaw(message: Record<string, unknown> | string): void {
+    if (this.sockets.size === 0) throw new Error("FakeSlack: no Socket Mode client is connected");
+    if (typeof message === "object" && typeof message["envelope_id"] === "string") this.sentAt.set(message["envelope_id"], Date.now());
+    const [ws] = this.sockets;
+    ws?.send(typeof message === "string" ? message : JSON.stringify(message));
+  }
+
+  /** The connections drop without a close handshake (a network failure, a Slack host going away). */
+  dropConnections(): void {
+    for (const ws of this.sockets) ws.terminate();
+  }
+
   /** Slack asks the client to reconnect (it then calls apps.connections.open again). */
   sendDisconnect(reason = "refresh_requested"): void {
     for (const ws of this.sockets) ws.send(JSON.stringify({ type: "disconnect", reason, debug_info: { host: "fake" } }));
@@ -278,6 +308,7 @@ export class FakeSlack {
         this.unacked.delete(id);
         this.pending.push(sent.envelope);
       }
+      this.closedAt.push(Date.now());
     });
     ws.on("message", (data) => {
       const msg = JSON.parse(String(data)) as { envelope_id?: string; payload?: Record<string, unknown> };
@@ -286,6 +317,7 @@ export class FakeSlack {
       const sent = this.sentAt.get(msg.envelope_id) ?? Date.now();
       this.acks.push({ envelopeId: msg.envelope_id, payload: msg.payload, latencyMs: Date.now() - sent });
     });
+    this.helloAt.push(Date.now());
     ws.send(
       JSON.stringify({
         type: "hello",
@@ -314,6 +346,8 @@ export class FakeSlack {
     const record = (status: number) => this.calls.push({ method, args, token, at: Date.now(), status });
     const delay = this.delays.get(method)?.shift();
     if (delay) await new Promise((r) => setTimeout(r, delay));
+    const hold = this.holds.get(method)?.shift();
+    if (hold) await hold;
 
     const hang = this.hangs.get(method);
     if (hang && hang.count > 0) {
