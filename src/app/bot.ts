@@ -93,7 +93,7 @@ export async function runBot(options: BotOptions): Promise<void> {
     onEnd: (e) => logger.info("generation", { ...e }),
   });
   readiness.set("model", { state: "ready" });
-  if (local) logger.info(`model ${local.modelName} loaded on ${local.gpu || "the CPU"}; ${local.parallel} parallel sequences × ${local.contextSize} tokens`);
+  if (local) logger.info(`model ${local.modelName} loaded on ${local.gpu || "the CPU"}; ${local.parallel} parallel sequences (${local.parallelReason}) × ${local.contextSize} tokens`);
   for (const b of inference.pool?.status() ?? []) {
     logger.info(`backend ${b.name} (${b.kind}, ${b.model}): ${b.state}${b.reason ? ` (${b.reason})` : ""}, ${b.slots} slots`);
   }

@@ -81,7 +81,8 @@ export const configSchema = z.strictObject({
     gpu: gpuSchema,
     /** 0 = defaultThreads() (one per physical core). */
     threads: int(0, 256),
-    parallel: int(1, 64),
+    /** Sequences run at once; "auto": as many as free GPU memory (or RAM, capped per core) allows. */
+    parallel: z.union([int(1, 64), z.literal("auto")], { error: () => 'must be "auto" or a whole number from 1 to 64' }),
     contextSize: int(256, 131072),
     batchSize: int(1, 131072),
     /** Where generations run, in the order they are tried; default: the in-process model alone. */

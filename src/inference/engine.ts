@@ -2,6 +2,7 @@
 // the chat wrapper resolved once. Several generations running at once share the context and are
 // decoded in the same batches.
 
+import os from "node:os";
 import path from "node:path";
 import {
   LlamaChat,
@@ -14,6 +15,7 @@ import {
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
+import { chooseParallel, type AutoParallelChoice } from "./auto-parallel.js";
 import { gatherAllDispatch, sequenceOrderedStrategy, type BatchShape, type BatchTuning } from "./batch-order.js";
 import { fitConversation } from "./context-fit.js";
 import { ModelFileError } from "./errors.js";
@@ -27,7 +29,8 @@ export interface LlamaEngineOptions {
   readonly modelName?: string;
   readonly gpu: GpuSetting;
   readonly threads: number;
-  readonly parallel: number;
+  /** Sequences; "auto" sizes them from free memory (auto-parallel.ts). */
+  readonly parallel: number | "auto";
   /** Tokens per sequence. */
   readonly contextSize: number;
   readonly batchSize: number;
@@ -53,7 +56,9 @@ export class LlamaEngine implements Engine {
     private readonly chatWrapper: ChatWrapper,
     private readonly pool: SequencePool,
     readonly contextSize: number,
-    options: LlamaEngineOptions,
+    options: LlamaEngineOptions & { readonly parallel: number },
+    /** Why `parallel` is what it is (configured, or what limited engine.parallel: auto). */
+    readonly parallelReason: string,
   ) {
     this.parallel = options.parallel;
     this.modelName = options.modelName ?? path.basename(options.modelPath);
@@ -68,6 +73,15 @@ export class LlamaEngine implements Engine {
       await llama.dispose();
       throw new ModelFileError(`cannot load model ${options.modelPath}: ${errorText(error)}`);
     }
+    let sizing: AutoParallelChoice;
+    try {
+      sizing = options.parallel === "auto" ? await autoParallel(llama, model, options) : { parallel: options.parallel, why: "configured" };
+    } catch (error) {
+      await model.dispose();
+      await llama.dispose();
+      throw error;
+    }
+    const parallel = sizing.parallel;
     let context: LlamaContext | undefined;
     let pool: SequencePool | undefined;
     const tuning: BatchTuning = {
@@ -77,7 +91,7 @@ export class LlamaEngine implements Engine {
     };
     try {
       context = await model.createContext({
-        sequences: options.parallel,
+        sequences: parallel,
         contextSize: options.contextSize,
         batchSize: options.batchSize,
         threads: options.threads,
@@ -93,8 +107,8 @@ export class LlamaEngine implements Engine {
     }
     // Resolving per session costs ~60 ms of blocking work; the model's template decides it once.
     const chatWrapper = resolveChatWrapper(model);
-    pool = new SequencePool(context, options.parallel);
-    return new LlamaEngine(llama, model, context, chatWrapper, pool, context.contextSize, options);
+    pool = new SequencePool(context, parallel);
+    return new LlamaEngine(llama, model, context, chatWrapper, pool, context.contextSize, { ...options, parallel }, sizing.why);
   }
 
   /** Whether llama.cpp runs on a GPU ("cuda", "vulkan", "metal") or the CPU (false). */
@@ -205,6 +219,24 @@ export class LlamaEngine implements Engine {
     await this.model.dispose();
     await this.llama.dispose();
   }
+}
+
+/** Measures what `chooseParallel` needs: free memory after the model, and what a sequence costs. */
+async function autoParallel(llama: Llama, model: LlamaModel, options: LlamaEngineOptions): Promise<AutoParallelChoice> {
+  const onGpu = llama.gpu !== false;
+  const estimate = (sequences: number) =>
+    model.fileInsights.estimateContextResourceRequirements({
+      contextSize: options.contextSize * sequences,
+      sequences,
+      batchSize: options.batchSize,
+      modelGpuLayers: model.gpuLayers,
+    });
+  const one = estimate(1);
+  const two = estimate(2);
+  const pick = (r: { gpuVram: number; cpuRam: number }) => (onGpu ? r.gpuVram : r.cpuRam);
+  const bytesPerSequence = Math.max(1, pick(two) - pick(one));
+  const freeBytes = onGpu ? (await llama.getVramState()).free : os.freemem();
+  return chooseParallel({ freeBytes, bytesPerSequence, fixedBytes: Math.max(0, pick(one) - bytesPerSequence), onGpu, cores: options.threads });
 }
 
 /** Our turns as node-llama-cpp chat history, ending with the (empty) answer to generate. */

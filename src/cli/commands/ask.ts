@@ -42,7 +42,7 @@ export async function ask(args: readonly string[], io: CommandIo): Promise<numbe
     });
     const result = await ticket.result;
     if (values.json) {
-      io.out(JSON.stringify({ model: inference.engine.modelName, ...result }));
+      io.out(JSON.stringify({ model: inference.engine.modelName, parallel: inference.engine.parallel, ...result }));
     } else {
       io.stdout.write("\n");
       if (result.stopReason === "length") io.err(`(stopped at the ${result.completionTokens}-token limit)`);

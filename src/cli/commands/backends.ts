@@ -12,7 +12,7 @@ Lists the inference backends of engine.backends, in the order requests try them,
 state as seen from here. An openai backend is health-checked now (GET /models): up, or down with
 the reason, the round trip as latency, and — when the server reports it (llama-server's /slots) —
 how many of its slots are in use. The in-process backend is the model this host loads when the bot
-starts (state "local", slots = engine.parallel); it is not loaded for this listing.
+starts (state "local", slots = engine.parallel, "auto" until it has measured its memory); it is not loaded for this listing.
 ${configFlagsHelp}
   --json         one JSON array instead of the table`;
 
@@ -20,7 +20,7 @@ interface Row {
   readonly name: string;
   readonly kind: BackendConfig["kind"];
   readonly state: "up" | "down" | "local";
-  readonly slots: number;
+  readonly slots: number | "auto";
   readonly inUse: number | null;
   readonly latencyMs: number | null;
   readonly model: string;
