@@ -46,7 +46,7 @@ describe("defaults", () => {
       expect(config.engine).toEqual({
         gpu: "auto",
         threads: 0,
-        parallel: 4,
+        parallel: "auto",
         contextSize: 4096,
         batchSize: 512,
         backends: [{ name: "local", kind: "in-process" }],
