@@ -5,6 +5,9 @@
 //
 //   npm run bench -- [--model PATH|hf:URI] [--shape bench] [--tokens N] [--threads N]
 //                    [--parallel N] [--rounds N] [--gpu auto|cuda|false] [--json]
+//                    [--against-llama-server]   (also: the same workload on llama.cpp's llama-server,
+//                                                at 1 and 2 threads unless --threads is given, and the
+//                                                mention-during-probe and follow-up scenarios)
 
 import os from "node:os";
 import path from "node:path";
@@ -17,19 +20,10 @@ import { InferenceQueue } from "../inference/queue.js";
 import { rawGenerate } from "../inference/raw-baseline.js";
 import type { GpuSetting } from "../inference/llama-runtime.js";
 import { writeTestModel, SHAPES, type ShapeName } from "../testing/gguf/test-model.js";
+import { anchorLines, runAnchor } from "./anchor.js";
 import { median, summarize, type BenchReport } from "./report.js";
 
-const PROMPTS = [
-  "日本の首都はどこですか？",
-  "富士山の高さを教えてください。",
-  "おすすめの本を三冊挙げてください。",
-  "Explain a binary search in one paragraph.",
-  "明日の会議の議題を考えてください。",
-  "猫と犬の違いは何ですか？",
-  "俳句をひとつ作ってください。",
-  "TypeScript の利点を説明してください。",
-];
-const SYSTEM = "あなたは誠実で優秀な日本人のアシスタントです。";
+import { PROMPTS, SYSTEM } from "./workload.js";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -42,6 +36,7 @@ async function main(): Promise<void> {
       rounds: { type: "string", default: "2" },
       gpu: { type: "string", default: "auto" },
       json: { type: "boolean", default: false },
+      "against-llama-server": { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -52,7 +47,29 @@ async function main(): Promise<void> {
   const gpu = parseGpu(values.gpu);
   const log = (line: string) => void (values.json ? process.stderr : process.stdout).write(`${line}\n`);
 
-  const modelPath = await benchModel(values.model, values.shape, log);
+  const anchor = values["against-llama-server"];
+  // llama-server ends a stream when the text is not valid UTF-8, which a random byte-level model
+  // produces: against it, both sides run the ASCII-output variant of the shape (same for both).
+  const modelPath = await benchModel(values.model, values.shape, log, anchor);
+  if (anchor) {
+    const anchorTokens = values.tokens === "48" ? 128 : tokens;
+    const { rows, scenario } = await runAnchor({
+      modelPath,
+      threads: values.threads === undefined ? [1, 2] : [threads],
+      parallel,
+      tokens: anchorTokens,
+      rounds,
+      gpu,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    const lines = [
+      `model ${path.basename(modelPath)} · ${os.cpus()[0]?.model ?? "cpu"} ×${os.availableParallelism()} · node ${process.version} · UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "(default 4)"}`,
+      ...anchorLines(rows, scenario, parallel, anchorTokens),
+    ];
+    if (values.json) process.stdout.write(`${JSON.stringify({ rows, scenario }, null, 2)}\n`);
+    else for (const line of lines) log(line);
+    return;
+  }
   const engine = await LlamaEngine.load({
     modelPath,
     gpu,
@@ -122,14 +139,14 @@ async function main(): Promise<void> {
   else for (const line of report.lines) log(line);
 }
 
-async function benchModel(model: string | undefined, shape: string, log: (line: string) => void): Promise<string> {
+async function benchModel(model: string | undefined, shape: string, log: (line: string) => void, asciiOutput: boolean): Promise<string> {
   if (model) return resolveModelPath(model, { directory: "./models" });
   if (!(shape in SHAPES)) throw new Error(`--shape must be one of ${Object.keys(SHAPES).join(", ")}`);
-  const file = path.join(os.tmpdir(), "elyza-bot-bench", `${shape}-seed1.gguf`);
+  const file = path.join(os.tmpdir(), "elyza-bot-bench", `${shape}-seed1${asciiOutput ? "-ascii" : ""}.gguf`);
   if (!existsSync(file)) {
     log(`writing the ${shape} test model to ${file} …`);
     mkdirSync(path.dirname(file), { recursive: true });
-    await writeTestModel(file, { seed: 1, shape: shape as ShapeName });
+    await writeTestModel(file, { seed: 1, shape: shape as ShapeName, asciiOutput });
   }
   return file;
 }

@@ -38,6 +38,8 @@ export interface BatchTuning {
   readonly generating: () => number;
   /** Longest wait for stragglers before a batch goes anyway. */
   readonly gatherMs?: number;
+  /** Work that must run between two batches, while no decode runs (sequence-trim.ts). */
+  readonly betweenBatches?: () => void;
   /** Told of every batch put together: how many sequences it advances and how many tokens it holds. */
   readonly onBatch?: (batch: BatchShape) => void;
 }
@@ -71,6 +73,7 @@ function orderedStrategy(tuning: BatchTuning): BatchStrategy {
       const previous = last.afterBatchAction;
       last.afterBatchAction = async (length) => {
         await previous?.(length);
+        tuning.betweenBatches?.();
         await gathered(tuning);
       };
     }

@@ -21,6 +21,7 @@ import { fitConversation } from "./context-fit.js";
 import { ModelFileError } from "./errors.js";
 import { loadRuntime, type GpuSetting } from "./llama-runtime.js";
 import { SequencePool } from "./sequence-pool.js";
+import { SequenceTrimmer } from "./sequence-trim.js";
 import type { ChatTurn, Engine, GenerateOptions, GenerationResult, StopReason } from "./types.js";
 
 export interface LlamaEngineOptions {
@@ -55,6 +56,7 @@ export class LlamaEngine implements Engine {
     private readonly context: LlamaContext,
     private readonly chatWrapper: ChatWrapper,
     private readonly pool: SequencePool,
+    private readonly trimmer: SequenceTrimmer,
     readonly contextSize: number,
     options: LlamaEngineOptions & { readonly parallel: number },
     /** Why `parallel` is what it is (configured, or what limited engine.parallel: auto). */
@@ -84,9 +86,11 @@ export class LlamaEngine implements Engine {
     const parallel = sizing.parallel;
     let context: LlamaContext | undefined;
     let pool: SequencePool | undefined;
+    let trimmer: SequenceTrimmer | undefined;
     const tuning: BatchTuning = {
       context: () => context,
       generating: () => pool?.inUse ?? 0,
+      betweenBatches: () => trimmer?.runPending(),
       ...(options.onBatch ? { onBatch: options.onBatch } : {}),
     };
     try {
@@ -108,7 +112,8 @@ export class LlamaEngine implements Engine {
     // Resolving per session costs ~60 ms of blocking work; the model's template decides it once.
     const chatWrapper = resolveChatWrapper(model);
     pool = new SequencePool(context, parallel);
-    return new LlamaEngine(llama, model, context, chatWrapper, pool, context.contextSize, { ...options, parallel }, sizing.why);
+    trimmer = new SequenceTrimmer(context);
+    return new LlamaEngine(llama, model, context, chatWrapper, pool, trimmer, context.contextSize, { ...options, parallel }, sizing.why);
   }
 
   /** Whether llama.cpp runs on a GPU ("cuda", "vulkan", "metal") or the CPU (false). */
@@ -170,6 +175,11 @@ export class LlamaEngine implements Engine {
     reused = reusedTokens;
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });
     try {
+      // Left to LlamaChat, dropping what this prompt does not share would wait for every other
+      // generation to finish (sequence-trim.ts). LlamaChat renders the prompt one token shorter than
+      // promptTokens() here, so two are kept back: it then always has something to evaluate.
+      reused = Math.max(0, Math.min(reusedTokens, fit.promptTokens - 2));
+      await this.trimmer.trim(sequence, reused);
       const response = await chat.generateResponse(toHistory(conversation.systemPrompt, fit.turns), {
         maxTokens: fit.maxTokens,
         temperature: sampling.temperature,

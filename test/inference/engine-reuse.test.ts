@@ -38,7 +38,7 @@ describe("LlamaEngine: reusing what a sequence already evaluated", () => {
     expect(other.result.reusedPromptTokens).toBe(0);
 
     const follow = await run([q1, { role: "assistant", text: first.result.text }, { role: "user", text: "では大阪は？" }]);
-    expect(follow.result.reusedPromptTokens).toBeGreaterThanOrEqual(first.result.promptTokens - 1);
+    expect(follow.result.reusedPromptTokens).toBeGreaterThanOrEqual(first.result.promptTokens - 2);
     // The library evaluated only the new turns' tokens, not the earlier ones again.
     expect(follow.evaluated).toBeLessThanOrEqual(follow.result.promptTokens - (follow.result.reusedPromptTokens ?? 0));
     expect(follow.evaluated).toBeLessThan(follow.result.promptTokens - first.result.promptTokens + 2);
@@ -48,8 +48,8 @@ describe("LlamaEngine: reusing what a sequence already evaluated", () => {
     const turns: ChatTurn[] = [{ role: "user", text: "サリーはどこを探しますか？" }];
     const once = await run(turns);
     const again = await run(turns);
-    expect(again.result.reusedPromptTokens).toBe(once.result.promptTokens - 1);
-    expect(again.evaluated).toBeLessThanOrEqual(1);
+    expect(again.result.reusedPromptTokens).toBe(once.result.promptTokens - 2);
+    expect(again.evaluated).toBeLessThanOrEqual(2);
   });
 });
 

@@ -1,0 +1,186 @@
+// `npm run bench -- --against-llama-server`: the shared queue over node-llama-cpp and llama.cpp's
+// own llama-server on the same GGUF, the same prompts, token counts and parallel requests, one
+// after the other in one run (these machines are noisy: ratios only hold within a run).
+
+import { InferenceQueue } from "../inference/queue.js";
+import { LlamaEngine } from "../inference/engine.js";
+import type { GpuSetting } from "../inference/llama-runtime.js";
+import { ensureLlamaServer } from "../llama-server/build.js";
+import { startLlamaServer } from "../llama-server/process.js";
+import { serverRounds } from "./llama-server-side.js";
+import { concurrentFigures, percentile, PROMPTS, SYSTEM, type ConcurrentFigures, type Timed } from "./workload.js";
+
+export interface AnchorOptions {
+  readonly modelPath: string;
+  readonly threads: readonly number[];
+  readonly parallel: number;
+  readonly tokens: number;
+  readonly rounds: number;
+  readonly gpu: GpuSetting;
+  readonly log: (line: string) => void;
+}
+
+export interface AnchorRow {
+  readonly threads: number;
+  readonly ours: { readonly many: ConcurrentFigures; readonly one: ConcurrentFigures };
+  readonly server: { readonly many: ConcurrentFigures; readonly one: ConcurrentFigures };
+}
+
+export interface ScenarioFigures {
+  readonly idleFirstTokenMs: { readonly p50: number; readonly p95: number };
+  readonly busyFirstTokenMs: { readonly p50: number; readonly p95: number };
+  readonly preemptions: number;
+  readonly followUp: { readonly firstQuestionMs: number; readonly secondQuestionMs: number; readonly reusedTokens: number };
+}
+
+const contextFor = (tokens: number) => 512 + tokens;
+
+export async function runAnchor(options: AnchorOptions): Promise<{ rows: AnchorRow[]; scenario: ScenarioFigures }> {
+  const build = await ensureLlamaServer({ log: options.log });
+  const rows: AnchorRow[] = [];
+  let scenario: ScenarioFigures | undefined;
+  for (const threads of options.threads) {
+    options.log(`threads ${threads}: elyza-bot queue …`);
+    const engine = await LlamaEngine.load({
+      modelPath: options.modelPath,
+      gpu: options.gpu,
+      threads,
+      parallel: options.parallel,
+      contextSize: contextFor(options.tokens),
+      // Room for every prompt of a round in one batch (llama-server's default batch is 2048).
+      batchSize: 2048,
+    });
+    const queue = new InferenceQueue(engine, {
+      sampling: { temperature: 0.6, topP: 0.9, maxTokens: options.tokens },
+      maxWaiting: 10_000,
+      maxPerUser: 10_000,
+      timeouts: { queueWaitMs: 3_600_000, firstTokenMs: 3_600_000, totalMs: 3_600_000 },
+    });
+    let ours: AnchorRow["ours"];
+    try {
+      await oursRound(queue, 1, 0, 8);
+      const many = await oursRounds(queue, options.parallel, options.rounds, options.tokens);
+      const one = await oursRounds(queue, 1, options.rounds, options.tokens);
+      ours = { many: concurrentFigures(many), one: concurrentFigures(one) };
+      if (threads === options.threads.at(-1)) scenario = await scenarios(engine, queue, options.tokens);
+    } finally {
+      await engine.dispose();
+    }
+    options.log(`threads ${threads}: llama-server …`);
+    const server = await startLlamaServer({
+      serverPath: build.serverPath,
+      modelPath: options.modelPath,
+      parallel: options.parallel,
+      contextPerSlot: contextFor(options.tokens),
+      threads,
+      batchSize: 2048,
+      extraArgs: build.flavour === "cuda" && options.gpu !== false ? ["-ngl", "999"] : [],
+    });
+    try {
+      const many = await serverRounds(server, options.parallel, options.rounds, options.tokens);
+      const one = await serverRounds(server, 1, options.rounds, options.tokens);
+      rows.push({ threads, ours, server: { many: concurrentFigures(many), one: concurrentFigures(one) } });
+    } finally {
+      await server.stop();
+    }
+  }
+  return { rows, scenario: scenario! };
+}
+
+function oursRound(queue: InferenceQueue, n: number, round: number, maxTokens: number): Promise<Timed[]> {
+  const t0 = performance.now();
+  return Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const result = await queue.submit({
+        userId: `bench${i}`,
+        priority: "interactive",
+        conversation: { systemPrompt: SYSTEM, turns: [{ role: "user", text: PROMPTS[i % PROMPTS.length]! }] },
+        sampling: { seed: round * 100 + i, maxTokens },
+      }).result;
+      return { tokens: result.completionTokens, firstTokenMs: result.timings.firstTokenMs ?? NaN, endMs: performance.now() - t0 };
+    }),
+  );
+}
+
+async function oursRounds(queue: InferenceQueue, n: number, rounds: number, maxTokens: number): Promise<Timed[][]> {
+  const out: Timed[][] = [];
+  for (let round = 0; round < rounds; round++) out.push(await oursRound(queue, n, round, maxTokens));
+  return out;
+}
+
+/**
+ * The product's own promises, on the queue: (1) a short mention's first token, idle vs while probe
+ * runs hold every sequence; (2) the second question of a thread vs the first (sequence reuse).
+ */
+async function scenarios(engine: LlamaEngine, queue: InferenceQueue, tokens: number): Promise<ScenarioFigures> {
+  const mention = async (i: number) => {
+    const r = await queue.submit({
+      userId: `mention${i}`,
+      priority: "interactive",
+      conversation: { systemPrompt: SYSTEM, turns: [{ role: "user", text: PROMPTS[i % PROMPTS.length]! }] },
+      sampling: { seed: 900 + i, maxTokens: 32 },
+    }).result;
+    return r.timings.firstTokenMs ?? NaN;
+  };
+  const idle: number[] = [];
+  for (let i = 0; i < 6; i++) idle.push(await mention(i));
+
+  // A probe's worth of long runs, twice as many as there are sequences, kept coming.
+  const before = queue.preemptions;
+  let probing = true;
+  const probeRun = async (i: number): Promise<void> => {
+    while (probing) {
+      await queue.submit({
+        userId: "probe",
+        priority: "probe",
+        conversation: { systemPrompt: SYSTEM, turns: [{ role: "user", text: PROMPTS[(i + 3) % PROMPTS.length]! }] },
+        sampling: { seed: 500 + i, maxTokens: tokens * 4 },
+      }).result.catch(() => undefined);
+    }
+  };
+  const probes = Array.from({ length: 2 * engine.parallel }, (_, i) => probeRun(i));
+  await new Promise((resolve) => setTimeout(resolve, 300)); // let the runs take every sequence
+  const busy: number[] = [];
+  for (let i = 0; i < 6; i++) busy.push(await mention(i));
+  probing = false;
+  queue.cancelAll("bench scenario over");
+  await Promise.all(probes);
+  const preemptions = queue.preemptions - before;
+
+  const long = `${SYSTEM}\n${"以下の文章をよく読んで、質問に日本語で丁寧に答えてください。".repeat(12)}`;
+  const ask = (turns: { role: "user" | "assistant"; text: string }[]) =>
+    queue.submit({ userId: "thread", priority: "interactive", conversation: { systemPrompt: long, turns }, sampling: { seed: 7, maxTokens: 16 } }).result;
+  const q1 = { role: "user" as const, text: "富士山について教えてください。" };
+  const first = await ask([q1]);
+  const second = await ask([q1, { role: "assistant", text: first.text }, { role: "user", text: "では、その高さは？" }]);
+  return {
+    idleFirstTokenMs: { p50: percentile(idle, 0.5), p95: percentile(idle, 0.95) },
+    busyFirstTokenMs: { p50: percentile(busy, 0.5), p95: percentile(busy, 0.95) },
+    preemptions,
+    followUp: { firstQuestionMs: first.timings.firstTokenMs ?? NaN, secondQuestionMs: second.timings.firstTokenMs ?? NaN, reusedTokens: second.reusedPromptTokens ?? 0 },
+  };
+}
+
+export function anchorLines(rows: readonly AnchorRow[], scenario: ScenarioFigures, parallel: number, tokens: number): string[] {
+  const f = (n: number, d = 1) => n.toFixed(d).padStart(8);
+  const lines = [``, `against llama-server (${parallel} parallel requests × ${tokens} tokens; ratio = elyza-bot / llama-server, first token: lower is better)`];
+  lines.push(`threads  figure                          llama-server   elyza-bot    ratio`);
+  for (const r of rows) {
+    const row = (name: string, server: number, ours: number, unit: string, d = 1) =>
+      lines.push(`${String(r.threads).padStart(7)}  ${name.padEnd(30)} ${f(server, d)} ${unit.padEnd(5)}${f(ours, d)} ${unit.padEnd(5)} ${(ours / server).toFixed(2)}×`);
+    row(`decode, ${parallel} at once`, r.server.many.decodeTokensPerSecond, r.ours.many.decodeTokensPerSecond, "tok/s");
+    row(`whole requests, ${parallel} at once`, r.server.many.wholeTokensPerSecond, r.ours.many.wholeTokensPerSecond, "tok/s");
+    row(`first token, median of ${parallel}`, r.server.many.medianFirstTokenMs, r.ours.many.medianFirstTokenMs, "ms", 0);
+    row(`first token, slowest of ${parallel}`, r.server.many.slowestFirstTokenMs, r.ours.many.slowestFirstTokenMs, "ms", 0);
+    row(`one request alone, decode`, r.server.one.decodeTokensPerSecond, r.ours.one.decodeTokensPerSecond, "tok/s");
+  }
+  const s = scenario;
+  lines.push(``, `mention during a probe (32-token mentions; probe runs hold every sequence), first token from submission:`);
+  lines.push(`  idle  p50 ${s.idleFirstTokenMs.p50.toFixed(0)} ms  p95 ${s.idleFirstTokenMs.p95.toFixed(0)} ms`);
+  lines.push(`  busy  p50 ${s.busyFirstTokenMs.p50.toFixed(0)} ms  p95 ${s.busyFirstTokenMs.p95.toFixed(0)} ms  (${(s.busyFirstTokenMs.p50 / s.idleFirstTokenMs.p50).toFixed(2)}× idle; ${s.preemptions} probe runs preempted)`);
+  lines.push(
+    `follow-up in a thread: first question ${s.followUp.firstQuestionMs.toFixed(0)} ms, second ${s.followUp.secondQuestionMs.toFixed(0)} ms to first token ` +
+      `(${((100 * s.followUp.secondQuestionMs) / s.followUp.firstQuestionMs).toFixed(0)} %; ${s.followUp.reusedTokens} prompt tokens reused)`,
+  );
+  return lines;
+}

@@ -1,0 +1,60 @@
+// The anchor side of `bench --against-llama-server`: the same workload sent to llama.cpp's own
+// llama-server (built once from node-llama-cpp's bundled source) over its OpenAI-compatible API.
+
+import type { LlamaServerProcess } from "../llama-server/process.js";
+import { PROMPTS, SYSTEM, type Timed } from "./workload.js";
+
+export interface ServerRequest {
+  readonly prompt: string;
+  readonly seed: number;
+  readonly maxTokens: number;
+}
+
+/** One streamed chat completion, timed from its submission at `t0`. */
+export async function serverRequest(server: LlamaServerProcess, request: ServerRequest, t0: number): Promise<Timed> {
+  const response = await fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      messages: [
+        { role: "system", content: SYSTEM },
+        { role: "user", content: request.prompt },
+      ],
+      max_tokens: request.maxTokens,
+      temperature: 0.6,
+      top_p: 0.9,
+      seed: request.seed,
+      stream: true,
+      stream_options: { include_usage: true },
+    }),
+  });
+  if (!response.ok || !response.body) throw new Error(`llama-server answered ${response.status}: ${await response.text()}`);
+  let first = -1;
+  let tokens = 0;
+  let buffer = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+      const event = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      if (!event.startsWith("data: ") || event === "data: [DONE]") continue;
+      const data = JSON.parse(event.slice(6)) as { choices?: { delta?: { content?: string } }[]; usage?: { completion_tokens: number }; error?: unknown };
+      if (data.error) throw new Error(`llama-server stream error: ${JSON.stringify(data.error)}`);
+      if (first < 0 && data.choices?.[0]?.delta?.content) first = performance.now() - t0;
+      if (data.usage) tokens = data.usage.completion_tokens;
+    }
+  }
+  return { tokens, firstTokenMs: first, endMs: performance.now() - t0 };
+}
+
+/** `rounds` rounds of n requests at once against the server. */
+export async function serverRounds(server: LlamaServerProcess, n: number, rounds: number, maxTokens: number): Promise<Timed[][]> {
+  await serverRequest(server, { prompt: PROMPTS[0]!, seed: 0, maxTokens: 8 }, performance.now()); // warm-up
+  const out: Timed[][] = [];
+  for (let round = 0; round < rounds; round++) {
+    const t0 = performance.now();
+    out.push(await Promise.all(Array.from({ length: n }, (_, i) => serverRequest(server, { prompt: PROMPTS[i % PROMPTS.length]!, seed: round * 100 + i, maxTokens }, t0))));
+  }
+  return out;
+}
