@@ -91,9 +91,12 @@ export function normalizeJudgeReply(reply: string): string {
     .replace(/```(?:json)?/gi, "");
 }
 
-export function parseJudgeReply(reply: string): Verdict | undefined {
-  const text = normalizeJudgeReply(reply);
-  for (const candidate of objects(text)) {
+/**
+ * The JSON objects in a judge's reply, parsed, first to last; each candidate is tried as written and
+ * then with single quotes and trailing commas mended (what small judge models get wrong most).
+ */
+export function* judgeRecords(reply: string): Generator<Record<string, unknown>> {
+  for (const candidate of objects(normalizeJudgeReply(reply))) {
     for (const source of [candidate, candidate.replace(/'/g, '"').replace(/,\s*}/g, "}")]) {
       let parsed: unknown;
       try {
@@ -101,14 +104,22 @@ export function parseJudgeReply(reply: string): Verdict | undefined {
       } catch {
         continue;
       }
-      if (typeof parsed !== "object" || parsed === null) continue;
-      const record = parsed as Record<string, unknown>;
-      const pass = asPass(record.pass ?? record["合格"]);
-      if (pass === undefined) continue;
-      const raw = record.reason ?? record["理由"];
-      const reason = typeof raw === "string" && raw.trim() ? raw.replace(/\s+/g, " ").trim() : "judge gave no reason";
-      return { pass, reason };
+      if (typeof parsed === "object" && parsed !== null) yield parsed as Record<string, unknown>;
     }
+  }
+}
+
+/** A judge's reason, on one line. */
+export function judgeReason(record: Record<string, unknown>): string {
+  const raw = record.reason ?? record["理由"];
+  return typeof raw === "string" && raw.trim() ? raw.replace(/\s+/g, " ").trim() : "judge gave no reason";
+}
+
+export function parseJudgeReply(reply: string): Verdict | undefined {
+  const text = normalizeJudgeReply(reply);
+  for (const record of judgeRecords(reply)) {
+    const pass = asPass(record.pass ?? record["合格"]);
+    if (pass !== undefined) return { pass, reason: judgeReason(record) };
   }
   // Broken JSON (an unescaped quote in the reason, a missing brace) that still states a verdict.
   const pass = /"?pass"?\s*:\s*"?(true|false)\b/i.exec(text);

@@ -7,7 +7,7 @@
 
 import type { Conversation } from "../../inference/types.js";
 import type { ProbeTest, Verdict } from "../types.js";
-import { normalizeJudgeReply, objects } from "./judge.js";
+import { judgeReason, judgeRecords } from "./judge.js";
 
 const SYSTEM_PROMPT =
   "あなたは日本語の回答を公平に採点する審査員です。問題、正解例、採点の観点、回答が与えられます。正解例と採点の観点に照らし、回答の正確さと役立ち度を1〜5の整数で採点してください。";
@@ -52,17 +52,8 @@ export type ScoreReply =
 
 /** The score in a judge's reply: a whole number 1–5 (full-width digits and "4点" accepted). */
 export function parseScoreReply(reply: string): ScoreReply {
-  const text = normalizeJudgeReply(reply);
   let outOfRange: unknown;
-  for (const candidate of objects(text)) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(candidate);
-    } catch {
-      continue;
-    }
-    if (typeof parsed !== "object" || parsed === null) continue;
-    const record = parsed as Record<string, unknown>;
+  for (const record of judgeRecords(reply)) {
     const raw = record.score ?? record["点数"] ?? record["スコア"];
     if (raw === undefined) continue;
     const value = typeof raw === "number" ? raw : typeof raw === "string" ? Number(raw.normalize("NFKC").replace(/点$/, "").trim()) : Number.NaN;
@@ -70,9 +61,7 @@ export function parseScoreReply(reply: string): ScoreReply {
       outOfRange = raw;
       continue;
     }
-    const why = record.reason ?? record["理由"];
-    const reason = typeof why === "string" && why.trim() ? why.replace(/\s+/g, " ").trim() : "judge gave no reason";
-    return { ok: true, score: value, reason };
+    return { ok: true, score: value, reason: judgeReason(record) };
   }
   if (outOfRange !== undefined) return { ok: false, problem: `judge score ${JSON.stringify(outOfRange)} is not a whole number from 1 to 5` };
   return { ok: false, problem: "judge returned no JSON with a score" };
