@@ -148,9 +148,16 @@ export class LlamaEngine implements Engine {
   async generate(options: GenerateOptions): Promise<GenerationResult> {
     const { conversation, sampling, signal } = options;
     // Throws ContextOverflowError for a question that cannot fit even alone: the caller's error.
+    // Fitting tokenizes candidate prompts (newest turns kept); the chosen one is reused below to
+    // find the sequence holding its prefix, not tokenized again. Candidates differ by length only.
+    const tokenized = new Map<number, Token[]>();
     const fit = fitConversation(
       conversation,
-      (turns) => this.countPrompt(conversation.systemPrompt, turns),
+      (turns) => {
+        const tokens = this.promptTokens(conversation.systemPrompt, turns);
+        tokenized.set(turns.length, tokens);
+        return tokens.length;
+      },
       this.contextSize,
       sampling.maxTokens,
     );
@@ -171,7 +178,8 @@ export class LlamaEngine implements Engine {
     });
     if (signal?.aborted) return finish("aborted");
 
-    const { sequence, reusedTokens } = await this.pool.acquire(this.promptTokens(conversation.systemPrompt, fit.turns));
+    const prompt = tokenized.get(fit.turns.length) ?? this.promptTokens(conversation.systemPrompt, fit.turns);
+    const { sequence, reusedTokens } = await this.pool.acquire(prompt);
     reused = reusedTokens;
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });
     try {
