@@ -36,8 +36,12 @@ export interface BotOptions {
   /** Called for each answer the journal replays at start-up or after an outage (elyza_journal_replays_total). */
   readonly onJournalReplay?: () => void;
   readonly stdin: NodeJS.ReadableStream;
+  /** The terminal chat's output. */
   readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream;
+  /** Model download and probe progress. */
+  readonly status: NodeJS.WritableStream;
+  /** Told once start-up is done: the model is loaded and every adapter is connected. */
+  readonly onStarted?: () => void;
   /** Told once the HTTP server listens (tests, and routes mounted by other parts of the bot). */
   readonly onHttpServer?: (server: HttpServer, ops: { readonly metrics: BotMetrics; readonly readiness: Readiness }) => void;
 }
@@ -78,7 +82,7 @@ export async function runBot(options: BotOptions): Promise<void> {
   let inference;
   try {
     inference = await openInference(config, {
-      status: options.stderr,
+      status: options.status,
       log: (level, message) => logger[level](message),
       onDownload: (p) => readiness.set("model", { state: "downloading", downloadedBytes: p.downloadedBytes, totalBytes: p.totalBytes }),
       onLoading: () => readiness.set("model", { state: "loading" }),
@@ -104,7 +108,7 @@ export async function runBot(options: BotOptions): Promise<void> {
     fingerprint: inference.fingerprint,
     parallel: engine.parallel,
     warn: (m) => logger.warn(m),
-    status: options.stderr,
+    status: options.status,
   });
   // The journal is for platform answers (the terminal chat has nobody to come back to).
   const journal = platforms.length > 0 ? new Journal(config.probe.dataDirectory) : undefined;
@@ -191,6 +195,7 @@ export async function runBot(options: BotOptions): Promise<void> {
       logger.info(`api: OpenAI-compatible API on port ${http.port} (POST /v1/chat/completions, GET /v1/models; ${config.api.priority} priority)`);
     }
     if (platforms.length === 0) {
+      options.onStarted?.();
       await runConsole({
         queue,
         systemPrompt: config.systemPrompt,
@@ -251,6 +256,7 @@ export async function runBot(options: BotOptions): Promise<void> {
     throw error;
   }
 
+  options.onStarted?.();
   if (recovery) {
     // Every platform is connected: finish what the previous process left (in the background; new
     // questions are answered meanwhile), then keep retrying deliveries an outage held up.

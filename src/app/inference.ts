@@ -30,7 +30,7 @@ export interface Inference {
 }
 
 export interface OpenInferenceOptions {
-  /** Where download progress and llama.cpp warnings go (stderr). */
+  /** Where download progress and llama.cpp warnings go (the log's stream for `start`, stderr for the other commands). */
   readonly status: NodeJS.WritableStream;
   readonly signal?: AbortSignal;
   /** Another model than `model.uri` (the judge model); same engine settings otherwise, in-process only. */

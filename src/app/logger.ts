@@ -1,7 +1,7 @@
-// The process's log: JSON lines from pino on stderr — one event per line, `level` as a word,
+// The process's log: JSON lines from pino on stdout (stderr for the terminal chat, see start.ts) — one event per line, `level` as a word,
 // `time` in ISO 8601, `msg`, and the event's own fields with stable names (platform, channel,
 // questionKey, outcome, reason, durationMs, queueMs, firstTokenMs, generationMs, promptTokens,
-// completionTokens) — or, when stderr is a terminal, the same events made readable by pino-pretty.
+// completionTokens) — or, when the output is a terminal, the same events made readable by pino-pretty.
 // Filtered by config `log.level`. Every line passes through redact() (src/config/secrets.ts) on
 // its way out: every known secret value, and anything shaped like a Slack/Discord token, is
 // replaced before it is written, whatever field it hides in. No question or answer text is
@@ -29,8 +29,14 @@ export interface LoggerOptions {
   readonly pretty?: boolean;
 }
 
-export function createLogger(level: LogLevel, secrets: Secrets, out: NodeJS.WritableStream = process.stderr, options: LoggerOptions = {}): Logger {
-  const isTty = (out as { isTTY?: boolean }).isTTY === true;
+/** Where the lines go: a stream, or anything that takes them one by one. */
+export interface LogOutput {
+  write(line: string): unknown;
+  readonly isTTY?: boolean;
+}
+
+export function createLogger(level: LogLevel, secrets: Secrets, out: LogOutput = process.stdout, options: LoggerOptions = {}): Logger {
+  const isTty = out.isTTY === true;
   // Formatted synchronously in the process (no worker thread): a line is out before the next one.
   const format = (options.pretty ?? isTty) ? prettyFactory({ colorize: isTty, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" }) : (line: string) => line;
   // Redaction by value, after serialisation: nothing reaches `out` unredacted.

@@ -66,8 +66,8 @@ describe("elyza-bot start with an in-process model and a llama-server backend", 
       env: { PATH: process.env.PATH, HOME: process.env.HOME, DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl },
       cwd: dir,
     });
-    await bot.waitFor(() => /discord: connected/.test(bot.stderr), 60_000, "Discord to connect");
-    expect(bot.stderr).toMatch(/backend llama \(openai, test-model\): up, 1 slots/);
+    await bot.waitFor(() => /discord: connected/.test(bot.stdout), 60_000, "Discord to connect");
+    expect(bot.stdout).toMatch(/backend llama \(openai, test-model\): up, 1 slots/);
     const before = await predicted(server);
 
     const { general } = fake.world.channels;
@@ -96,6 +96,6 @@ describe("elyza-bot start with an in-process model and a llama-server backend", 
     const bot = BotProcess.start(["start", "--config", apiConfig, "--model", model, "--console"], { env: { PATH: process.env.PATH, HOME: process.env.HOME }, cwd: dir });
     const exit = await bot.exited;
     expect(exit.code).toBe(1);
-    expect(bot.stderr).toMatch(/elyza-bot: config error: api\.enabled is true but ELYZA_API_TOKEN is not set/);
+    expect(bot.stderr.trim()).toMatch(/^elyza-bot: config error: api\.enabled is true but ELYZA_API_TOKEN is not set/);
   });
 });

@@ -93,7 +93,7 @@ describe("kill -9 mid-answer, then restart", () => {
     const postsFor = (q: FakeMessage) => discord.requestsTo("POST", POST).filter((r) => r.body?.message_reference?.message_id === q.id);
 
     const first = startBot(config, env);
-    await first.waitFor(() => /discord: connected/.test(first.stderr), 30_000, "Discord to connect");
+    await first.waitFor(() => /discord: connected/.test(first.stdout), 30_000, "Discord to connect");
 
     // Edits land but are never answered: A's answer is on screen and the bot waits on it.
     const unfreezeEdits = discord.fault({ method: "PATCH", path: PATCH, applied: true, hang: true });
@@ -118,8 +118,8 @@ describe("kill -9 mid-answer, then restart", () => {
     unfreezePosts();
     unfreezeDm();
     const second = startBot(config, env);
-    await second.waitFor(() => /journal: recovery done/.test(second.stderr), 60_000, "the journal recovery");
-    expect(second.stderr).toMatch(/journal: 4 unfinished answers from before the restart/);
+    await second.waitFor(() => /journal: recovery done/.test(second.stdout), 60_000, "the journal recovery");
+    expect(second.stdout).toMatch(/journal: 4 unfinished answers from before the restart/);
 
     // A: still one message, now ending with the marker under what was on screen.
     expect(replies(a)).toHaveLength(1);
@@ -154,7 +154,7 @@ describe("kill -9 mid-answer, then restart", () => {
     const replies = (ts: string) => slack.store.thread("C100", ts).filter((m) => m.user === slack.botUserId);
 
     const first = startBot(config, env);
-    await first.waitFor(() => /slack: connected/.test(first.stderr), 30_000, "Slack to connect");
+    await first.waitFor(() => /slack: connected/.test(first.stdout), 30_000, "Slack to connect");
 
     // chat.update is applied but never answered; then chat.postMessage never arrives.
     slack.hangNext("chat.update", { applied: true, count: 100 });
@@ -170,7 +170,7 @@ describe("kill -9 mid-answer, then restart", () => {
 
     slack.clearHangs();
     const second = startBot(config, env);
-    await second.waitFor(() => /journal: recovery done/.test(second.stderr), 60_000, "the journal recovery");
+    await second.waitFor(() => /journal: recovery done/.test(second.stdout), 60_000, "the journal recovery");
     expect(replies(a.ts)).toHaveLength(1);
     expect(replies(a.ts)[0]!.text).toBe(`${frozenText}\n\n${messages.cutByInterruption}`);
     const answerB = await settledText(second, () => replies(b.ts)[0]?.text, "B's answer");

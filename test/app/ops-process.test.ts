@@ -50,7 +50,7 @@ function config(extra: string[] = []): { dir: string; file: string } {
 }
 
 async function httpPort(bot: BotProcess): Promise<number> {
-  const match = await bot.waitFor(() => /http: \/healthz, \/readyz and \/metrics on port (\d+)/.exec(bot.stderr) ?? undefined, 30_000, "the HTTP server");
+  const match = await bot.waitFor(() => /http: \/healthz, \/readyz and \/metrics on port (\d+)/.exec(bot.stdout) ?? undefined, 30_000, "the HTTP server");
   return Number(match[1]);
 }
 
@@ -66,7 +66,7 @@ async function readyz(port: number): Promise<{ status: number; body: ReadyBody }
 
 async function expectCleanStop(bot: BotProcess): Promise<void> {
   bot.signal("SIGTERM");
-  expect(await bot.exitWithin(20_000), bot.stderr).toEqual({ code: 0, signal: null });
+  expect(await bot.exitWithin(20_000), bot.stdout).toEqual({ code: 0, signal: null });
 }
 
 describe("readiness across start-up", () => {
@@ -112,7 +112,7 @@ describe("readiness across start-up", () => {
     expect((await readyz(port)).body).toMatchObject({ ready: true, notReady: [] });
 
     // Every stage was passed through, in order (the loading stage is short: the log shows it).
-    const stages = [...bot.stderr.matchAll(/readiness: (\w+) (\w+)/g)].map((m) => `${m[1]} ${m[2]}`);
+    const stages = [...bot.stdout.matchAll(/readiness: (\w+) (\w+)/g)].map((m) => `${m[1]} ${m[2]}`);
     expect(stages).toEqual(["model loading", "slack connecting", "model downloading", "model loading", "model ready", "slack ready"]);
     await expectCleanStop(bot);
   }, 90_000);
@@ -178,7 +178,7 @@ describe("metrics and malformed input on a running bot", () => {
 
     // The log: JSON lines; one "answer" event per question with ids, outcome and duration — and
     // no question text anywhere at info.
-    const events = bot.stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = bot.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
     const answers = events.filter((e) => e["msg"] === "answer");
     expect(answers.map((e) => `${e["platform"]} ${e["outcome"]}`).sort()).toEqual(["discord answered", "slack answered", "slack refused"]);
     for (const e of answers) {
@@ -187,8 +187,8 @@ describe("metrics and malformed input on a running bot", () => {
     const generations = events.filter((e) => e["msg"] === "generation");
     expect(generations).toHaveLength(2);
     for (const e of generations) expect(e).toMatchObject({ priority: "interactive", completionTokens: expect.any(Number), promptTokens: expect.any(Number), firstTokenMs: expect.any(Number) });
-    expect(bot.stderr).not.toContain("日本の首都");
-    expect(bot.stderr).not.toContain("富士山");
+    expect(bot.stdout).not.toContain("日本の首都");
+    expect(bot.stdout).not.toContain("富士山");
     for (const secret of [SLACK_BOT_TOKEN, SLACK_APP_TOKEN, discord.token]) expect(bot.output).not.toContain(secret);
 
     await expectCleanStop(bot);
@@ -209,9 +209,9 @@ describe("a port that is taken", () => {
       cwd: dir,
     });
     expect(await bot.exitWithin(30_000)).toEqual({ code: 1, signal: null });
-    // Log events before it are JSON; the error is the one plain line.
-    const plain = bot.stderr.split("\n").filter((l) => l !== "" && !l.startsWith("{"));
-    expect(plain).toEqual([`elyza-bot: config error: http.port: cannot listen on port ${port} (already in use): set PORT or http.port to a free port`]);
-    expect(bot.stderr).not.toMatch(/\n\s+at /);
+    // The log (stdout) had its start-up events; stderr holds the error alone, on one line.
+    expect(bot.stdout).toMatch(/readiness: model loading/);
+    expect(bot.stderr.trim().split("\n")).toEqual([`elyza-bot: config error: http.port: cannot listen on port ${port} (already in use): set PORT or http.port to a free port`]);
+    expect(bot.output).not.toMatch(/\n\s+at /);
   }, 60_000);
 });

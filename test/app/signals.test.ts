@@ -53,18 +53,18 @@ describe("SIGTERM reaches the bot", () => {
         DISCORD_TOKEN: discord.token,
         DISCORD_API_URL: discord.apiUrl,
       });
-      await bot.waitFor(() => /discord: connected/.test(bot.stderr), 60_000, "Discord to connect");
+      await bot.waitFor(() => /discord: connected/.test(bot.stdout), 60_000, "Discord to connect");
       // An answer first, so there is a model and an adapter with work behind them to stop.
       const question = discord.say({ channel: discord.world.channels.general, author: discord.world.users.alice, content: `<@${discord.world.bot.id}> こんにちは` });
-      await bot.waitFor(() => /answered|discord: answer/.test(bot.stderr) || discord!.botMessages(question.channel_id).some((m) => m.edited_timestamp !== null), 30_000, "the answer");
+      await bot.waitFor(() => /answered|discord: answer/.test(bot.stdout) || discord!.botMessages(question.channel_id).some((m) => m.edited_timestamp !== null), 30_000, "the answer");
 
       bot.signal("SIGTERM");
       const exit = await bot.exitWithin(20_000);
-      expect(exit, `still running 20 s after SIGTERM\n--- stderr:\n${bot.stderr}`).toEqual({ code: 0, signal: null });
+      expect(exit, `still running 20 s after SIGTERM\n--- stderr:\n${bot.stdout}`).toEqual({ code: 0, signal: null });
       // The drain ran to its end: the signal was seen by the bot, and it stopped everything.
-      expect(bot.stderr).toMatch(/SIGTERM: stopping/);
-      expect(bot.stderr).toMatch(/\bstopped\b/);
-      expect(bot.stderr.indexOf("SIGTERM: stopping")).toBeLessThan(bot.stderr.lastIndexOf("stopped"));
+      expect(bot.stdout).toMatch(/SIGTERM: stopping/);
+      expect(bot.stdout).toMatch(/\bstopped\b/);
+      expect(bot.stdout.indexOf("SIGTERM: stopping")).toBeLessThan(bot.stdout.lastIndexOf("stopped"));
     }, 90_000);
   }
 });

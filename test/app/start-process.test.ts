@@ -23,7 +23,7 @@ const TITLES = ["心のモデル", "国語の問題", "モンティ・ホール�
 const dir = mkdtempSync(path.join(os.tmpdir(), "elyza-start-"));
 const configFile = path.join(dir, "bot.yaml");
 // One llama.cpp thread (two spin-wait on a busy 2-core machine); short answers; info-level logs so
-// that readiness shows on stderr and there is plenty of log output to search for leaked tokens.
+// that readiness shows in the log (stdout) and there is plenty of log output to search for leaked tokens.
 writeFileSync(
   configFile,
   [
@@ -123,17 +123,17 @@ function expectAnswerShape(answer: string, limit: number): void {
 async function expectCleanStop(bot: BotProcess, secrets: readonly string[]): Promise<void> {
   bot.signal("SIGTERM");
   const exit = await bot.exitWithin(10_000);
-  expect(exit, `still running 10 s after SIGTERM\n--- stderr:\n${bot.stderr}`).toEqual({ code: 0, signal: null });
+  expect(exit, `still running 10 s after SIGTERM\n--- stderr:\n${bot.stdout}`).toEqual({ code: 0, signal: null });
   for (const secret of secrets) expect(bot.output).not.toContain(secret);
   // A log line for a user error or a crash would carry a stack trace.
-  expect(bot.stderr).not.toMatch(/\n\s+at /);
+  expect(bot.output).not.toMatch(/\n\s+at /);
 }
 
 describe("elyza-bot start (child process)", () => {
   it("runs Slack (Socket Mode) and Discord at once: answers on both, /probe reports in Slack, no terminal chat, stops on SIGTERM", async () => {
     const { slack, discord } = await startFakes({ slack: true, discord: true });
     const bot = startBot({ ...slackEnv(slack!), ...discordEnv(discord!) });
-    await bot.waitFor(() => /slack: connected/.test(bot.stderr) && /discord: connected/.test(bot.stderr), 30_000, "both platforms to connect");
+    await bot.waitFor(() => /slack: connected/.test(bot.stdout) && /discord: connected/.test(bot.stdout), 30_000, "both platforms to connect");
 
     // Slack: the answer goes into the question's thread, with the bot token.
     const said = slack!.userSays(CHANNEL, "U1", "<@UBOT> 日本の首都はどこですか？");
@@ -189,8 +189,8 @@ describe("elyza-bot start (child process)", () => {
   it("runs Discord alone (no Slack variables), answers a mention, stops on SIGTERM", async () => {
     const { discord } = await startFakes({ discord: true });
     const bot = startBot(discordEnv(discord!));
-    await bot.waitFor(() => /discord: connected/.test(bot.stderr), 30_000, "Discord to connect");
-    expect(bot.stderr).not.toMatch(/slack/i);
+    await bot.waitFor(() => /discord: connected/.test(bot.stdout), 30_000, "Discord to connect");
+    expect(bot.stdout).not.toMatch(/slack/i);
 
     const { question, answer } = await askDiscord(bot, discord!, "こんにちは");
     expectAnswerShape(answer, 2000);

@@ -115,6 +115,23 @@ describe("elyza-bot ask", () => {
   });
 });
 
+describe("elyza-bot start: a start-up error is one line on stderr", () => {
+  it("in the terminal chat: the held log lines are dropped, stdout stays empty", async () => {
+    const r = await cli(["start", "--console"], { env: { MODEL: "/nope.gguf" }, input: "" });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toEqual(["elyza-bot: model file not found: /nope.gguf (check MODEL or --model)"]);
+    expect(r.stdout).toBe("");
+  });
+
+  it("on the platforms: the log is on stdout, the error alone on stderr", async () => {
+    const r = await cli(["start"], { env: { MODEL: "/nope.gguf", DISCORD_TOKEN: "not-a-real-token", PORT: "0" } });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toEqual(["elyza-bot: model file not found: /nope.gguf (check MODEL or --model)"]);
+    const events = r.stdout.trim().split("\n").map((line) => JSON.parse(line) as { msg: string });
+    expect(events.map((e) => e.msg)).toContain("readiness: model loading");
+  });
+});
+
 describe("elyza-bot probe", () => {
   it("--runs 2 --json yields the three ids with totals 2 (the random model fails them)", async () => {
     const transcript = path.join(dir, "transcript.md");

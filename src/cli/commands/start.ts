@@ -1,5 +1,6 @@
 import { createLogger } from "../../app/logger.js";
 import { runBot } from "../../app/bot.js";
+import { HeldOutput } from "../../app/held-output.js";
 import { loadSecrets } from "../../config/secrets.js";
 import { parseCommandArgs } from "../args.js";
 import { configFlags, configFlagsHelp, configFromFlags } from "../config-flags.js";
@@ -20,7 +21,18 @@ export async function start(args: readonly string[], io: CommandIo): Promise<num
   if (positionals.length > 0) throw new UsageError(`start: unexpected argument "${positionals[0]}" (see elyza-bot start --help)`);
   const config = configFromFlags(values, io.env);
   const secrets = loadSecrets(io.env);
-  const logger = createLogger(config.log.level, secrets, io.stderr);
-  await runBot({ config, secrets, logger, console: values.console === true, stdin: io.stdin, stdout: io.stdout, stderr: io.stderr });
+  const terminal = values.console === true || (!secrets.slack && !secrets.discord);
+  // A start-up error is one line on stderr (design.md). On the platforms, nothing else uses stdout,
+  // so the log and the progress go there. The terminal chat owns stdout: its log stays on stderr,
+  // held until start-up is done (src/app/held-output.ts).
+  const held = terminal ? new HeldOutput(io.stderr) : undefined;
+  const logger = createLogger(config.log.level, secrets, held ?? io.stdout);
+  const status = terminal ? io.stderr : io.stdout;
+  try {
+    await runBot({ config, secrets, logger, console: terminal, stdin: io.stdin, stdout: io.stdout, status, onStarted: () => held?.release() });
+  } catch (error) {
+    held?.discard();
+    throw error;
+  }
   return 0;
 }
