@@ -1,6 +1,7 @@
 // The anchor side of `bench --against-llama-server`: the same workload sent to llama.cpp's own
 // llama-server (built once from node-llama-cpp's bundled source) over its OpenAI-compatible API.
 
+import { DEFAULT_TOP_K } from "../inference/sampling-defaults.js";
 import type { LlamaServerProcess } from "../llama-server/process.js";
 import { PROMPTS, SYSTEM, type Timed } from "./workload.js";
 
@@ -21,8 +22,13 @@ export async function serverRequest(server: LlamaServerProcess, request: ServerR
         { role: "user", content: request.prompt },
       ],
       max_tokens: request.maxTokens,
+      // The same sampler chain as the bot's defaults (config/default.yaml), not llama-server's own
+      // (top-k 40, min-p 0.05): both sides do the same work per token.
       temperature: 0.6,
       top_p: 0.9,
+      top_k: DEFAULT_TOP_K,
+      min_p: 0,
+      repeat_penalty: 1,
       seed: request.seed,
       stream: true,
       stream_options: { include_usage: true },

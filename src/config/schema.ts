@@ -97,6 +97,9 @@ export const configSchema = z.strictObject({
   sampling: z.strictObject({
     temperature: z.number().min(0).max(2),
     topP: z.number().gt(0).max(1),
+    topK: int(0, 100_000),
+    minP: z.number().min(0).max(1),
+    repeatPenalty: z.number().min(1).max(2),
     maxTokens: int(1, 8192),
   }),
   systemPrompt: z.string(),

@@ -5,7 +5,6 @@
 import os from "node:os";
 import path from "node:path";
 import {
-  LlamaChat,
   resolveChatWrapper,
   type ChatHistoryItem,
   type ChatWrapper,
@@ -20,6 +19,8 @@ import { gatherAllDispatch, sequenceOrderedStrategy, type BatchShape, type Batch
 import { fitConversation } from "./context-fit.js";
 import { ModelFileError } from "./errors.js";
 import { loadRuntime, type GpuSetting } from "./llama-runtime.js";
+import { DEFAULT_TOP_K } from "./sampling-defaults.js";
+import { generateOnSequence, type SequenceSampling } from "./sequence-generate.js";
 import { SequencePool } from "./sequence-pool.js";
 import { SequenceTrimmer } from "./sequence-trim.js";
 import type { ChatTurn, Engine, GenerateOptions, GenerationResult, StopReason } from "./types.js";
@@ -57,6 +58,7 @@ export class LlamaEngine implements Engine {
     private readonly chatWrapper: ChatWrapper,
     private readonly pool: SequencePool,
     private readonly trimmer: SequenceTrimmer,
+    private readonly stops: StopTriggers,
     readonly contextSize: number,
     options: LlamaEngineOptions & { readonly parallel: number },
     /** Why `parallel` is what it is (configured, or what limited engine.parallel: auto). */
@@ -113,7 +115,8 @@ export class LlamaEngine implements Engine {
     const chatWrapper = resolveChatWrapper(model);
     pool = new SequencePool(context, parallel);
     trimmer = new SequenceTrimmer(context);
-    return new LlamaEngine(llama, model, context, chatWrapper, pool, trimmer, context.contextSize, { ...options, parallel }, sizing.why);
+    const stops = stopTriggers(chatWrapper, model);
+    return new LlamaEngine(llama, model, context, chatWrapper, pool, trimmer, stops, context.contextSize, { ...options, parallel }, sizing.why);
   }
 
   /** Whether llama.cpp runs on a GPU ("cuda", "vulkan", "metal") or the CPU (false). */
@@ -134,7 +137,7 @@ export class LlamaEngine implements Engine {
     return this.promptTokens(systemPrompt, turns).length;
   }
 
-  /** The prompt as LlamaChat will evaluate it: what a sequence may already hold a prefix of. */
+  /** The prompt as it is evaluated: the chat template applied once, ending with the answer's header. */
   promptTokens(systemPrompt: string, turns: readonly ChatTurn[]): Token[] {
     const { contextText } = this.chatWrapper.generateContextState({ chatHistory: toHistory(systemPrompt, turns) });
     return contextText.tokenize(this.model.tokenizer);
@@ -181,39 +184,30 @@ export class LlamaEngine implements Engine {
     const prompt = tokenized.get(fit.turns.length) ?? this.promptTokens(conversation.systemPrompt, fit.turns);
     const { sequence, reusedTokens } = await this.pool.acquire(prompt);
     reused = reusedTokens;
-    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });
     try {
-      // Left to LlamaChat, dropping what this prompt does not share would wait for every other
-      // generation to finish (sequence-trim.ts). LlamaChat renders the prompt one token shorter than
-      // promptTokens() here, so two are kept back: it then always has something to evaluate.
-      reused = Math.max(0, Math.min(reusedTokens, fit.promptTokens - 2));
+      // What the sequence holds beyond the shared prefix is erased between batches (sequence-trim.ts).
       await this.trimmer.trim(sequence, reused);
-      const response = await chat.generateResponse(toHistory(conversation.systemPrompt, fit.turns), {
+      const generation = await generateOnSequence({
+        sequence,
+        model: this.model,
+        tokens: prompt.slice(reused),
         maxTokens: fit.maxTokens,
-        temperature: sampling.temperature,
-        topP: sampling.topP,
-        ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
-        ...(signal ? { signal, stopOnAbortSignal: true } : {}),
-        onToken: (tokens) => {
-          completionTokens += tokens.length;
-        },
+        sampling: sequenceSampling(sampling),
+        stopTexts: this.stops.texts,
+        stopTokens: this.stops.tokens,
+        ...(signal ? { signal } : {}),
         onTextChunk: (chunk) => {
-          if (chunk === "") return;
           firstTokenMs ??= performance.now() - started;
-          text += chunk;
           options.onTextChunk?.(chunk);
         },
       });
-      text = response.response;
-      const reason = response.metadata.stopReason;
-      completionTokens = Math.max(completionTokens, generatedTokens(sequence.contextTokens.length, fit.promptTokens, reason));
-      return finish(reason === "abort" ? "aborted" : reason === "maxTokens" ? "length" : "done");
+      text = generation.text;
+      completionTokens = generation.completionTokens;
+      return finish(generation.stopReason === "abort" ? "aborted" : generation.stopReason === "maxTokens" ? "length" : "done");
     } catch (error) {
-      // An abort during prompt evaluation rejects instead of resolving with the partial text.
       if (signal?.aborted) return finish("aborted");
       return finish("error", error);
     } finally {
-      chat.dispose({ disposeSequence: false });
       await this.pool.release(sequence);
     }
   }
@@ -255,6 +249,43 @@ async function autoParallel(llama: Llama, model: LlamaModel, options: LlamaEngin
   const bytesPerSequence = Math.max(1, pick(two) - pick(one));
   const freeBytes = onGpu ? (await llama.getVramState()).free : os.freemem();
   return chooseParallel({ freeBytes, bytesPerSequence, fixedBytes: Math.max(0, pick(one) - bytesPerSequence), onGpu, cores: options.threads });
+}
+
+interface StopTriggers {
+  readonly texts: readonly string[];
+  readonly tokens: ReadonlySet<Token>;
+}
+
+/**
+ * The chat template's stop triggers, sorted for generateOnSequence: plain text ones are matched in
+ * the text; a single special token is a stop token unless the model already ends on it (EOS, EOT).
+ * The template's triggers do not depend on the conversation, so they are read once.
+ */
+function stopTriggers(chatWrapper: ChatWrapper, model: LlamaModel): StopTriggers {
+  const { stopGenerationTriggers } = chatWrapper.generateContextState({ chatHistory: toHistory("", []) });
+  const texts = new Set<string>();
+  const tokens = new Set<Token>();
+  for (const trigger of stopGenerationTriggers) {
+    if (trigger.values.every((value) => typeof value === "string")) {
+      const text = trigger.values.join("");
+      if (text !== "") texts.add(text);
+      continue;
+    }
+    const triggerTokens = trigger.tokenize(model.tokenizer);
+    if (triggerTokens.length === 1 && !model.isEogToken(triggerTokens[0]!)) tokens.add(triggerTokens[0]!);
+  }
+  return { texts: [...texts], tokens };
+}
+
+function sequenceSampling(sampling: GenerateOptions["sampling"]): SequenceSampling {
+  return {
+    temperature: sampling.temperature,
+    topP: sampling.topP,
+    topK: sampling.topK ?? DEFAULT_TOP_K,
+    minP: sampling.minP ?? 0,
+    repeatPenalty: sampling.repeatPenalty ?? 1,
+    ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
+  };
 }
 
 /** Our turns as node-llama-cpp chat history, ending with the (empty) answer to generate. */

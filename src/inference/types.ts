@@ -17,6 +17,12 @@ export interface Conversation {
 export interface SamplingOptions {
   readonly temperature: number;
   readonly topP: number;
+  /** Candidates kept before top-p; 0 = all. Default 50 (transformers', as in the article). */
+  readonly topK?: number;
+  /** Candidates below this share of the top one's probability dropped; 0 (default) = none. */
+  readonly minP?: number;
+  /** 1 (default) = none; above 1 penalises tokens among the last 64 generated. */
+  readonly repeatPenalty?: number;
   /** Upper bound on new tokens for one answer. */
   readonly maxTokens: number;
   /** Seed for the sampler; recorded by probes so that a run can be replayed. */

@@ -39,7 +39,7 @@ describe("defaults", () => {
     try {
       const config = load();
       expect(config.model.uri).toBe("hf:elyza/Llama-3-ELYZA-JP-8B-GGUF/Llama-3-ELYZA-JP-8B-q4_k_m.gguf");
-      expect(config.sampling).toEqual({ temperature: 0.6, topP: 0.9, maxTokens: 1200 });
+      expect(config.sampling).toEqual({ temperature: 0.6, topP: 0.9, topK: 50, minP: 0, repeatPenalty: 1, maxTokens: 1200 });
       expect(config.systemPrompt).toBe(
         "あなたは誠実で優秀な日本人のアシスタントです。特に指示が無い場合は、常に日本語で回答してください。",
       );
@@ -80,7 +80,7 @@ describe("precedence: default < file < environment < overrides", () => {
 
   it("a file overrides only the keys it names", () => {
     const config = load({ configFile: yaml });
-    expect(config.sampling).toEqual({ temperature: 0.2, topP: 0.9, maxTokens: 500 });
+    expect(config.sampling).toEqual({ temperature: 0.2, topP: 0.9, topK: 50, minP: 0, repeatPenalty: 1, maxTokens: 500 });
     expect(config.model.uri).toBe("hf:someone/else/file.gguf");
     expect(config.http.port).toBe(4000);
   });

@@ -4,6 +4,7 @@
 // caller's signal aborting the HTTP stream (which frees the server's slot). Failures are
 // BackendErrors saying whether the server or the request is at fault, so the pool can decide.
 
+import { DEFAULT_TOP_K } from "../sampling-defaults.js";
 import { ContextOverflowError } from "../errors.js";
 import { BackendError, BackendStreamError } from "./errors.js";
 import { sseData } from "./sse.js";
@@ -74,6 +75,10 @@ export class OpenAiBackend implements Engine {
       stream_options: { include_usage: true },
       temperature: sampling.temperature,
       top_p: sampling.topP,
+      // Not in OpenAI's API, but read by llama-server and vLLM (and ignored by Ollama's): the same
+      // candidates as in-process. A repeat penalty is named differently by each, so it stays local.
+      top_k: sampling.topK ?? DEFAULT_TOP_K,
+      min_p: sampling.minP ?? 0,
       max_tokens: sampling.maxTokens,
       ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
     };
