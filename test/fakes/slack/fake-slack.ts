@@ -79,6 +79,8 @@ export class FakeSlack {
   private readonly hangs = new Map<string, { applied: boolean; count: number }>();
   private readonly holds = new Map<string, Promise<void>[]>();
   private readonly uploadNames = new Map<string, string>();
+  /** Files people shared, by url_private path: served only with the bot token (files:read). */
+  private readonly hostedFiles = new Map<string, { readonly mimetype: string; readonly data: Buffer }>();
   private counter = 0;
   private constructor(
     private readonly server: Server,
@@ -221,14 +223,54 @@ export class FakeSlack {
     channel: string,
     user: string,
     text: string,
-    options: { threadTs?: string; retryAttempt?: number } = {},
+    options: { threadTs?: string; retryAttempt?: number; files?: readonly Record<string, unknown>[] } = {},
   ): { ts: string; message: Delivery; mention?: Delivery } {
     const msg = this.store.add({ channel, user, text, ts: this.nextTs(), thread_ts: options.threadTs });
-    const base = { user, text, ts: msg.ts, channel, team: this.teamId, ...(options.threadTs ? { thread_ts: options.threadTs } : {}) };
-    const message = this.deliverEvent({ type: "message", channel_type: channelType(channel), ...base });
+    const base = {
+      user,
+      text,
+      ts: msg.ts,
+      channel,
+      team: this.teamId,
+      ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+      ...(options.files ? { files: options.files, upload: false } : {}),
+    };
+    // Slack marks a message that shares files with subtype file_share (app_mention has no subtype).
+    const message = this.deliverEvent({ type: "message", channel_type: channelType(channel), ...(options.files ? { subtype: "file_share" } : {}), ...base });
     const mention =
       !channel.startsWith("D") && text.includes(`<@${this.botUserId}>`) ? this.deliverEvent({ type: "app_mention", ...base }) : undefined;
     return { ts: msg.ts, message, ...(mention ? { mention } : {}) };
+  }
+
+  /**
+   * A file a person uploaded: served at its url_private (and url_private_download) to requests with
+   * the bot token, as Slack does with the files:read scope; without it Slack redirects to its
+   * sign-in page (HTML, 200). Returns the file object as message events carry it in `files`.
+   */
+  hostFile(file: { name: string; mimetype: string; filetype?: string; data: Buffer; mode?: string; title?: string }): Record<string, unknown> {
+    const id = `F${String(++this.counter).padStart(8, "0")}`;
+    const path = `/files-pri/${this.teamId}-${id}/${encodeURIComponent(file.name)}`;
+    this.hostedFiles.set(path, { mimetype: file.mimetype, data: file.data });
+    const url = `http://127.0.0.1:${this.port}${path}`;
+    return {
+      id,
+      created: Math.floor(Date.now() / 1000),
+      name: file.name,
+      title: file.title ?? file.name,
+      mimetype: file.mimetype,
+      filetype: file.filetype ?? file.name.split(".").pop() ?? "text",
+      pretty_type: file.filetype ?? "Plain Text",
+      user: "U0PERSON",
+      mode: file.mode ?? "hosted",
+      editable: file.mode === "snippet",
+      is_external: false,
+      external_type: "",
+      is_public: true,
+      size: file.data.length,
+      url_private: url,
+      url_private_download: `${url}?download=1`,
+      permalink: `https://fake.slack.com/files/U0PERSON/${id}/${file.name}`,
+    };
   }
 
   /**
@@ -335,6 +377,11 @@ export class FakeSlack {
     const raw = await readBody(req);
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     if (url.pathname.startsWith("/upload/")) return this.onUpload(url.pathname.slice(8), req, raw, res);
+    if (url.pathname.startsWith("/files-pri/")) return this.onFileDownload(url.pathname, req, res);
+    if (url.pathname === "/signin") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      return void res.end("<!DOCTYPE html><html><body>Sign in to Fake</body></html>");
+    }
     if (url.pathname.startsWith("/respond/")) {
       this.responses.push({ url: url.pathname, body: JSON.parse(raw.toString() || "{}") as Record<string, unknown> });
       return reply(res, 200, { ok: true });
@@ -448,6 +495,18 @@ export class FakeSlack {
     this.uploads.push({ fileId, filename: this.uploadNames.get(fileId) ?? "", content: data.toString("utf8"), data });
     res.writeHead(200, { "content-type": "text/plain" });
     res.end(`OK - ${raw.length}`);
+  }
+
+  private onFileDownload(path: string, req: IncomingMessage, res: ServerResponse): void {
+    const file = this.hostedFiles.get(path);
+    const token = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+    this.calls.push({ method: "(file download)", args: { path }, token: token || undefined, at: Date.now(), status: file && token === this.botToken ? 200 : 302 });
+    if (!file || token !== this.botToken) {
+      res.writeHead(302, { location: `/signin?redir=${encodeURIComponent(path)}` });
+      return void res.end();
+    }
+    res.writeHead(200, { "content-type": file.mimetype, "content-length": String(file.data.length) });
+    res.end(file.data);
   }
 
   private echoPost(msg: StoredMessage): void {
