@@ -28,7 +28,11 @@ export interface FeedbackVote {
   readonly channel: string;
   /** The question's sourceKey ("slack:…", "discord:…"): ties regenerated answers to one question. */
   readonly questionKey: string;
-  /** The rated answer message (the first one when the answer was split); one answer, one id. */
+  /**
+   * The rated answer (its first message when it was split); one answer, one id. A Regenerate that
+   * replaces an answer inside the same message is another answer: give it another id (e.g.
+   * `${messageTs}:${seed}`), or a vote on it would be taken for a change of the vote on the old one.
+   */
   readonly answerMessageId: string;
   /** Platform user ids. */
   readonly asker: string;

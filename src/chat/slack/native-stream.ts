@@ -127,6 +127,8 @@ export function nativeStreamReplyChannel(target: NativeStreamTarget, options: Na
     async post(text: string, part?: number): Promise<PostedMessage> {
       // Parts are at most limits.maxChars (3,000), well under a stream call's 12,000.
       const first = text === "" ? "…" : text;
+      // The earlier parts are complete once the answer goes on in a new message: close their streams.
+      for (const [ts, stream] of streams) await stop(ts, stream);
       if (mode === "stream") {
         try {
           const res = await client.chat.startStream({

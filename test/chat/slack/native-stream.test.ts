@@ -164,3 +164,19 @@ describe("the assistant pane", () => {
     expect(fake.assistantThreads.get("D1:1.2")?.prompts?.prompts).toHaveLength(4);
   });
 });
+
+describe("an answer in several messages", () => {
+  it("closes the stream of a part once the next part starts", async () => {
+    const { reply } = writer("C1");
+    const first = await reply.post("第一部");
+    const second = await reply.post("第二部");
+    expect(fake.streams.get(first.id)?.stopped).toBe(true);
+    expect(fake.streams.get(second.id)?.stopped).toBe(false);
+    // A last edit of the closed part still lands (as chat.update).
+    await reply.edit(first, "第一部（完）");
+    await reply.end();
+    expect(fake.store.find("C1", first.id)?.text).toBe("第一部（完）");
+    expect(fake.streams.get(second.id)?.stopped).toBe(true);
+    expect(reply.mode).toBe("stream");
+  });
+});
