@@ -29,7 +29,7 @@ export const help = `usage: elyza-bot <command> [options]
   grade --test ID [--suite S]                      grade one answer read from stdin
   make-test-model OUT.gguf [--seed N] [--shape S]  write a small random-weight GGUF
   backends [--config FILE] [--json]                list the inference backends: state, slots, in use, latency
-  feedback export --out F.yaml [--since WHEN]       write the 👎 answers from chat as a draft probe suite
+  feedback export --out F.yaml [--since W]         write the 👎 answers from chat as a draft probe suite
 
 Run elyza-bot <command> --help for a command's options.`;
 
