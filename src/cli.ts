@@ -15,6 +15,7 @@ const commands: Record<string, () => Promise<Command>> = {
   grade: async () => (await import("./cli/commands/grade.js")).grade,
   "make-test-model": async () => (await import("./cli/commands/make-test-model.js")).makeTestModel,
   backends: async () => (await import("./cli/commands/backends.js")).backends,
+  feedback: async () => (await import("./cli/commands/feedback.js")).feedback,
 };
 
 export const help = `usage: elyza-bot <command> [options]
@@ -28,6 +29,7 @@ export const help = `usage: elyza-bot <command> [options]
   grade --test ID [--suite S]                      grade one answer read from stdin
   make-test-model OUT.gguf [--seed N] [--shape S]  write a small random-weight GGUF
   backends [--config FILE] [--json]                list the inference backends: state, slots, in use, latency
+  feedback export --out F.yaml [--since W]         write the 👎 answers from chat as a draft probe suite
 
 Run elyza-bot <command> --help for a command's options.`;
 
@@ -43,6 +45,7 @@ const USER_ERRORS = new Set([
   "InferenceTimeoutError",
   "CancelledError",
   "ProbeOptionsError",
+  "FeedbackError",
 ]);
 
 export async function main(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {

@@ -2,6 +2,7 @@
 // strict so that a misspelt key is an error instead of a silently ignored setting.
 
 import { z } from "zod";
+import { promptPlaceholderProblem } from "./channel-settings.js";
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 /** A duration in milliseconds; > 0 because 0 would mean "fail at once", never what anyone wants. */
@@ -12,6 +13,44 @@ const idList = z.array(nonEmpty);
 export const gpuSchema = z.union([z.enum(["auto", "cuda", "vulkan", "metal"]), z.literal(false)], {
   error: () => "must be one of auto, cuda, vulkan, metal, false",
 });
+
+/** One channel's own settings under chat.channels (every key optional: the rest comes from the top level). */
+const channelSettingsSchema = z.strictObject({
+  /** Replaces systemPrompt in this channel; {date} and {channel} are filled in per question. */
+  systemPrompt: z
+    .string()
+    .refine((s) => s.trim() !== "", "must not be empty (leave the key out to use systemPrompt)")
+    .superRefine((prompt, ctx) => {
+      const problem = promptPlaceholderProblem(prompt);
+      if (problem) ctx.addIssue({ code: "custom", message: problem, input: undefined });
+    })
+    .optional(),
+  sampling: z
+    .strictObject({
+      temperature: z.number().min(0).max(2).optional(),
+      topP: z.number().gt(0).max(1).optional(),
+      maxTokens: z.number().int().min(1).max(8192).optional(),
+    })
+    .optional(),
+});
+
+/** Keyed by a Slack (C…, D…, G…) or Discord (snowflake) channel id; Discord ids must be quoted in YAML. */
+const channelsSchema = z.record(z.string(), channelSettingsSchema).superRefine((channels, ctx) => {
+  for (const id of Object.keys(channels)) {
+    if (!/^[A-Za-z0-9_-]+$/.test(id)) {
+      ctx.addIssue({ code: "custom", path: [id], message: "channel ids are letters, digits, '_' or '-' (a Slack C…/D… id or a quoted Discord id)", input: undefined });
+    }
+  }
+});
+
+const timeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, "must be an IANA time zone such as Asia/Tokyo or UTC");
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 
@@ -115,6 +154,10 @@ export const configSchema = z.strictObject({
   chat: z.strictObject({
     editIntervalMs: int(100, 600_000),
     historyMessages: int(0, 1000),
+    /** Per channel id: its own systemPrompt and/or sampling keys (chatSettingsFor in channel-settings.ts). */
+    channels: channelsSchema,
+    /** The time zone of {date} in channel prompts. */
+    timeZone,
   }),
   access: z.strictObject({
     allowedChannels: idList,

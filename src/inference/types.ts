@@ -50,7 +50,10 @@ export interface GenerationResult {
   readonly stopReason: StopReason;
   readonly promptTokens: number;
   readonly completionTokens: number;
-  /** How many of the oldest turns were dropped to fit the context. */
+  /**
+   * How many of the oldest turns were dropped to fit the context (by the engine's fit, or by an
+   * openai backend resending after the server refused the length); the answer says so (core/history-notice.ts).
+   */
   readonly trimmedTurns: number;
   /**
    * Prompt tokens found already evaluated in the sequence (a follow-up landing on the sequence that

@@ -3,10 +3,13 @@
 // mapped, token counts from `usage` when the server sends it (else one per streamed chunk), the
 // caller's signal aborting the HTTP stream (which frees the server's slot). Failures are
 // BackendErrors saying whether the server or the request is at fault, so the pool can decide.
+// A conversation the server refuses as too long for its context is sent again without its oldest
+// turns (overflow-trim.ts), counted in trimmedTurns as the in-process engine counts its own.
 
 import { DEFAULT_TOP_K } from "../sampling-defaults.js";
 import { ContextOverflowError } from "../errors.js";
 import { BackendError, BackendStreamError } from "./errors.js";
+import { keepFrom } from "./overflow-trim.js";
 import { sseData } from "./sse.js";
 import type { Conversation, Engine, GenerateOptions, GenerationResult, StopReason } from "../types.js";
 
@@ -58,31 +61,46 @@ export class OpenAiBackend implements Engine {
     let chunks = 0;
     let usage: CompletionChunk["usage"] = null;
     let finishReason: string | null = null;
+    let trimmedTurns = 0;
     const finish = (stopReason: StopReason): GenerationResult => ({
       text,
       stopReason,
       promptTokens: usage?.prompt_tokens ?? 0,
       completionTokens: usage?.completion_tokens ?? chunks,
-      trimmedTurns: 0,
+      trimmedTurns,
       timings: { queueMs: 0, firstTokenMs, generationMs: performance.now() - started },
     });
     if (signal?.aborted) return finish("aborted");
 
-    const body = {
-      model: this.#options.model,
-      messages: toMessages(options.conversation),
-      stream: true,
-      stream_options: { include_usage: true },
-      temperature: sampling.temperature,
-      top_p: sampling.topP,
-      // Not in OpenAI's API, but read by llama-server and vLLM (and ignored by Ollama's): the same
-      // candidates as in-process. A repeat penalty is named differently by each, so it stays local.
-      top_k: sampling.topK ?? DEFAULT_TOP_K,
-      min_p: sampling.minP ?? 0,
-      max_tokens: sampling.maxTokens,
-      ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
-    };
-    const response = await this.#post("/chat/completions", body, signal);
+    const { systemPrompt, turns } = options.conversation;
+    let response: Response | undefined;
+    for (;;) {
+      const body = {
+        model: this.#options.model,
+        messages: toMessages({ systemPrompt, turns: turns.slice(trimmedTurns) }),
+        stream: true,
+        stream_options: { include_usage: true },
+        temperature: sampling.temperature,
+        top_p: sampling.topP,
+        // Not in OpenAI's API, but read by llama-server and vLLM (and ignored by Ollama's): the
+        // same candidates as in-process. A repeat penalty is named differently by each: local only.
+        top_k: sampling.topK ?? DEFAULT_TOP_K,
+        min_p: sampling.minP ?? 0,
+        max_tokens: sampling.maxTokens,
+        ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
+      };
+      try {
+        response = await this.#post("/chat/completions", body, signal);
+        break;
+      } catch (error) {
+        if (!(error instanceof ContextOverflowError)) throw error;
+        const kept = turns.slice(trimmedTurns);
+        const start = keepFrom(systemPrompt, kept, { neededTokens: error.neededTokens, availableTokens: error.availableTokens, maxTokens: sampling.maxTokens });
+        // The question alone is too long: the caller tells the user to shorten it.
+        if (start === undefined) throw error;
+        trimmedTurns += start;
+      }
+    }
     if (!response) return finish("aborted");
     try {
       for await (const data of sseData(response.body!)) {

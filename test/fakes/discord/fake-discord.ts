@@ -70,6 +70,8 @@ export interface SayOptions {
   readonly pingReply?: boolean;
   /** False: stored only (posted "before the bot connected"); the bot must fetch it over REST. */
   readonly dispatch?: boolean;
+  /** Files attached to the message, served at their attachment url like Discord's CDN. */
+  readonly files?: readonly { readonly filename: string; readonly contentType?: string; readonly data: Buffer }[];
 }
 
 export class FakeDiscord {
@@ -84,6 +86,10 @@ export class FakeDiscord {
   /** author id + nonce → the message created with it (for enforce_nonce). */
   readonly nonces = new Map<string, { readonly messageId: string; readonly at: number }>();
   readonly gateway: FakeGateway;
+  /** Attachment bytes by path (/attachments/ID/NAME), served as Discord's CDN serves them. */
+  readonly hostedFiles = new Map<string, { readonly contentType: string | undefined; readonly data: Buffer }>();
+  /** Paths of the hosted files downloaded, in order. */
+  readonly downloads: string[] = [];
   readonly interactionTokenLifetimeMs: number;
   readonly interactionAckDeadlineMs: number;
   private readonly server: Server;
@@ -172,9 +178,19 @@ export class FakeDiscord {
       mentions,
       mentionEveryone: /@(everyone|here)\b/.test(content),
       ...(replyTo && { replyTo }),
+      ...(options.files && { attachments: options.files.map((file) => this.hostAttachment(file.filename, file.data, file.contentType)) }),
       dispatch: options.dispatch ?? true,
     });
     return message;
+  }
+
+  /** Serves `data` at a new attachment URL; returns the attachment object a message carries. */
+  hostAttachment(filename: string, data: Buffer, contentType?: string): Record<string, unknown> {
+    const id = snowflake();
+    const path = `/attachments/${id}/${encodeURIComponent(filename)}`;
+    this.hostedFiles.set(path, { contentType, data });
+    const url = `http://127.0.0.1:${this.port}${path}`;
+    return { id, filename, size: data.length, url, proxy_url: url, ...(contentType && { content_type: contentType }) };
   }
 
   /** Stores a message and dispatches MESSAGE_CREATE (also used for the bot's own posts). */

@@ -31,6 +31,12 @@ const MAX_CONTENT = 2000;
 
 export async function handleRest(fake: FakeDiscord, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const hosted = req.method === "GET" ? fake.hostedFiles.get(url.pathname) : undefined;
+  if (hosted) {
+    fake.downloads.push(url.pathname);
+    res.writeHead(200, { "content-length": String(hosted.data.length), ...(hosted.contentType && { "content-type": hosted.contentType }) });
+    return void res.end(hosted.data);
+  }
   const versioned = /^\/api\/v10(\/.*)$/.exec(url.pathname);
   if (!versioned?.[1]) return send(res, { status: 404, body: { message: "404: Not Found", code: 0 } });
   const path = versioned[1].split("/").map(decodeURIComponent).join("/");

@@ -19,6 +19,26 @@ export interface FakeSlackOptions {
   readonly appId?: string;
   /** Deliver the message / message_changed events Slack sends for the bot's own posts and edits. */
   readonly echoOwnMessages?: boolean;
+  /** How long a chat.startStream message stays streaming (Slack: about 5 minutes), then appends fail. */
+  readonly streamLifetimeMs?: number;
+}
+
+/** A message opened with chat.startStream: appendable until stopped or past its lifetime. */
+export interface FakeStream {
+  readonly channel: string;
+  readonly ts: string;
+  readonly startedAt: number;
+  /** Every markdown_text received, in order (start, appends, stop). */
+  readonly chunks: string[];
+  stopped: boolean;
+}
+
+/** assistant.threads.* calls per thread (the split-view pane's state). */
+export interface FakeAssistantThread {
+  /** Every status set, in order ("" clears it). */
+  readonly statuses: string[];
+  prompts?: { readonly title?: string; readonly prompts: readonly { readonly title: string; readonly message: string }[] };
+  title?: string;
 }
 
 export interface ApiCall {
@@ -79,6 +99,13 @@ export class FakeSlack {
   private readonly hangs = new Map<string, { applied: boolean; count: number }>();
   private readonly holds = new Map<string, Promise<void>[]>();
   private readonly uploadNames = new Map<string, string>();
+  /** Native streams by ts (chat.startStream / appendStream / stopStream). */
+  readonly streams = new Map<string, FakeStream>();
+  /** assistant.threads.* state by "channel:thread_ts". */
+  readonly assistantThreads = new Map<string, FakeAssistantThread>();
+  streamLifetimeMs: number;
+  /** Files people shared, by url_private path: served only with the bot token (files:read). */
+  private readonly hostedFiles = new Map<string, { readonly mimetype: string; readonly data: Buffer }>();
   private counter = 0;
   private constructor(
     private readonly server: Server,
@@ -92,6 +119,7 @@ export class FakeSlack {
     this.teamId = options.teamId ?? "T0001";
     this.appId = options.appId ?? "A0001";
     this.echoOwnMessages = options.echoOwnMessages ?? false;
+    this.streamLifetimeMs = options.streamLifetimeMs ?? 5 * 60_000;
   }
 
   static async start(options: FakeSlackOptions = {}): Promise<FakeSlack> {
@@ -221,14 +249,54 @@ export class FakeSlack {
     channel: string,
     user: string,
     text: string,
-    options: { threadTs?: string; retryAttempt?: number } = {},
+    options: { threadTs?: string; retryAttempt?: number; files?: readonly Record<string, unknown>[] } = {},
   ): { ts: string; message: Delivery; mention?: Delivery } {
     const msg = this.store.add({ channel, user, text, ts: this.nextTs(), thread_ts: options.threadTs });
-    const base = { user, text, ts: msg.ts, channel, team: this.teamId, ...(options.threadTs ? { thread_ts: options.threadTs } : {}) };
-    const message = this.deliverEvent({ type: "message", channel_type: channelType(channel), ...base });
+    const base = {
+      user,
+      text,
+      ts: msg.ts,
+      channel,
+      team: this.teamId,
+      ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+      ...(options.files ? { files: options.files, upload: false } : {}),
+    };
+    // Slack marks a message that shares files with subtype file_share (app_mention has no subtype).
+    const message = this.deliverEvent({ type: "message", channel_type: channelType(channel), ...(options.files ? { subtype: "file_share" } : {}), ...base });
     const mention =
       !channel.startsWith("D") && text.includes(`<@${this.botUserId}>`) ? this.deliverEvent({ type: "app_mention", ...base }) : undefined;
     return { ts: msg.ts, message, ...(mention ? { mention } : {}) };
+  }
+
+  /**
+   * A file a person uploaded: served at its url_private (and url_private_download) to requests with
+   * the bot token, as Slack does with the files:read scope; without it Slack redirects to its
+   * sign-in page (HTML, 200). Returns the file object as message events carry it in `files`.
+   */
+  hostFile(file: { name: string; mimetype: string; filetype?: string; data: Buffer; mode?: string; title?: string }): Record<string, unknown> {
+    const id = `F${String(++this.counter).padStart(8, "0")}`;
+    const path = `/files-pri/${this.teamId}-${id}/${encodeURIComponent(file.name)}`;
+    this.hostedFiles.set(path, { mimetype: file.mimetype, data: file.data });
+    const url = `http://127.0.0.1:${this.port}${path}`;
+    return {
+      id,
+      created: Math.floor(Date.now() / 1000),
+      name: file.name,
+      title: file.title ?? file.name,
+      mimetype: file.mimetype,
+      filetype: file.filetype ?? file.name.split(".").pop() ?? "text",
+      pretty_type: file.filetype ?? "Plain Text",
+      user: "U0PERSON",
+      mode: file.mode ?? "hosted",
+      editable: file.mode === "snippet",
+      is_external: false,
+      external_type: "",
+      is_public: true,
+      size: file.data.length,
+      url_private: url,
+      url_private_download: `${url}?download=1`,
+      permalink: `https://fake.slack.com/files/U0PERSON/${id}/${file.name}`,
+    };
   }
 
   /**
@@ -335,6 +403,11 @@ export class FakeSlack {
     const raw = await readBody(req);
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     if (url.pathname.startsWith("/upload/")) return this.onUpload(url.pathname.slice(8), req, raw, res);
+    if (url.pathname.startsWith("/files-pri/")) return this.onFileDownload(url.pathname, req, res);
+    if (url.pathname === "/signin") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      return void res.end("<!DOCTYPE html><html><body>Sign in to Fake</body></html>");
+    }
     if (url.pathname.startsWith("/respond/")) {
       this.responses.push({ url: url.pathname, body: JSON.parse(raw.toString() || "{}") as Record<string, unknown> });
       return reply(res, 200, { ok: true });
@@ -413,6 +486,15 @@ export class FakeSlack {
         if (this.echoOwnMessages) this.echoEdit(msg, previous);
         return { ok: true, channel: msg.channel, ts: msg.ts, text: msg.text, message: this.store.render(msg) };
       }
+      case "chat.startStream":
+        return this.startStream(a);
+      case "chat.appendStream":
+      case "chat.stopStream":
+        return this.continueStream(method, a);
+      case "assistant.threads.setStatus":
+      case "assistant.threads.setSuggestedPrompts":
+      case "assistant.threads.setTitle":
+        return this.assistantThread(method, a);
       case "chat.postEphemeral":
         return { ok: true, message_ts: this.nextTs() };
       case "conversations.replies":
@@ -436,6 +518,84 @@ export class FakeSlack {
     }
   }
 
+  /**
+   * chat.startStream as Slack documents it: a thread reply (thread_ts required) with markdown_text
+   * or chunks; outside a DM the recipient user and team are required. The message is stored and
+   * shows the text streamed so far.
+   */
+  private startStream(a: Record<string, unknown>): Record<string, unknown> {
+    const channel = a["channel"] === undefined ? undefined : String(a["channel"]);
+    if (!channel) return { ok: false, error: "channel_not_found" };
+    const threadTs = a["thread_ts"] === undefined ? undefined : String(a["thread_ts"]);
+    if (!threadTs) return { ok: false, error: "invalid_arguments", response_metadata: { messages: ["[ERROR] missing required field: thread_ts"] } };
+    if (!this.store.find(channel, threadTs)) return { ok: false, error: "thread_not_found" };
+    if (!channel.startsWith("D")) {
+      if (!a["recipient_user_id"]) return { ok: false, error: "missing_recipient_user_id" };
+      if (!a["recipient_team_id"]) return { ok: false, error: "missing_recipient_team_id" };
+    }
+    const text = streamText(a);
+    if (text === undefined) return { ok: false, error: "invalid_arguments", response_metadata: { messages: ["[ERROR] markdown_text or chunks is required"] } };
+    if (text.length > 12_000) return { ok: false, error: "msg_too_long" };
+    const msg = this.store.add({ channel, user: this.botUserId, bot_id: this.botId, text, ts: this.nextTs(), thread_ts: threadTs });
+    this.streams.set(msg.ts, { channel, ts: msg.ts, startedAt: Date.now(), chunks: [text], stopped: false });
+    return { ok: true, channel, ts: msg.ts };
+  }
+
+  private continueStream(method: string, a: Record<string, unknown>): Record<string, unknown> {
+    const channel = String(a["channel"] ?? "");
+    const ts = String(a["ts"] ?? "");
+    const msg = this.store.find(channel, ts);
+    if (!msg) return { ok: false, error: "message_not_found" };
+    const stream = this.streams.get(ts);
+    // Not a stream, stopped, or open longer than Slack keeps a stream: it cannot be written to.
+    if (!stream || stream.stopped || Date.now() - stream.startedAt > this.streamLifetimeMs) return { ok: false, error: "message_not_in_streaming_state" };
+    const text = streamText(a);
+    if (method === "chat.appendStream" && text === undefined) {
+      return { ok: false, error: "invalid_arguments", response_metadata: { messages: ["[ERROR] markdown_text or chunks is required"] } };
+    }
+    if (text !== undefined) {
+      if (text.length > 12_000) return { ok: false, error: "msg_too_long" };
+      stream.chunks.push(text);
+      msg.text += text;
+    }
+    if (method === "chat.stopStream") {
+      stream.stopped = true;
+      if (a["blocks"] !== undefined) msg.blocks = a["blocks"];
+      return { ok: true, channel, ts, message: this.store.render(msg) };
+    }
+    return { ok: true, channel, ts };
+  }
+
+  /** The pane's status, suggested prompts (1–4, each a title and a message) and title. */
+  private assistantThread(method: string, a: Record<string, unknown>): Record<string, unknown> {
+    const channel = a["channel_id"] === undefined ? "" : String(a["channel_id"]);
+    const threadTs = a["thread_ts"] === undefined ? "" : String(a["thread_ts"]);
+    if (!channel || !threadTs) return { ok: false, error: "invalid_arguments" };
+    if (!channel.startsWith("D") && !this.store.find(channel, threadTs)) return { ok: false, error: "thread_not_found" };
+    const key = `${channel}:${threadTs}`;
+    const thread = this.assistantThreads.get(key) ?? { statuses: [] };
+    this.assistantThreads.set(key, thread);
+    if (method === "assistant.threads.setStatus") {
+      if (a["status"] === undefined) return { ok: false, error: "invalid_arguments" };
+      thread.statuses.push(String(a["status"]));
+    } else if (method === "assistant.threads.setSuggestedPrompts") {
+      const raw = a["prompts"];
+      const prompts = (typeof raw === "string" ? JSON.parse(raw) : raw) as { title?: unknown; message?: unknown }[] | undefined;
+      if (!Array.isArray(prompts) || prompts.length < 1 || prompts.length > 4) return { ok: false, error: "invalid_arguments" };
+      if (prompts.some((p) => typeof p.title !== "string" || typeof p.message !== "string" || p.title === "" || p.message === "")) {
+        return { ok: false, error: "invalid_arguments" };
+      }
+      thread.prompts = {
+        ...(a["title"] === undefined ? {} : { title: String(a["title"]) }),
+        prompts: prompts.map((p) => ({ title: String(p.title), message: String(p.message) })),
+      };
+    } else {
+      if (!a["title"]) return { ok: false, error: "invalid_arguments" };
+      thread.title = String(a["title"]);
+    }
+    return { ok: true };
+  }
+
   private async onUpload(fileId: string, req: IncomingMessage, raw: Buffer, res: ServerResponse): Promise<void> {
     this.calls.push({ method: "(upload)", args: { fileId }, token: undefined, at: Date.now(), status: 200 });
     let data = raw;
@@ -448,6 +608,18 @@ export class FakeSlack {
     this.uploads.push({ fileId, filename: this.uploadNames.get(fileId) ?? "", content: data.toString("utf8"), data });
     res.writeHead(200, { "content-type": "text/plain" });
     res.end(`OK - ${raw.length}`);
+  }
+
+  private onFileDownload(path: string, req: IncomingMessage, res: ServerResponse): void {
+    const file = this.hostedFiles.get(path);
+    const token = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+    this.calls.push({ method: "(file download)", args: { path }, token: token || undefined, at: Date.now(), status: file && token === this.botToken ? 200 : 302 });
+    if (!file || token !== this.botToken) {
+      res.writeHead(302, { location: `/signin?redir=${encodeURIComponent(path)}` });
+      return void res.end();
+    }
+    res.writeHead(200, { "content-type": file.mimetype, "content-length": String(file.data.length) });
+    res.end(file.data);
   }
 
   private echoPost(msg: StoredMessage): void {
@@ -468,6 +640,15 @@ export class FakeSlack {
       ts: this.nextTs(),
     });
   }
+}
+
+/** The text of a stream call: markdown_text, or its markdown_text chunks joined. */
+function streamText(a: Record<string, unknown>): string | undefined {
+  if (typeof a["markdown_text"] === "string") return a["markdown_text"];
+  const raw = a["chunks"];
+  const chunks = (typeof raw === "string" ? tryJson(raw) : raw) as { type?: string; text?: string }[] | undefined;
+  if (!Array.isArray(chunks)) return undefined;
+  return chunks.filter((c) => c.type === "markdown_text").map((c) => c.text ?? "").join("");
 }
 
 export function channelType(channel: string): "im" | "mpim" | "group" | "channel" {

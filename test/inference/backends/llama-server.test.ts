@@ -128,6 +128,18 @@ describe("OpenAI-compatible backends on the real llama-server", () => {
     expect(refused).toMatchObject({ availableTokens: 4096 });
     expect((refused as ContextOverflowError).neededTokens).toBeGreaterThan(4096);
   });
+
+  it("a conversation longer than the server's context is sent again without its oldest turns, and says how many", async () => {
+    const turns = [];
+    for (let i = 0; i < 3; i++) turns.push({ role: "user" as const, text: `${i} ${"the ".repeat(1500)}` }, { role: "assistant" as const, text: "ok ".repeat(200) });
+    turns.push({ role: "user" as const, text: "the last question" });
+    const result = await serverBackend(server).generate({ conversation: { systemPrompt: "", turns }, sampling: SAMPLING });
+    expect(result.stopReason === "done" || result.stopReason === "length").toBe(true);
+    expect(result.trimmedTurns).toBeGreaterThan(0);
+    expect(result.trimmedTurns % 2).toBe(0); // the kept history starts on a question
+    expect(result.promptTokens).toBeGreaterThan(0);
+    expect(result.promptTokens).toBeLessThan(4096);
+  });
 });
 
 describe("llama-server and output that is not valid UTF-8", () => {
