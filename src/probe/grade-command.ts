@@ -1,11 +1,12 @@
 // `elyza-bot grade --test ID`: grades one answer by the test's rule; the CLI prints the result as one
 // JSON line.
 
+import { UserError } from "../errors.js";
 import { gradeByRule } from "./graders/index.js";
 import type { ProbeSuite } from "./types.js";
 
 /** A test id that is not in the suite, or one no rule can grade: the CLI prints it as one line. */
-export class GradeError extends Error {
+export class GradeError extends UserError {
   override readonly name = "GradeError";
 }
 

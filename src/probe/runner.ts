@@ -2,6 +2,7 @@
 // "probe" (so runs batch across the engine's sequences while mentions still go first), each answer
 // is graded as it arrives, and the tallies become a ProbeResult. Only one probe runs at a time.
 
+import { UserError } from "../errors.js";
 import { CancelledError, QueueFullError } from "../inference/errors.js";
 import type { InferenceQueueLike, InferenceTicket } from "../inference/queue-types.js";
 import type { GenerationResult } from "../inference/types.js";
@@ -77,7 +78,7 @@ export interface ProbeRunnerOptions {
 }
 
 /** A bad `/probe` option (unknown test id, runs out of range); the message is safe to show. */
-export class ProbeOptionsError extends Error {
+export class ProbeOptionsError extends UserError {
   override readonly name = "ProbeOptionsError";
 }
 
@@ -457,7 +458,7 @@ class ActiveProbe {
   }
 
   private async finishFailed(job: Job, err: unknown): Promise<void> {
-    if (this.cancelled && (err instanceof CancelledError || (err as Error | undefined)?.name === "CancelledError")) {
+    if (this.cancelled && (err instanceof CancelledError)) {
       this.settleOne();
       return;
     }
@@ -652,7 +653,7 @@ function compareArm(model: string, passedA: number, totalA: number, results: Run
 }
 
 function isQueueFull(err: unknown): boolean {
-  return err instanceof QueueFullError || (err as Error | undefined)?.name === "QueueFullError";
+  return err instanceof QueueFullError;
 }
 
 function message(err: unknown): string {
