@@ -16,10 +16,10 @@ import { renderTranscript, transcriptFileName } from "../probe/report/transcript
 import { openInference } from "./inference.js";
 import { createJudge } from "./judge.js";
 
-export interface ProbeSetup {
+/** Disposing closes the history store and the judge; twice is fine. */
+export interface ProbeSetup extends AsyncDisposable {
   readonly runner: ProbeRunner;
   readonly history: ProbeHistory;
-  close(): Promise<void>;
 }
 
 export interface ProbeSetupOptions {
@@ -65,9 +65,9 @@ export function openProbe(options: ProbeSetupOptions): ProbeSetup {
   return {
     runner,
     history,
-    close: async () => {
-      history.close();
-      await judge.close();
+    [Symbol.asyncDispose]: async () => {
+      await history[Symbol.asyncDispose]();
+      await judge[Symbol.asyncDispose]();
     },
   };
 }
@@ -95,11 +95,7 @@ export async function openCompareModel(config: AppConfig, uri: string, status: N
     modelName: inference.engine.modelName,
     queue: inference.queue,
     modelHash: () => (fingerprint ??= inference.fingerprint()),
-    close: async () => {
-      inference.queue.cancelAll("the A/B probe is over");
-      await inference.queue.onIdle();
-      await inference.close();
-    },
+    [Symbol.asyncDispose]: () => inference[Symbol.asyncDispose](),
   };
 }
 

@@ -235,7 +235,8 @@ export class ProbeHistory {
     };
   }
 
-  close(): void {
+  /** Closes the database; a second call does nothing. */
+  async [Symbol.asyncDispose](): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }

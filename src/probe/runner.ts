@@ -34,12 +34,11 @@ export type GradeFn = (test: ProbeTest, answer: string, mode: "rule" | "judge", 
 /** What the runner needs of the history store (a stub will do in tests). */
 export type ProbeHistoryStore = Pick<ProbeHistory, "record" | "previous" | "lastForTest"> & Partial<Pick<ProbeHistory, "previousMatching">>;
 
-/** The second model of an A/B probe, opened for one probe and closed after it. */
-export interface CompareModel {
+/** The second model of an A/B probe, opened for one probe and disposed after it. */
+export interface CompareModel extends AsyncDisposable {
   readonly modelName: string;
   readonly queue: InferenceQueueLike;
   readonly modelHash?: () => Promise<string>;
-  close(): Promise<void>;
 }
 
 /** Default k of pass^k (capped at the runs). */
@@ -585,7 +584,11 @@ class ActiveProbe {
     const compare = this.compare;
     this.compare = undefined;
     if (!compare) return;
-    await compare.close().catch((err: unknown) => this.warn(`probe: closing the compared model failed: ${message(err)}`));
+    try {
+      await compare[Symbol.asyncDispose]();
+    } catch (err) {
+      this.warn(`probe: closing the compared model failed: ${message(err)}`);
+    }
   }
 
   /** Shifts against the previous stored probe, then stores this one. History trouble only warns. */

@@ -145,7 +145,7 @@ describe("InferenceQueue: errors and idling", () => {
     const engine: Engine = {
       parallel: 1,
       modelName: "broken",
-      dispose: async () => {},
+      [Symbol.asyncDispose]: async () => {},
       generate: async () => ({ text: "", stopReason: "error", error: "decode failed", promptTokens: 0, completionTokens: 0, trimmedTurns: 0, timings: { queueMs: 0, firstTokenMs: null, generationMs: 0 } }),
     };
     const queue = new InferenceQueue(engine, { sampling: SAMPLING, maxWaiting: 1, maxPerUser: 1, timeouts: { queueWaitMs: 1e4, firstTokenMs: 1e4, totalMs: 1e4 } });

@@ -87,7 +87,7 @@ describe("A/B probes", () => {
       baseSeed: 42,
       openCompare: async (name): Promise<CompareModel> => {
         opened.push(name);
-        return { modelName: "b.gguf", queue: b.queue, close: async () => void closed++ };
+        return { modelName: "b.gguf", queue: b.queue, [Symbol.asyncDispose]: async () => void closed++ };
       },
     });
     const handle = runner.run({ compare: "q8" }, "cli");
@@ -133,7 +133,7 @@ describe("A/B probes", () => {
       grade,
       modelName: "a.gguf",
       defaultSuite: "seed",
-      openCompare: async () => ({ modelName: "b.gguf", queue: b.queue, close: async () => {} }),
+      openCompare: async () => ({ modelName: "b.gguf", queue: b.queue, [Symbol.asyncDispose]: async () => {} }),
     });
     const result = await runner.run({ compare: "b" }, "cli").result;
     const c = result.tests[0]!.compare!;
@@ -218,7 +218,7 @@ describe("the CI gate", () => {
       expect(evaluateGate(other, "baseline").passed).toBe(false);
       expect(evaluateGate(other, "none").passed).toBe(true);
     } finally {
-      history.close();
+      await history[Symbol.asyncDispose]();
     }
   });
 
@@ -243,7 +243,7 @@ describe("the CI gate", () => {
       expect(lines).toHaveLength(6);
       expect(lines[0]).toMatch(/^5回目 \(seed \d+\): says "ng" <&>$/);
     } finally {
-      history.close();
+      await history[Symbol.asyncDispose]();
     }
   });
 });

@@ -202,7 +202,7 @@ describe("a dataset probe", () => {
       expect(worse.previousRun?.meanScore).toBe(2.8);
       expect(evaluateGate(worse, "regression")).toMatchObject({ passed: false, checks: [{ id: "mean-score", status: "fail" }] });
     } finally {
-      history.close();
+      await history[Symbol.asyncDispose]();
     }
   });
 

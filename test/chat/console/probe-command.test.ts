@@ -71,7 +71,7 @@ describe("/probe in the terminal", () => {
     expect(chart).toMatch(/^グラフ: .*charts\/probe-history-seed\.png$/);
     const png = PNG.sync.read(readFileSync(chart.slice("グラフ: ".length)));
     expect({ width: png.width, height: png.height }).toEqual(chartSize(3));
-    t.history.close();
+    await t.history[Symbol.asyncDispose]();
   });
 
   it("answers help, cancel with nothing running, bad words, and leaves other lines alone", async () => {
@@ -84,6 +84,6 @@ describe("/probe in the terminal", () => {
     expect(t.lines.at(-1)).toContain("runs=0");
     expect(await t.say("/reset")).toBe(false);
     expect(await t.say("/prober")).toBe(false);
-    t.history.close();
+    await t.history[Symbol.asyncDispose]();
   });
 });
