@@ -15,7 +15,7 @@ import { BackendError, BackendsUnavailableError, BackendStreamError } from "../s
 import { CancelledError, ContextOverflowError, InferenceTimeoutError, ModelFileError, QueueFullError } from "../src/inference/errors.js";
 import { LlamaServerBuildError } from "../src/llama-server/build.js";
 import { GradeError } from "../src/probe/grade-command.js";
-import { ProbeOptionsError } from "../src/probe/runner.js";
+import { ProbeOptionsError } from "../src/probe/plan.js";
 import { SuiteError } from "../src/probe/suite-loader.js";
 
 function io(input = ""): CommandIo & { lines: { out: string[]; err: string[] } } {

@@ -13,7 +13,9 @@ import { ProbeHistory } from "../../src/probe/history.js";
 import { renderJunit } from "../../src/probe/report/junit.js";
 import { toProbeJson } from "../../src/probe/report/json.js";
 import { renderTextReport } from "../../src/probe/report/text.js";
-import { ProbeOptionsError, ProbeRunner, type CompareModel, type GradeFn } from "../../src/probe/runner.js";
+import { ProbeOptionsError } from "../../src/probe/plan.js";
+import { ProbeRunner } from "../../src/probe/runner.js";
+import type { CompareModel, GradeFn } from "../../src/probe/runner-options.js";
 import type { ProbeSuite, ProbeTest } from "../../src/probe/types.js";
 import { ScriptedEngine, type ScriptedAnswer } from "../helpers/scripted-engine.js";
 
