@@ -8,7 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ModelFileError } from "../../src/inference/errors.js";
-import { checkGgufFile, resolveModelPath, type DownloadProgress } from "../../src/inference/model-file.js";
+import { checkGgufFile } from "../../src/inference/gguf-check.js";
+import { resolveModelPath, type DownloadProgress } from "../../src/inference/model-file.js";
 
 /** A minimal GGUF v3 file: two F32 tensors of `elements` floats each, 32-byte aligned. */
 function fakeGguf(elements = 1000, fill = 1): Buffer {
