@@ -4,7 +4,7 @@
 //   callers branch on (a limit, a backend, a key path) and live next to the domain that throws them.
 // - UserError: something the user can fix (a flag, a config key, a model path, a suite, a test id,
 //   a busy queue). The CLI prints its message as one line, without a stack, and exits with its
-//   exitCode (design.md: 2 for a usage mistake, 1 for the rest).
+//   exitCode (2 for a usage mistake, as for an unknown command; 1 for the rest).
 
 export class ElyzaBotError extends Error {
   override readonly name: string = "ElyzaBotError";

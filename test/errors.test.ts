@@ -14,7 +14,7 @@ import { ElyzaBotError, UserError } from "../src/errors.js";
 import { BackendError, BackendsUnavailableError, BackendStreamError } from "../src/inference/backends/errors.js";
 import { CancelledError, ContextOverflowError, InferenceTimeoutError, ModelFileError, QueueFullError } from "../src/inference/errors.js";
 import { LlamaServerBuildError } from "../src/llama-server/build.js";
-import { GradeError } from "../src/probe/grade-command.js";
+import { GradeError } from "../src/probe/grade-answer.js";
 import { ProbeOptionsError } from "../src/probe/plan.js";
 import { SuiteError } from "../src/probe/suite-loader.js";
 

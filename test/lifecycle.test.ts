@@ -16,7 +16,7 @@ import { loadConfig } from "../src/config/load.js";
 import { HttpServer } from "../src/http/server.js";
 import { LlamaEngine } from "../src/inference/engine.js";
 import { InferenceQueue } from "../src/inference/queue.js";
-import { ProbeHistory } from "../src/probe/history.js";
+import { ProbeHistory } from "../src/probe/history-store.js";
 import { ScriptedEngine } from "./helpers/scripted-engine.js";
 import { tinyModelPath } from "./helpers/test-model.js";
 

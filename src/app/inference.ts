@@ -1,5 +1,7 @@
-// Opens the one engine and the one queue of the process from the configuration. Every command
-// that generates text (start, ask, probe, bench) goes through here, so they load models alike.
+// Opens the one engine and the one queue of the process from the configuration. The commands that
+// generate text (start, ask, probe) and the second models they open (a judge, an A/B probe's
+// compared model) go through here, so they load models alike. The bench does not: it loads
+// LlamaEngine itself, to control every engine setting it measures.
 // With the default engine.backends (the in-process model alone) the queue runs on the LlamaEngine
 // itself, as always; with servers configured, on a BackendPool over all of them.
 

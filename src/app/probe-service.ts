@@ -8,7 +8,7 @@ import type { InferenceQueueLike } from "../inference/queue-types.js";
 import { readDatasetFile } from "../probe/dataset/fetch.js";
 import { withDatasetTests } from "../probe/dataset/parse.js";
 import { makeGrader } from "../probe/graders/index.js";
-import { ProbeHistory } from "../probe/history.js";
+import { ProbeHistory } from "../probe/history-store.js";
 import { ProbeOptionsError } from "../probe/plan.js";
 import { ProbeRunner } from "../probe/runner.js";
 import type { CompareModel } from "../probe/runner-options.js";

@@ -2,8 +2,8 @@
 // probe, the previous probe with the same settings (for --fail-on regression), the stored result,
 // and the trend per test that `/probe history` shows. History trouble never fails a probe.
 
-import type { ProbeHistory } from "./history.js";
-import { findShifts, MEAN_SCORE_ID, settingsKey } from "./history.js";
+import type { ProbeHistory } from "./history-store.js";
+import { findShifts, MEAN_SCORE_ID, settingsKey } from "./history-store.js";
 import { errorText } from "./error-text.js";
 import type { ProbeResult, ProbeSuite, TestHistory } from "./types.js";
 

@@ -11,7 +11,7 @@ import { XMLParser } from "fast-xml-parser";
 import { PNG } from "pngjs";
 import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ProbeHistory } from "../../src/probe/history.js";
+import { ProbeHistory } from "../../src/probe/history-store.js";
 import { chartSize } from "../../src/probe/report/chart.js";
 import type { ProbeResult } from "../../src/probe/types.js";
 import { tinyModelPath } from "../helpers/test-model.js";

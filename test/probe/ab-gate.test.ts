@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InferenceQueue } from "../../src/inference/queue.js";
 import type { InferenceQueueLike, InferenceRequest } from "../../src/inference/queue-types.js";
 import { evaluateGate } from "../../src/probe/gate.js";
-import { ProbeHistory } from "../../src/probe/history.js";
+import { ProbeHistory } from "../../src/probe/history-store.js";
 import { renderJunit } from "../../src/probe/report/junit.js";
 import { toProbeJson } from "../../src/probe/report/json.js";
 import { renderTextReport } from "../../src/probe/report/text.js";

@@ -4,7 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InferenceQueue } from "../../src/inference/queue.js";
-import { findShifts, HISTORY_SCHEMA_VERSION, ProbeHistory } from "../../src/probe/history.js";
+import { findShifts, HISTORY_SCHEMA_VERSION, ProbeHistory } from "../../src/probe/history-store.js";
 import { ProbeRunner } from "../../src/probe/runner.js";
 import type { ProbeResult, ProbeSuite, RunResult, TestResult } from "../../src/probe/types.js";
 import { ScriptedEngine } from "../helpers/scripted-engine.js";

@@ -4,7 +4,7 @@ import { openProbe, prepareDatasetSuite, withDatasetFile } from "../../app/probe
 import { isRemoteModelUri } from "../../config/schema.js";
 import { resolveModelPath } from "../../inference/model-file.js";
 import { evaluateGate, GATE_MODES, type GateMode } from "../../probe/gate.js";
-import { ProbeHistory } from "../../probe/history.js";
+import { ProbeHistory } from "../../probe/history-store.js";
 import { readHistory } from "../../probe/run-history.js";
 import { renderHistoryPng } from "../../probe/report/chart.js";
 import { renderHistory } from "../../probe/report/history.js";

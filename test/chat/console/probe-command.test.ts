@@ -11,7 +11,7 @@ import { PNG } from "pngjs";
 import { chartSize } from "../../../src/probe/report/chart.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";
 import { makeGrader } from "../../../src/probe/graders/index.js";
-import { ProbeHistory } from "../../../src/probe/history.js";
+import { ProbeHistory } from "../../../src/probe/history-store.js";
 import { ProbeRunner } from "../../../src/probe/runner.js";
 import { loadSuite } from "../../../src/probe/suite-loader.js";
 import { ScriptedEngine } from "../../helpers/scripted-engine.js";

@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openProbe, type ProbeSetup } from "../../../src/app/probe-service.js";
 import { loadConfig } from "../../../src/config/load.js";
 import { LlamaEngine } from "../../../src/inference/engine.js";
-import { ProbeHistory } from "../../../src/probe/history.js";
+import { ProbeHistory } from "../../../src/probe/history-store.js";
 import { chartSize } from "../../../src/probe/report/chart.js";
 import { ProbeRunner } from "../../../src/probe/runner.js";
 import type { ProbeResult, ProbeSuite } from "../../../src/probe/types.js";
