@@ -7,8 +7,9 @@
 // broken file silently, which here means a bot that starts without its token. Checked on Node
 // 20.20: parseEnv drops a line with an unterminated quote without a word, takes `not-a-key=…` as a
 // variable, cuts an unquoted `abc#def` to `abc` (tokens and URLs can hold a #), ignores text after a
-// closing quote, and stops a double-quoted value at an escaped \" ; dotenv skips lines it cannot
-// match the same way. This parser refuses each of these with the line number.
+// closing quote, and stops a double-quoted value at an escaped \" . dotenv's line pattern likewise
+// cuts an unquoted value at # and skips lines it does not match. This parser keeps the #, and
+// refuses the rest with the line number.
 
 import { readFileSync } from "node:fs";
 import path from "node:path";
