@@ -3,6 +3,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { vi } from "vitest";
 
 export const BIN = path.resolve("bin/elyza-bot.js");
 
@@ -71,16 +72,23 @@ export class BotProcess {
     if (!this.hasExited) this.child.kill(signal);
   }
 
-  /** Resolves once `check` passes, re-checked every 25 ms; rejects (with the output so far) on timeout or exit. */
+  /** Resolves once `check` passes (vi.waitFor); rejects, with the output so far, on timeout or when the process exits first. */
   async waitFor<T>(check: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = check();
-      if (value !== undefined && value !== false) return value;
-      if (this.hasExited) throw new Error(`elyza-bot exited (${JSON.stringify(this.exit)}) while waiting for ${what}\n--- stderr:\n${this.stderr}\n--- stdout:\n${this.stdout}`);
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n--- stderr:\n${this.stderr}\n--- stdout:\n${this.stdout}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const outcome: { value: T } | { exited: true } = await vi
+      .waitFor<{ value: T } | { exited: true }>(
+        () => {
+          const value = check();
+          if (value !== undefined && value !== false) return { value: value as T };
+          if (this.hasExited) return { exited: true as const };
+          throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+        },
+        { timeout: timeoutMs, interval: 25 },
+      )
+      .catch((error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- stderr:\n${this.stderr}\n--- stdout:\n${this.stdout}`);
+      });
+    if ("value" in outcome) return outcome.value;
+    throw new Error(`elyza-bot exited (${JSON.stringify(this.exit)}) while waiting for ${what}\n--- stderr:\n${this.stderr}\n--- stdout:\n${this.stdout}`);
   }
 
   /** The exit, or undefined if the process is still running after `timeoutMs`. */
