@@ -247,6 +247,8 @@ export class ActiveProbe {
   }
 
   private async finish(): Promise<void> {
+    // Measured before waiting for the model hashes: the probe is over when its last run settled.
+    const durationMs = Math.max(0, this.now() - this.startMs);
     const compareModel = this.compare?.modelName;
     const result = buildProbeResult({
       suite: this.suite,
@@ -257,7 +259,7 @@ export class ActiveProbe {
       compare: compareModel === undefined ? undefined : { model: compareModel, modelHash: await this.compareHash },
       runsOf: (arm, id) => [...(this.results.get(key(arm, id)) ?? [])].sort((a, b) => a.run - b.run),
       startMs: this.startMs,
-      durationMs: Math.max(0, this.now() - this.startMs),
+      durationMs,
       completionTokens: this.completionTokens,
       cancelled: this.cancelled,
       baseSeed: this.baseSeed,

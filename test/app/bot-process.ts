@@ -27,7 +27,10 @@ export class BotProcess {
     // its prompt instead of ending at EOF, and the test would see the prompt on stdout.
     // A process group of its own (npm start): kill() then ends the bot behind npm too.
     this.group = options.group === true;
-    this.child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"], detached: this.group });
+    // PORT 0 (any free port) unless the test names one: several test runs share this machine, and
+    // the default 3000 would make one bot's start fail with "already in use" when another holds it.
+    const env = { PORT: "0", ...options.env };
+    this.child = spawn(command, args, { env, cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"], detached: this.group });
     this.child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (this.stdout += chunk));
     this.child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (this.stderr += chunk));
     this.exited = new Promise<Exit>((resolve) => {
@@ -41,13 +44,13 @@ export class BotProcess {
     running.add(this);
   }
 
-  /** `node bin/elyza-bot.js ARGS` with exactly `env` (nothing inherited) in `cwd`. */
+  /** `node bin/elyza-bot.js ARGS` with exactly `env` (nothing inherited; PORT 0 unless given) in `cwd`. */
   static start(args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd: string }): BotProcess {
     return new BotProcess(process.execPath, [BIN, ...args], options);
   }
 
   /**
-   * `npm start -- ARGS` in the package root with exactly `env`: npm is then the top process (the
+   * `npm start -- ARGS` in the package root with exactly `env` (PORT 0 unless given): npm is then the top process (the
    * one `docker stop` or a service manager signals). `exited` resolves once npm and everything
    * that holds its output (the bot) are gone.
    */
