@@ -14,8 +14,10 @@ import { openProbe } from "../src/app/probe-service.js";
 import { Journal } from "../src/bot/journal.js";
 import { loadConfig } from "../src/config/load.js";
 import { HttpServer } from "../src/http/server.js";
+import { BackendPool } from "../src/inference/backends/backend-pool.js";
 import { LlamaEngine } from "../src/inference/engine.js";
 import { InferenceQueue } from "../src/inference/queue.js";
+import type { Engine } from "../src/inference/types.js";
 import { ProbeHistory } from "../src/probe/history-store.js";
 import { ScriptedEngine } from "./helpers/scripted-engine.js";
 import { tinyModelPath } from "./helpers/test-model.js";
@@ -64,6 +66,16 @@ describe("[Symbol.asyncDispose]", () => {
     const [first, waiting] = (await running) as PromiseSettledResult<{ stopReason: string }>[];
     expect(first).toMatchObject({ status: "fulfilled", value: { stopReason: "aborted" } });
     expect(waiting).toMatchObject({ status: "rejected", reason: { name: "CancelledError" } });
+  });
+
+  it("disposes the backends of a BackendPool once, for two disposes of the pool", async () => {
+    let disposed = 0;
+    const scripted = new ScriptedEngine(1);
+    const counted: Engine = { parallel: 1, modelName: "a", generate: (o) => scripted.generate(o), [Symbol.asyncDispose]: async () => void disposed++ };
+    const pool = await BackendPool.open([{ name: "a", kind: "in-process", engine: counted, slots: 1 }]);
+    await Promise.all([pool[Symbol.asyncDispose](), pool[Symbol.asyncDispose]()]);
+    await pool[Symbol.asyncDispose]();
+    expect(disposed).toBe(1);
   });
 
   it("closes the probe history store and the answer journal, and a second dispose does nothing", async () => {
