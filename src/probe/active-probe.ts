@@ -13,7 +13,7 @@ import { buildProbeResult, type Arm } from "./result.js";
 import { recordWithShifts } from "./run-history.js";
 import type { CompareModel, ProbeRunnerOptions } from "./runner-options.js";
 import { baseSeedFromClock, runSeed } from "./seeds.js";
-import type { ProbeProgress, ProbeResult, ProbeRunHandle, ProbeSuite, ProbeTest, RunResult } from "./types.js";
+import type { ProbeProgress, ProbeResult, ProbeRunHandle, ProbeSuite, ProbeTest, RunResult, Verdict } from "./types.js";
 
 /** The queue user id of every probe run. */
 export const PROBE_USER_ID = "probe";
@@ -170,7 +170,7 @@ export class ActiveProbe {
     this.completionTokens += generation.completionTokens;
     // Cut short by /probe cancel: not a verdict on the model.
     if (generation.stopReason === "aborted" && this.cancelled) return this.settleOne();
-    let verdict;
+    let verdict: Verdict;
     if (generation.stopReason === "error") verdict = { pass: false, reason: `generation failed: ${generation.error ?? "unknown error"}` };
     else if (generation.stopReason === "aborted") verdict = { pass: false, reason: "generation was aborted" };
     else {
