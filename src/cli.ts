@@ -3,6 +3,7 @@
 // and exit non-zero, without a stack trace.
 
 import type { CommandIo } from "./cli/io.js";
+import { UserError } from "./errors.js";
 import { processIo } from "./cli/io.js";
 
 type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
@@ -33,21 +34,6 @@ export const help = `usage: elyza-bot <command> [options]
 
 Run elyza-bot <command> --help for a command's options.`;
 
-/** Error names that are the user's to fix: one line, no stack. */
-const USER_ERRORS = new Set([
-  "UsageError",
-  "ConfigError",
-  "ModelFileError",
-  "SuiteError",
-  "GradeError",
-  "ContextOverflowError",
-  "QueueFullError",
-  "InferenceTimeoutError",
-  "CancelledError",
-  "ProbeOptionsError",
-  "FeedbackError",
-]);
-
 export async function main(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
@@ -68,13 +54,9 @@ export async function main(argv: readonly string[], io: CommandIo = processIo())
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     const firstLine = (e.message.split("\n")[0] ?? "").trim() || e.name;
-    if (e.name === "UsageError") {
+    if (e instanceof UserError) {
       io.err(`elyza-bot: ${firstLine}`);
-      return 2;
-    }
-    if (USER_ERRORS.has(e.name)) {
-      io.err(`elyza-bot: ${firstLine}`);
-      return 1;
+      return e.exitCode;
     }
     io.err(`elyza-bot: unexpected error: ${firstLine}${io.env.DEBUG ? `\n${e.stack ?? ""}` : " (set DEBUG=1 for details)"}`);
     return 1;

@@ -1,9 +1,10 @@
 // The JSON body of an API request, read up to a size limit: a larger body is refused as soon as it
 // passes the limit (nothing more is buffered), so a client cannot make the bot hold megabytes.
 
+import { ElyzaBotError } from "../errors.js";
 import type { IncomingMessage } from "node:http";
 
-export class BodyError extends Error {
+export class BodyError extends ElyzaBotError {
   override readonly name = "BodyError";
   constructor(
     readonly code: "request_too_large" | "invalid_json",

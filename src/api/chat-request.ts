@@ -3,6 +3,7 @@
 // while fields OpenAI clients send as a matter of course (user, frequency_penalty, logprobs: false…)
 // are accepted and ignored.
 
+import { ElyzaBotError } from "../errors.js";
 import { z } from "zod";
 import type { ChatTurn, Conversation, SamplingOptions } from "../inference/types.js";
 
@@ -41,7 +42,7 @@ export interface ParsedChatRequest {
   readonly stop: readonly string[];
 }
 
-export class ChatRequestError extends Error {
+export class ChatRequestError extends ElyzaBotError {
   override readonly name = "ChatRequestError";
   constructor(
     /** The offending field, e.g. "messages[2].role", or null for the body as a whole. */

@@ -88,7 +88,7 @@ export async function runBot(options: BotOptions): Promise<void> {
       onLoading: () => readiness.set("model", { state: "loading" }),
     });
   } catch (error) {
-    await http?.close();
+    await http?.[Symbol.asyncDispose]();
     throw error;
   }
   const { engine, local } = inference;
@@ -162,10 +162,10 @@ export async function runBot(options: BotOptions): Promise<void> {
       }
       inference.queue.cancelAll("the bot is shutting down");
       await queue.onIdle();
-      await probe.close();
-      journal?.close();
-      await inference.close();
-      await http?.close();
+      await probe[Symbol.asyncDispose]();
+      await journal?.[Symbol.asyncDispose]();
+      await inference[Symbol.asyncDispose]();
+      await http?.[Symbol.asyncDispose]();
       logger.info("stopped");
     })());
 

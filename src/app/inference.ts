@@ -1,5 +1,7 @@
-// Opens the one engine and the one queue of the process from the configuration. Every command
-// that generates text (start, ask, probe, bench) goes through here, so they load models alike.
+// Opens the one engine and the one queue of the process from the configuration. The commands that
+// generate text (start, ask, probe) and the second models they open (a judge, an A/B probe's
+// compared model) go through here, so they load models alike. The bench does not: it loads
+// LlamaEngine itself, to control every engine setting it measures.
 // With the default engine.backends (the in-process model alone) the queue runs on the LlamaEngine
 // itself, as always; with servers configured, on a BackendPool over all of them.
 
@@ -14,7 +16,8 @@ import type { Engine } from "../inference/types.js";
 import { backendsFingerprint, openAiMember, selectBackends } from "./backends.js";
 import { modelFingerprint } from "./model-fingerprint.js";
 
-export interface Inference {
+/** Disposing cancels what is still queued or running, then frees the model(s); twice is fine. */
+export interface Inference extends AsyncDisposable {
   /** What the queue runs on: the in-process engine, or the pool of backends. */
   readonly engine: Engine;
   /** The in-process model, when one of the backends is. */
@@ -26,7 +29,6 @@ export interface Inference {
   readonly modelPath: string | undefined;
   /** Identifies the model(s) answering, for the probe history. */
   fingerprint(): Promise<string>;
-  close(): Promise<void>;
 }
 
 export interface OpenInferenceOptions {
@@ -68,7 +70,7 @@ export async function openInference(config: AppConfig, options: OpenInferenceOpt
     try {
       pool = await BackendPool.open(members, { ...config.engine.backendChecks, log });
     } catch (error) {
-      await local?.engine.dispose();
+      await local?.engine[Symbol.asyncDispose]();
       throw error;
     }
     engine = pool;
@@ -80,6 +82,7 @@ export async function openInference(config: AppConfig, options: OpenInferenceOpt
     timeouts: config.queue.timeouts,
   });
   let fingerprint: Promise<string> | undefined;
+  let disposal: Promise<void> | undefined;
   return {
     engine,
     local: local?.engine,
@@ -91,9 +94,11 @@ export async function openInference(config: AppConfig, options: OpenInferenceOpt
         const file = local ? await modelFingerprint(local.modelPath) : undefined;
         return pool ? backendsFingerprint(backends, file) : file!;
       })()),
-    close: async () => {
-      await engine.dispose();
-    },
+    [Symbol.asyncDispose]: () =>
+      (disposal ??= (async () => {
+        await queue[Symbol.asyncDispose]();
+        await engine[Symbol.asyncDispose]();
+      })()),
   };
 }
 

@@ -8,9 +8,9 @@ import type { InferenceQueueLike } from "../inference/queue-types.js";
 import type { Ask } from "../probe/graders/index.js";
 import { openInference, type Inference } from "./inference.js";
 
-export interface Judge {
+/** Disposing cancels the judge's own requests and frees its model (when it has one of its own). */
+export interface Judge extends AsyncDisposable {
   readonly ask: Ask;
-  close(): Promise<void>;
 }
 
 /** The judge answers deterministically: a verdict should not depend on a dice roll. */
@@ -19,7 +19,7 @@ const JUDGE_SAMPLING = { temperature: 0, maxTokens: 512 } as const;
 export function createJudge(config: AppConfig, botQueue: InferenceQueueLike, status: NodeJS.WritableStream): Judge {
   const judgeModel = config.probe.judgeModel;
   if (judgeModel === null) {
-    return { ask: askThrough(botQueue), close: async () => {} };
+    return { ask: askThrough(botQueue), [Symbol.asyncDispose]: async () => {} };
   }
   // Loaded like the bot's model, with one sequence: judging is a background job.
   let own: Promise<Inference> | undefined;
@@ -34,12 +34,9 @@ export function createJudge(config: AppConfig, botQueue: InferenceQueueLike, sta
       }));
       return askThrough(queue)(conversation, signal);
     },
-    close: async () => {
+    [Symbol.asyncDispose]: async () => {
       const inference = await own?.catch(() => undefined);
-      if (!inference) return;
-      inference.queue.cancelAll("shutting down");
-      await inference.queue.onIdle();
-      await inference.close();
+      await inference?.[Symbol.asyncDispose]();
     },
   };
 }

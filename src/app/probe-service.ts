@@ -8,18 +8,20 @@ import type { InferenceQueueLike } from "../inference/queue-types.js";
 import { readDatasetFile } from "../probe/dataset/fetch.js";
 import { withDatasetTests } from "../probe/dataset/parse.js";
 import { makeGrader } from "../probe/graders/index.js";
-import { ProbeHistory } from "../probe/history.js";
-import { ProbeOptionsError, ProbeRunner, type CompareModel } from "../probe/runner.js";
+import { ProbeHistory } from "../probe/history-store.js";
+import { ProbeOptionsError } from "../probe/plan.js";
+import { ProbeRunner } from "../probe/runner.js";
+import type { CompareModel } from "../probe/runner-options.js";
 import { loadSuite } from "../probe/suite-loader.js";
 import type { HistoryChart, ProbeResult, ProbeSuite } from "../probe/types.js";
 import { renderTranscript, transcriptFileName } from "../probe/report/transcript.js";
 import { openInference } from "./inference.js";
 import { createJudge } from "./judge.js";
 
-export interface ProbeSetup {
+/** Disposing closes the history store and the judge; twice is fine. */
+export interface ProbeSetup extends AsyncDisposable {
   readonly runner: ProbeRunner;
   readonly history: ProbeHistory;
-  close(): Promise<void>;
 }
 
 export interface ProbeSetupOptions {
@@ -65,9 +67,9 @@ export function openProbe(options: ProbeSetupOptions): ProbeSetup {
   return {
     runner,
     history,
-    close: async () => {
-      history.close();
-      await judge.close();
+    [Symbol.asyncDispose]: async () => {
+      await history[Symbol.asyncDispose]();
+      await judge[Symbol.asyncDispose]();
     },
   };
 }
@@ -95,11 +97,7 @@ export async function openCompareModel(config: AppConfig, uri: string, status: N
     modelName: inference.engine.modelName,
     queue: inference.queue,
     modelHash: () => (fingerprint ??= inference.fingerprint()),
-    close: async () => {
-      inference.queue.cancelAll("the A/B probe is over");
-      await inference.queue.onIdle();
-      await inference.close();
-    },
+    [Symbol.asyncDispose]: () => inference[Symbol.asyncDispose](),
   };
 }
 

@@ -5,6 +5,7 @@
 // an unknown state: it is logged, the bot drains, and the process exits non-zero so that the
 // orchestrator restarts it.
 
+import { ElyzaBotError } from "../errors.js";
 import type { Logger } from "./logger.js";
 
 /** Packages whose throws are survivable (matched against the error's stack). */
@@ -54,7 +55,7 @@ export function installProcessGuards(options: ProcessGuardOptions): () => void {
 }
 
 /** runBot rejects with this after the drain that followed a crash-worthy error. */
-export class FatalError extends Error {
+export class FatalError extends ElyzaBotError {
   override readonly name = "FatalError";
   constructor(override readonly cause: unknown) {
     super(`the bot stopped after an unexpected error: ${cause instanceof Error ? cause.message : String(cause)}`);

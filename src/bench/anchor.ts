@@ -64,7 +64,7 @@ export async function runAnchor(options: AnchorOptions): Promise<{ rows: AnchorR
       ours = { many: concurrentFigures(many), one: concurrentFigures(one) };
       if (threads === options.threads.at(-1)) scenario = await scenarios(engine, queue, options.tokens);
     } finally {
-      await engine.dispose();
+      await engine[Symbol.asyncDispose]();
     }
     options.log(`threads ${threads}: llama-server …`);
     const server = await startLlamaServer({
@@ -81,7 +81,7 @@ export async function runAnchor(options: AnchorOptions): Promise<{ rows: AnchorR
       const one = await serverRounds(server, 1, options.rounds, options.tokens);
       rows.push({ threads, ours, server: { many: concurrentFigures(many), one: concurrentFigures(one) } });
     } finally {
-      await server.stop();
+      await server[Symbol.asyncDispose]();
     }
   }
   return { rows, scenario: scenario! };

@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     samples,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   });
-  await engine.dispose();
+  await engine[Symbol.asyncDispose]();
   if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else for (const line of report.lines) log(line);
 }

@@ -219,8 +219,9 @@ export class Journal {
     return this.db.prepare("DELETE FROM questions WHERE state != 'open' AND updated_at < ?").run(this.now() - keepMs).changes;
   }
 
-  close(): void {
-    this.db.close();
+  /** Closes the database; a second call does nothing. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.db.open) this.db.close();
   }
 
   private finish(key: string, state: JournalState, outcome: string): void {

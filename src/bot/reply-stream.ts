@@ -5,6 +5,7 @@
 // one answer never race each other. Every platform call has a timeout, so a platform that never
 // answers cannot hang the answer.
 
+import { ElyzaBotError } from "../errors.js";
 import { EditThrottle } from "./edit-throttle.js";
 import type { PostedMessage, ReplyChannel } from "./types.js";
 
@@ -19,7 +20,7 @@ export interface ReplyStreamOptions {
 }
 
 /** A post or edit failed (rejected or timed out); `cause` is the platform's error. */
-export class PlatformCallError extends Error {
+export class PlatformCallError extends ElyzaBotError {
   override readonly name = "PlatformCallError";
   constructor(
     readonly operation: "post" | "edit",

@@ -358,7 +358,7 @@ function decideEnding(result: GenerationResult | null, failure: unknown, streame
 async function platformOutcome(error: PlatformCallError, stream: ReplyStream, reply: ReplyChannel, timeoutMs: number): Promise<Settled> {
   stream.close();
   // The bot's own reply was deleted: the asker's way of saying "stop".
-  if (error.cause instanceof MessageDeletedError || (error.cause instanceof Error && error.cause.name === "MessageDeletedError")) {
+  if (error.cause instanceof MessageDeletedError) {
     return { outcome: { kind: "cancelled" } };
   }
   // Nothing was shown (the first post failed): there is no frozen answer to explain, but no answer either.

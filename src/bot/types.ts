@@ -3,6 +3,7 @@
 // (access, rate limit, queueing, streaming edits, splitting, error messages). It never imports a
 // platform package.
 
+import { ElyzaBotError } from "../errors.js";
 import type { ChatTurn } from "../inference/types.js";
 
 export interface Asker {
@@ -79,6 +80,6 @@ export type AnswerOutcome =
  * the answer is then stopped and reported as cancelled rather than failed. Any other rejection
  * counts as a platform failure.
  */
-export class MessageDeletedError extends Error {
+export class MessageDeletedError extends ElyzaBotError {
   override readonly name = "MessageDeletedError";
 }

@@ -2,6 +2,14 @@
 // does not set. A small parser on purpose (no dependency): comments, blank lines, `export KEY=…`,
 // single quotes (literal) and double quotes (\n, \", \\ escapes). Errors name the line, never its
 // content, because the content is usually a token.
+//
+// Kept instead of Node's util.parseEnv (Node 20.12+) or the dotenv package, because both accept a
+// broken file silently, which here means a bot that starts without its token. Checked on Node
+// 20.20: parseEnv drops a line with an unterminated quote without a word, takes `not-a-key=…` as a
+// variable, cuts an unquoted `abc#def` to `abc` (tokens and URLs can hold a #), ignores text after a
+// closing quote, and stops a double-quoted value at an escaped \" . dotenv's line pattern likewise
+// cuts an unquoted value at # and skips lines it does not match. This parser keeps the #, and
+// refuses the rest with the line number.
 
 import { readFileSync } from "node:fs";
 import path from "node:path";

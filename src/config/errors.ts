@@ -1,7 +1,9 @@
 // The one error type for anything the user got wrong in configuration (YAML files, environment
 // variables, .env, command-line overrides). The CLI prints `message` as one line and exits 1.
 
-export class ConfigError extends Error {
+import { UserError } from "../errors.js";
+
+export class ConfigError extends UserError {
   override readonly name = "ConfigError";
   /** Each problem on its own (the message joins them with "; "), without the "config error: " prefix. */
   readonly problems: readonly string[];

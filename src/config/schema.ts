@@ -29,6 +29,9 @@ const channelSettingsSchema = z.strictObject({
     .strictObject({
       temperature: z.number().min(0).max(2).optional(),
       topP: z.number().gt(0).max(1).optional(),
+      topK: z.number().int().min(0).max(100_000).optional(),
+      minP: z.number().min(0).max(1).optional(),
+      repeatPenalty: z.number().min(1).max(2).optional(),
       maxTokens: z.number().int().min(1).max(8192).optional(),
     })
     .optional(),
@@ -179,7 +182,10 @@ export const configSchema = z.strictObject({
     compareModels: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "names are letters, digits, dots, dashes or underscores"), nonEmpty).default({}),
   }),
   http: z.strictObject({
-    /** Slack HTTP mode (Events API) and health endpoints; PORT overrides it. 0 = any free port (tests). */
+    /**
+     * The one HTTP port: /healthz, /readyz, /metrics, Slack's HTTP mode (Events API) and the
+     * OpenAI-compatible API when api.enabled; PORT overrides it. 0 = any free port (tests).
+     */
     port: int(0, 65535),
   }),
   log: z.strictObject({

@@ -194,8 +194,9 @@ export class FeedbackStore {
     return { up: rows.find((r) => r.rating === "up")?.n ?? 0, down: rows.find((r) => r.rating === "down")?.n ?? 0 };
   }
 
-  close(): void {
-    this.db.close();
+  /** Closes the database; a second call does nothing. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.db.open) this.db.close();
   }
 }
 

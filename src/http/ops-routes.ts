@@ -1,4 +1,4 @@
-// The operations endpoints of design.md's "Added contracts":
+// The operations endpoints (README, "Operations"):
 //   GET /healthz  200 while the process runs (liveness: the event loop answers)
 //   GET /readyz   200 once the model is loaded and every configured platform is connected; else 503
 //                 with a JSON body naming what is not ready (downloading, loading, connecting)

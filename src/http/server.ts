@@ -55,10 +55,16 @@ export class HttpServer {
     this.routes.push(handler);
   }
 
-  async close(): Promise<void> {
-    // Keep-alive connections (an orchestrator polling /readyz) would hold close() open.
-    this.server.closeIdleConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  #closed: Promise<void> | undefined;
+
+  /** Stops listening and resolves once every connection is gone; a second call waits for the first. */
+  [Symbol.asyncDispose](): Promise<void> {
+    // Keep-alive connections (an orchestrator polling /readyz) would hold the close open.
+    this.#closed ??= new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+    });
+    return this.#closed;
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -226,10 +226,15 @@ export class LlamaEngine implements Engine {
     }
   }
 
-  async dispose(): Promise<void> {
-    await this.context.dispose();
-    await this.model.dispose();
-    await this.llama.dispose();
+  #disposed: Promise<void> | undefined;
+
+  [Symbol.asyncDispose](): Promise<void> {
+    this.#disposed ??= (async () => {
+      await this.context.dispose();
+      await this.model.dispose();
+      await this.llama.dispose();
+    })();
+    return this.#disposed;
   }
 }
 

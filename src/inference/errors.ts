@@ -1,7 +1,9 @@
 // Errors that callers (adapters, CLI) tell apart and turn into user-facing messages.
 
+import { UserError } from "../errors.js";
+
 /** The request was refused before it was queued; `reason` is safe to show to the user. */
-export class QueueFullError extends Error {
+export class QueueFullError extends UserError {
   override readonly name = "QueueFullError";
   constructor(
     readonly kind: "queue_full" | "user_limit",
@@ -13,7 +15,7 @@ export class QueueFullError extends Error {
 
 export type TimeoutKind = "queue_wait" | "first_token" | "total";
 
-export class InferenceTimeoutError extends Error {
+export class InferenceTimeoutError extends UserError {
   override readonly name = "InferenceTimeoutError";
   constructor(
     readonly kind: TimeoutKind,
@@ -30,7 +32,7 @@ export class InferenceTimeoutError extends Error {
 }
 
 /** The request was cancelled by its owner (user pressed Ctrl-C, message deleted, /probe cancel). */
-export class CancelledError extends Error {
+export class CancelledError extends UserError {
   override readonly name = "CancelledError";
   constructor(message = "cancelled") {
     super(message);
@@ -38,7 +40,7 @@ export class CancelledError extends Error {
 }
 
 /** The question alone (with the system prompt) does not fit the context window. */
-export class ContextOverflowError extends Error {
+export class ContextOverflowError extends UserError {
   override readonly name = "ContextOverflowError";
   constructor(
     readonly neededTokens: number,
@@ -51,6 +53,6 @@ export class ContextOverflowError extends Error {
 }
 
 /** A model file or URI that cannot be used; message names the path or URI. */
-export class ModelFileError extends Error {
+export class ModelFileError extends UserError {
   override readonly name = "ModelFileError";
 }

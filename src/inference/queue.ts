@@ -170,6 +170,15 @@ export class InferenceQueue implements InferenceQueueLike {
     for (const entry of [...this.#entries.values()]) this.#cancel(entry, reason);
   }
 
+  /**
+   * The end of the queue's life: cancels everything still waiting or running (as cancelAll) and
+   * resolves once nothing runs. It does not free the engine, which the queue does not own.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.cancelAll("shutting down");
+    await this.onIdle();
+  }
+
   /** Into the waiting line (again, at the front of its lane, after a preemption). */
   #enqueue(entry: Entry, front: boolean): void {
     this.#waiting++;

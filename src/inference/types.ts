@@ -73,11 +73,13 @@ export interface GenerateOptions {
   readonly onTextChunk?: (chunk: string) => void;
 }
 
-/** One loaded model able to run `parallel` generations at once (batched together). */
-export interface Engine {
+/**
+ * One loaded model able to run `parallel` generations at once (batched together). Disposing frees
+ * it; a second dispose resolves once the first is done.
+ */
+export interface Engine extends AsyncDisposable {
   readonly parallel: number;
   /** Short model name for reports (file name or URI). */
   readonly modelName: string;
   generate(options: GenerateOptions): Promise<GenerationResult>;
-  dispose(): Promise<void>;
 }

@@ -5,6 +5,7 @@
 // 10 minutes on 2 cores, so a finished build is never redone, and concurrent callers (a test file
 // and the bench, two CI steps) wait on one lock instead of building twice.
 
+import { ElyzaBotError } from "../errors.js";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile, open } from "node:fs/promises";
@@ -35,7 +36,7 @@ export interface BuildOptions {
   readonly jobs?: number;
 }
 
-export class LlamaServerBuildError extends Error {
+export class LlamaServerBuildError extends ElyzaBotError {
   override readonly name = "LlamaServerBuildError";
   constructor(
     message: string,

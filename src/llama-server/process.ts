@@ -25,12 +25,11 @@ export interface LlamaServerOptions {
   readonly onOutput?: (line: string) => void;
 }
 
+/** Disposing sends SIGTERM, then SIGKILL after 5 s, and resolves when the process is gone. */
 export interface LlamaServerProcess extends AsyncDisposable {
   readonly url: string;
   readonly port: number;
   readonly pid: number;
-  /** SIGTERM, then SIGKILL after 5 s; resolves when the process is gone. */
-  stop(): Promise<void>;
   /** SIGKILL at once (a crash, for fault tests); resolves when the process is gone. */
   kill(): Promise<void>;
 }
@@ -97,7 +96,7 @@ function processHandle(child: ChildProcess, exited: Promise<void>, url: string, 
     child.kill("SIGKILL");
     await exited;
   };
-  return { url, port, pid: child.pid ?? -1, stop, kill, [Symbol.asyncDispose]: stop };
+  return { url, port, pid: child.pid ?? -1, kill, [Symbol.asyncDispose]: stop };
 }
 
 async function waitHealthy(url: string, child: ChildProcess, exited: Promise<void>, timeoutMs: number, tail: string[]): Promise<void> {

@@ -1,13 +1,14 @@
 // Loads a probe suite by name (config/probes/<name>.yaml) or by file path. Every failure is a
 // SuiteError whose message is one line naming the file and the field, for the CLI and /probe to show.
 
+import { UserError } from "../errors.js";
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
 import { issueMessage, suiteSchema } from "./suite-schema.js";
 import type { ProbeSuite } from "./types.js";
 
-export class SuiteError extends Error {
+export class SuiteError extends UserError {
   override readonly name = "SuiteError";
   constructor(detail: string) {
     super(`suite error: ${detail}`);

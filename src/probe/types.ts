@@ -1,5 +1,7 @@
-// Probe suites, verdicts and results. The shape of ProbeResult follows `probe --json` in
-// shared/design.md (extra fields allowed, the named ones required).
+// Probe suites, verdicts and results. ProbeResult is what `probe --json` prints (report/json.ts
+// fixes the field order; test/probe/golden/probe.json shows it): extra fields are allowed, the
+// documented ones (suite, model, runs, durationMs, tests[] with id, title, passed, total, ci95,
+// baseline and results) are required.
 
 export interface Tally {
   readonly passed: number;

@@ -37,7 +37,7 @@ async function botOver(backend: OpenAiBackend) {
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await pool.dispose();
+      await pool[Symbol.asyncDispose]();
     },
   };
 }
@@ -48,7 +48,7 @@ describe("the bot's API as a backend, and backend faults seen through the API", 
     llama = await startTestLlamaServer({ parallel: 2 });
   }, LLAMA_SERVER_HOOK_TIMEOUT);
   afterAll(async () => {
-    await llama?.stop();
+    await llama?.[Symbol.asyncDispose]();
   });
 
   it("one bot host serves as an openai backend of another", async () => {

@@ -69,7 +69,7 @@ describe("the bot's OpenAI-compatible API", () => {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     queue?.cancelAll();
     await queue?.onIdle();
-    await engine?.dispose();
+    await engine?.[Symbol.asyncDispose]();
   });
 
   const client = (apiKey = TOKEN) => new OpenAI({ apiKey, baseURL: `${base}/v1`, maxRetries: 0 });

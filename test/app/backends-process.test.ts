@@ -56,7 +56,7 @@ describe("elyza-bot start with an in-process model and a llama-server backend", 
     discord = undefined;
   });
   afterAll(async () => {
-    await server?.stop();
+    await server?.[Symbol.asyncDispose]();
   });
 
   it("answers two mentions at once, one on each backend", async () => {

@@ -3,6 +3,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { vi } from "vitest";
 
 export const BIN = path.resolve("bin/elyza-bot.js");
 
@@ -26,7 +27,10 @@ export class BotProcess {
     // its prompt instead of ending at EOF, and the test would see the prompt on stdout.
     // A process group of its own (npm start): kill() then ends the bot behind npm too.
     this.group = options.group === true;
-    this.child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"], detached: this.group });
+    // PORT 0 (any free port) unless the test names one: several test runs share this machine, and
+    // the default 3000 would make one bot's start fail with "already in use" when another holds it.
+    const env = { PORT: "0", ...options.env };
+    this.child = spawn(command, args, { env, cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"], detached: this.group });
     this.child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (this.stdout += chunk));
     this.child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (this.stderr += chunk));
     this.exited = new Promise<Exit>((resolve) => {
@@ -40,13 +44,13 @@ export class BotProcess {
     running.add(this);
   }
 
-  /** `node bin/elyza-bot.js ARGS` with exactly `env` (nothing inherited) in `cwd`. */
+  /** `node bin/elyza-bot.js ARGS` with exactly `env` (nothing inherited; PORT 0 unless given) in `cwd`. */
   static start(args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd: string }): BotProcess {
     return new BotProcess(process.execPath, [BIN, ...args], options);
   }
 
   /**
-   * `npm start -- ARGS` in the package root with exactly `env`: npm is then the top process (the
+   * `npm start -- ARGS` in the package root with exactly `env` (PORT 0 unless given): npm is then the top process (the
    * one `docker stop` or a service manager signals). `exited` resolves once npm and everything
    * that holds its output (the bot) are gone.
    */
@@ -71,16 +75,23 @@ export class BotProcess {
     if (!this.hasExited) this.child.kill(signal);
   }
 
-  /** Resolves once `check` passes, re-checked every 25 ms; rejects (with the output so far) on timeout or exit. */
+  /** Resolves once `check` passes (vi.waitFor); rejects, with the output so far, on timeout or when the process exits first. */
   async waitFor<T>(check: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = check();
-      if (value !== undefined && value !== false) return value;
-      if (this.hasExited) throw new Error(`elyza-bot exited (${JSON.stringify(this.exit)}) while waiting for ${what}\n--- stderr:\n${this.stderr}\n--- stdout:\n${this.stdout}`);
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n--- stderr:\n${this.stderr}\n--- stdout:\n${this.stdout}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const outcome: { value: T } | { exited: true } = await vi
+      .waitFor<{ value: T } | { exited: true }>(
+        () => {
+          const value = check();
+          if (value !== undefined && value !== false) return { value: value as T };
+          if (this.hasExited) return { exited: true as const };
+          throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+        },
+        { timeout: timeoutMs, interval: 25 },
+      )
+      .catch((error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- stderr:\n${this.stderr}\n--- stdout:\n${this.stdout}`);
+      });
+    if ("value" in outcome) return outcome.value;
+    throw new Error(`elyza-bot exited (${JSON.stringify(this.exit)}) while waiting for ${what}\n--- stderr:\n${this.stderr}\n--- stdout:\n${this.stdout}`);
   }
 
   /** The exit, or undefined if the process is still running after `timeoutMs`. */

@@ -28,7 +28,7 @@ describe("createJudge with probe.judgeModel: backend:NAME", () => {
     server = await startTestLlamaServer({ parallel: 1 });
   }, LLAMA_SERVER_HOOK_TIMEOUT);
   afterAll(async () => {
-    await server?.stop();
+    await server?.[Symbol.asyncDispose]();
   });
 
   it("asks the model on that backend", async () => {
@@ -50,7 +50,7 @@ describe("createJudge with probe.judgeModel: backend:NAME", () => {
       // The judge's 512 tokens (its fixed limit; the ASCII test model never stops early) came from the server.
       expect((await predicted(server)) - before).toBe(512);
     } finally {
-      await judge.close();
+      await judge[Symbol.asyncDispose]();
     }
   });
 });

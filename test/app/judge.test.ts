@@ -34,7 +34,7 @@ describe("createJudge with probe.judgeModel", () => {
       copyFileSync(await tinyModelPath("tiny", 3), judgeFile);
       expect(typeof (await ask())).toBe("string");
     } finally {
-      await judge.close();
+      await judge[Symbol.asyncDispose]();
     }
   });
 });

@@ -177,9 +177,11 @@ describe("elyza-bot start (child process)", () => {
 
     // SIGTERM in the middle of a longer probe still stops the process cleanly.
     const before = slack!.callsTo("chat.postMessage").length;
+    const updatesBefore = slack!.callsTo("chat.update").length;
     slack!.deliverCommand({ command: "/probe", text: "runs=40", user_id: ADMIN, channel_id: CHANNEL });
     await bot.waitFor(() => slack!.callsTo("chat.postMessage").length > before, 10_000, "the second probe to start");
-    await new Promise((r) => setTimeout(r, 500)); // into the runs
+    // Into the runs: its progress message has been updated at least once.
+    await bot.waitFor(() => slack!.callsTo("chat.update").length > updatesBefore, 20_000, "the second probe's first progress");
     await expectCleanStop(bot, [SLACK_BOT_TOKEN, SLACK_APP_TOKEN, discord!.token]);
     // The probe message does not stay at its progress bar: it ends as the (partial) cancelled report.
     const last = slack!.callsTo("chat.update").at(-1)!;

@@ -138,7 +138,7 @@ describe("the token budget, with the test model's tokenizer", () => {
     engine = await LlamaEngine.load({ modelPath: await tinyModelPath(), gpu: false, threads: 1, parallel: 1, contextSize: 256, batchSize: 64 });
   });
   afterAll(async () => {
-    await engine?.dispose();
+    await engine?.[Symbol.asyncDispose]();
   });
 
   it("cuts the file that crosses the budget and leaves out those after it, saying so", async () => {

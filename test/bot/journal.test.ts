@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Journal, KEEP_FINISHED_MS, type NewEntry } from "../../src/bot/journal.js";
 
 const opened: Journal[] = [];
-afterEach(() => {
-  for (const j of opened.splice(0)) j.close();
+afterEach(async () => {
+  for (const j of opened.splice(0)) await j[Symbol.asyncDispose]();
 });
 
 function open(dir = mkdtempSync(path.join(os.tmpdir(), "elyza-journal-")), now?: () => number): { journal: Journal; dir: string } {
@@ -36,13 +36,13 @@ describe("Journal", () => {
     expect(journal.get("discord:10")).toMatchObject({ state: "open", messages: [], attempts: 0, retryAt: null, ...entry("discord:10") });
   });
 
-  it("keeps the reply messages in order with the last text sent to each, across reopening the file", () => {
+  it("keeps the reply messages in order with the last text sent to each, across reopening the file", async () => {
     const { journal, dir } = open();
     journal.accept(entry("discord:10"));
     journal.posted("discord:10", 0, "m1", "考え中…");
     journal.shown("discord:10", "m1", "前半");
     journal.posted("discord:10", 1, "m2", "後半の途中");
-    journal.close();
+    await journal[Symbol.asyncDispose]();
     opened.length = 0;
     const again = open(dir).journal;
     expect(again.unfinished().map((e) => e.messages)).toEqual([

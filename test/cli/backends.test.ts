@@ -48,7 +48,7 @@ describe("elyza-bot backends / probe --backend", () => {
     );
   }, LLAMA_SERVER_HOOK_TIMEOUT);
   afterAll(async () => {
-    await server?.stop();
+    await server?.[Symbol.asyncDispose]();
   });
 
   it("lists every backend with its state, slots, use and latency", async () => {

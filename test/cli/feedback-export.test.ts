@@ -57,7 +57,7 @@ describe("elyza-bot feedback export", () => {
     const store = new FeedbackStore(data);
     store.record(vote({}));
     store.record(vote({ answerMessageId: "301", rating: "up" }));
-    store.close();
+    await store[Symbol.asyncDispose]();
     const out = path.join(dir, "from-chat.yaml");
     const result = await cli(["feedback", "export", "--out", out, "--config", config]);
     expect(result.err).toBe("");
@@ -80,7 +80,7 @@ describe("elyza-bot feedback export", () => {
     const store = new FeedbackStore(data, { now: () => t });
     store.record(vote({ rating: "up" }));
     store.record(vote({ rater: "2" }));
-    store.close();
+    await store[Symbol.asyncDispose]();
     const old = await cli(["feedback", "export", "--out", out, "--since", "1d", "--config", config]);
     expect(old.code).toBe(1);
     expect(old.err).toMatch(/^elyza-bot: feedback export: no 👎 votes since \d{4}-.* in .*feedback\.sqlite; nothing to export$/);

@@ -11,7 +11,7 @@ import { XMLParser } from "fast-xml-parser";
 import { PNG } from "pngjs";
 import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ProbeHistory } from "../../src/probe/history.js";
+import { ProbeHistory } from "../../src/probe/history-store.js";
 import { chartSize } from "../../src/probe/report/chart.js";
 import type { ProbeResult } from "../../src/probe/types.js";
 import { tinyModelPath } from "../helpers/test-model.js";
@@ -34,7 +34,7 @@ function config(name: string, extra = ""): { file: string; data: string } {
 }
 
 /** A stored probe of the seed suite at the settings the CLI will run with (any model). */
-function store(data: string, passed: number): void {
+async function store(data: string, passed: number): Promise<void> {
   const tests = ["theory-of-mind", "reading", "monty-hall"].map((id) => ({
     id,
     title: id,
@@ -56,7 +56,7 @@ function store(data: string, passed: number): void {
   };
   const history = new ProbeHistory(data);
   history.record(result);
-  history.close();
+  await history[Symbol.asyncDispose]();
 }
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -82,7 +82,7 @@ beforeAll(async () => {
 describe("elyza-bot probe --fail-on", () => {
   it("regression: exit 100 with the failing tests on stderr after a real drop, and JUnit XML with them", async () => {
     const { file, data } = config("drop");
-    store(data, 10);
+    await store(data, 10);
     const junit = path.join(dir, "drop", "report.xml");
     const r = await cli(["probe", "--config", file, "--model", model, "--runs", "2", "--fail-on", "regression", "--junit", junit]);
     expect(r.code).toBe(100);
@@ -102,7 +102,7 @@ describe("elyza-bot probe --fail-on", () => {
 
   it("regression: exit 0 when nothing fell below the stored run; baseline: exit 100 against the article", async () => {
     const { file, data } = config("steady");
-    store(data, 0);
+    await store(data, 0);
     const ok = await cli(["probe", "--config", file, "--model", model, "--runs", "2", "--tests", "monty-hall", "--fail-on", "regression", "--json"]);
     expect(ok.code).toBe(0);
     const out = JSON.parse(ok.stdout) as { gate: { mode: string; passed: boolean }; previousRun: { model: string }; tests: { id: string; passAll: boolean; passK: { k: number; estimate: number } }[] };
@@ -147,8 +147,8 @@ describe("elyza-bot probe --compare", () => {
 describe("elyza-bot probe history --png", () => {
   it("prints the trend and writes the chart", async () => {
     const { file, data } = config("chart");
-    store(data, 10);
-    store(data, 6);
+    await store(data, 10);
+    await store(data, 6);
     const png = path.join(dir, "chart", "history.png");
     const r = await cli(["probe", "history", "--config", file, "--png", png]);
     expect(r.code).toBe(0);

@@ -36,7 +36,7 @@ describe("chat.channels in the config", () => {
   it("is empty by default: every channel gets the article's prompt and the default sampling", () => {
     const config = loadConfig({ env: {}, dotEnvFile: false });
     expect(config.chat.channels).toEqual({});
-    expect(chatSettingsFor(config, "C1", NOW)).toEqual({ systemPrompt: ARTICLE_PROMPT, sampling: { temperature: 0.6, topP: 0.9, maxTokens: 1200 } });
+    expect(chatSettingsFor(config, "C1", NOW)).toEqual({ systemPrompt: ARTICLE_PROMPT, sampling: { temperature: 0.6, topP: 0.9, topK: 50, minP: 0, repeatPenalty: 1, maxTokens: 1200 } });
   });
 
   it("gives a listed channel its prompt with {date} and {channel} filled in and its sampling over the default", () => {
@@ -51,11 +51,11 @@ describe("chat.channels in the config", () => {
     ).load();
     expect(chatSettingsFor(config, "C0123", NOW, "helpdesk")).toEqual({
       systemPrompt: "今日は2026年12月2日(水)、#helpdesk の担当です。{JSON}で答えて。",
-      sampling: { temperature: 0.1, topP: 0.9, maxTokens: 800 },
+      sampling: { temperature: 0.1, topP: 0.9, topK: 50, minP: 0, repeatPenalty: 1, maxTokens: 800 },
     });
     expect(chatSettingsFor(config, "C0123", NOW).systemPrompt).toContain("#C0123 の担当");
-    expect(chatSettingsFor(config, "112233445566778899", NOW)).toEqual({ systemPrompt: ARTICLE_PROMPT, sampling: { temperature: 0.6, topP: 0.5, maxTokens: 300 } });
-    expect(chatSettingsFor(config, "C9999", NOW).sampling).toEqual({ temperature: 0.6, topP: 0.9, maxTokens: 800 });
+    expect(chatSettingsFor(config, "112233445566778899", NOW)).toEqual({ systemPrompt: ARTICLE_PROMPT, sampling: { temperature: 0.6, topP: 0.5, topK: 50, minP: 0, repeatPenalty: 1, maxTokens: 300 } });
+    expect(chatSettingsFor(config, "C9999", NOW).sampling).toEqual({ temperature: 0.6, topP: 0.9, topK: 50, minP: 0, repeatPenalty: 1, maxTokens: 800 });
     // Not a prototype key lookup.
     expect(chatSettingsFor(config, "constructor", NOW).systemPrompt).toBe(ARTICLE_PROMPT);
   });

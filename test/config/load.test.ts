@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/errors.js";
-import { loadConfig, packageRoot, type LoadConfigInput } from "../../src/config/load.js";
+import { loadConfig, type LoadConfigInput } from "../../src/config/load.js";
+import { packageRoot } from "../../src/config/paths.js";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "elyza-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

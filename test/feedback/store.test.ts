@@ -37,7 +37,7 @@ function openStore(now: () => number = () => Date.now()) {
 }
 
 describe("FeedbackStore", () => {
-  it("keeps one row per (answer, rater): a second click changes the vote", () => {
+  it("keeps one row per (answer, rater): a second click changes the vote", async () => {
     let t = 1000;
     const store = openStore(() => t);
     expect(store.record(vote({ rating: "up" }))).toBe("added");
@@ -46,10 +46,10 @@ describe("FeedbackStore", () => {
     const rows = store.list();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ rating: "down", ratedAt: 2000, rater: "U1" });
-    store.close();
+    await store[Symbol.asyncDispose]();
   });
 
-  it("counts other raters and other answers separately, and stores every field", () => {
+  it("counts other raters and other answers separately, and stores every field", async () => {
     const store = openStore();
     store.record(vote({ rater: "U2" }));
     store.record(vote({ rater: "U3", rating: "up" }));
@@ -60,26 +60,26 @@ describe("FeedbackStore", () => {
     expect(store.list({ rating: "down" })).toHaveLength(3);
     const second = store.list().find((r) => r.answerMessageId === "1700000009.000900")!;
     expect(second).toEqual({ ...vote({ answerMessageId: "1700000009.000900", seed: 7, modelFingerprint: null }), ratedAt: second.ratedAt });
-    store.close();
+    await store[Symbol.asyncDispose]();
   });
 
-  it("persists across reopening and filters by time", () => {
+  it("persists across reopening and filters by time", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "feedback-"));
     let t = 1000;
     const first = new FeedbackStore(dir, { now: () => t });
     first.record(vote({ rater: "A" }));
     t = 5000;
     first.record(vote({ rater: "B" }));
-    first.close();
+    await first[Symbol.asyncDispose]();
     const again = new FeedbackStore(dir);
     expect(again.list().map((r) => r.rater)).toEqual(["A", "B"]);
     expect(again.list({ since: 3000 }).map((r) => r.rater)).toEqual(["B"]);
-    again.close();
+    await again[Symbol.asyncDispose]();
   });
 });
 
 describe("draftSuiteYaml", () => {
-  it("writes one judge-graded test per 👎 answer that the suite loader accepts, prompts verbatim", () => {
+  it("writes one judge-graded test per 👎 answer that the suite loader accepts, prompts verbatim", async () => {
     let t = Date.parse("2026-12-01T10:00:00Z");
     const store = openStore(() => (t += 1000));
     const tricky = "  先頭の空白と末尾の空白  \n\n「引用」: {json: true} # not a comment\n";
@@ -88,7 +88,7 @@ describe("draftSuiteYaml", () => {
     store.record(vote({ answerMessageId: "2", question: tricky, answer: "答え: - item\n---\n" }));
     store.record(vote({ answerMessageId: "3", rating: "up", question: "👍 only" }));
     const rows = store.list({ rating: "down" });
-    store.close();
+    await store[Symbol.asyncDispose]();
 
     const { yaml, tests } = draftSuiteYaml(rows, { name: "from-chat", exportedAt: new Date("2026-12-02T00:00:00Z") });
     expect(tests).toBe(2);
@@ -111,7 +111,7 @@ describe("draftSuiteYaml", () => {
     expect(yaml).toContain("fingerprint abababababab");
   });
 
-  it("refuses to write a suite without a 👎 vote", () => {
+  it("refuses to write a suite without a 👎 vote", async () => {
     expect(() => draftSuiteYaml([{ ...vote({ rating: "up" }), ratedAt: 1 }], { name: "x", exportedAt: new Date() })).toThrow(/at least one 👎/);
   });
 });

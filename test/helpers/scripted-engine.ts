@@ -68,7 +68,7 @@ export class ScriptedEngine implements Engine {
     }
   }
 
-  async dispose(): Promise<void> {
+  async [Symbol.asyncDispose](): Promise<void> {
     this.disposed = true;
   }
 }

@@ -20,7 +20,7 @@ afterEach(async () => {
 
 async function server(onError?: (e: unknown) => void): Promise<HttpServer> {
   const s = await HttpServer.listen({ port: 0, host: "127.0.0.1", ...(onError ? { onError } : {}) });
-  cleanups.push(() => s.close());
+  cleanups.push(() => s[Symbol.asyncDispose]());
   return s;
 }
 

@@ -30,7 +30,7 @@ describe("LlamaEngine with parallel: auto on this machine", () => {
     engine = await LlamaEngine.load({ modelPath: await tinyModelPath(), gpu: false, threads: 1, parallel: "auto", contextSize: 256, batchSize: 256 });
   });
   afterAll(async () => {
-    await engine?.dispose();
+    await engine?.[Symbol.asyncDispose]();
   });
 
   it("picks a number within bounds from the measured memory and says why", async () => {

@@ -15,7 +15,7 @@ describe("LlamaEngine: reusing what a sequence already evaluated", () => {
     engine = await LlamaEngine.load({ modelPath: await tinyModelPath(), gpu: false, threads: 1, parallel: 2, contextSize: 512, batchSize: 512 });
   });
   afterAll(async () => {
-    await engine?.dispose();
+    await engine?.[Symbol.asyncDispose]();
   });
 
   /** One generation and the tokens the library evaluated for it. */
@@ -83,7 +83,7 @@ describe("LlamaEngine: requests that arrive together share batches", () => {
       expect(steps.length).toBeGreaterThan(0);
       for (const step of steps) expect(step).toEqual({ sequences: 4, tokens: 4 });
     } finally {
-      await engine.dispose();
+      await engine[Symbol.asyncDispose]();
     }
   });
 });

@@ -25,7 +25,7 @@ describe("LlamaEngine on a generated tiny model", () => {
     });
   });
   afterAll(async () => {
-    await engine?.dispose();
+    await engine?.[Symbol.asyncDispose]();
   });
 
   it("loads with the Llama 3 chat wrapper on the CPU", () => {

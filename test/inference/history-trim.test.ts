@@ -26,7 +26,7 @@ describe("trimmed turns on the real engine, through the queue", () => {
     });
   });
   afterAll(async () => {
-    await engine?.dispose();
+    await engine?.[Symbol.asyncDispose]();
   });
 
   it("reports 0 for a conversation that fits and the dropped count for one that does not", async () => {

@@ -8,7 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ModelFileError } from "../../src/inference/errors.js";
-import { checkGgufFile, resolveModelPath, type DownloadProgress } from "../../src/inference/model-file.js";
+import { checkGgufFile } from "../../src/inference/gguf-check.js";
+import { resolveModelPath, type DownloadProgress } from "../../src/inference/model-file.js";
 
 /** A minimal GGUF v3 file: two F32 tensors of `elements` floats each, 32-byte aligned. */
 function fakeGguf(elements = 1000, fill = 1): Buffer {
@@ -148,6 +149,8 @@ class FakeHub {
   readonly seen: Seen[] = [];
   plan: (start: number, end: number, seenSoFar: number) => Plan = () => "full";
   onBodyFinished: (start: number) => void = () => {};
+  /** Responses held open without another byte ("stall") whose client has not gone yet. */
+  readonly stalled = new Set<http.ServerResponse>();
   private server = http.createServer((req, res) => this.handle(req, res));
   port = 0;
 
@@ -214,11 +217,21 @@ class FakeHub {
       });
       return;
     }
+    if (plan.then === "stall") {
+      // Keep the response open without another byte, until the client gives up on it.
+      this.stalled.add(res);
+      res.once("close", () => this.stalled.delete(res));
+    }
     res.write(body.subarray(0, plan.bytes), () => {
       if (plan.then === "destroy") setTimeout(() => res.socket?.destroy(), 20);
-      // "stall": keep the response open without another byte.
     });
   }
+}
+
+/** Whether ipull's resume state (JSON written after the file's `size` bytes) marks a chunk COMPLETE (2). */
+function completeChunkSaved(file: string, size: number): boolean {
+  if (!existsSync(file)) return false;
+  return /"chunks":\[[^\]]*\b2\b/.test(readFileSync(file).subarray(size).toString("utf8"));
 }
 
 /** A port nothing listens on: the "no network" case. */
@@ -323,12 +336,14 @@ describe("an hf: URI", () => {
     const download = resolveModelPath(URI, { directory, huggingFaceEndpoint: hub.endpoint, signal: controller.signal });
     download.catch(() => {});
     await completed;
-    await new Promise((resolve) => setTimeout(resolve, 500)); // let ipull record the chunk
+    const final = path.join(directory, LOCAL_NAME);
+    // ipull records the finished chunk in its resume state, after the file's bytes in the .ipull file.
+    await expect.poll(() => completeChunkSaved(`${final}.ipull`, data.length), { timeout: 10_000 }).toBe(true);
     controller.abort(new Error("stopped by the test"));
     await expect(download).rejects.toThrow("stopped by the test");
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the cancel finishes in the background
+    // The cancel finishes in the background: done once ipull has dropped the stalled connections.
+    await expect.poll(() => hub.stalled.size, { timeout: 10_000 }).toBe(0);
 
-    const final = path.join(directory, LOCAL_NAME);
     expect(existsSync(final)).toBe(false);
     expect(existsSync(`${final}.ipull`)).toBe(true); // kept for resuming (deleteTempFileOnCancel: false)
 

@@ -58,7 +58,7 @@ describe("InferenceQueue: cancel", () => {
     const engine: Engine = {
       parallel: 1,
       modelName: "stub",
-      dispose: async () => {},
+      [Symbol.asyncDispose]: async () => {},
       generate: ({ signal }) =>
         new Promise((_, reject) => signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")))),
     };

@@ -9,11 +9,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InferenceQueue } from "../../src/inference/queue.js";
 import type { InferenceQueueLike, InferenceRequest } from "../../src/inference/queue-types.js";
 import { evaluateGate } from "../../src/probe/gate.js";
-import { ProbeHistory } from "../../src/probe/history.js";
+import { ProbeHistory } from "../../src/probe/history-store.js";
 import { renderJunit } from "../../src/probe/report/junit.js";
 import { toProbeJson } from "../../src/probe/report/json.js";
 import { renderTextReport } from "../../src/probe/report/text.js";
-import { ProbeOptionsError, ProbeRunner, type CompareModel, type GradeFn } from "../../src/probe/runner.js";
+import { ProbeOptionsError } from "../../src/probe/plan.js";
+import { ProbeRunner } from "../../src/probe/runner.js";
+import type { CompareModel, GradeFn } from "../../src/probe/runner-options.js";
 import type { ProbeSuite, ProbeTest } from "../../src/probe/types.js";
 import { ScriptedEngine, type ScriptedAnswer } from "../helpers/scripted-engine.js";
 
@@ -87,7 +89,7 @@ describe("A/B probes", () => {
       baseSeed: 42,
       openCompare: async (name): Promise<CompareModel> => {
         opened.push(name);
-        return { modelName: "b.gguf", queue: b.queue, close: async () => void closed++ };
+        return { modelName: "b.gguf", queue: b.queue, [Symbol.asyncDispose]: async () => void closed++ };
       },
     });
     const handle = runner.run({ compare: "q8" }, "cli");
@@ -133,7 +135,7 @@ describe("A/B probes", () => {
       grade,
       modelName: "a.gguf",
       defaultSuite: "seed",
-      openCompare: async () => ({ modelName: "b.gguf", queue: b.queue, close: async () => {} }),
+      openCompare: async () => ({ modelName: "b.gguf", queue: b.queue, [Symbol.asyncDispose]: async () => {} }),
     });
     const result = await runner.run({ compare: "b" }, "cli").result;
     const c = result.tests[0]!.compare!;
@@ -218,7 +220,7 @@ describe("the CI gate", () => {
       expect(evaluateGate(other, "baseline").passed).toBe(false);
       expect(evaluateGate(other, "none").passed).toBe(true);
     } finally {
-      history.close();
+      await history[Symbol.asyncDispose]();
     }
   });
 
@@ -243,7 +245,7 @@ describe("the CI gate", () => {
       expect(lines).toHaveLength(6);
       expect(lines[0]).toMatch(/^5回目 \(seed \d+\): says "ng" <&>$/);
     } finally {
-      history.close();
+      await history[Symbol.asyncDispose]();
     }
   });
 });

@@ -14,9 +14,10 @@ import { readDatasetFile, resolveDatasetFile } from "../../src/probe/dataset/fet
 import { parseDataset, withDatasetTests } from "../../src/probe/dataset/parse.js";
 import { evaluateGate } from "../../src/probe/gate.js";
 import { makeGrader, parseScoreReply, scoreConversation } from "../../src/probe/graders/index.js";
-import { ProbeHistory } from "../../src/probe/history.js";
+import { ProbeHistory } from "../../src/probe/history-store.js";
 import { renderTextReport } from "../../src/probe/report/text.js";
-import { MEAN_SCORE_ID, ProbeRunner } from "../../src/probe/runner.js";
+import { MEAN_SCORE_ID } from "../../src/probe/history-store.js";
+import { ProbeRunner } from "../../src/probe/runner.js";
 import { parseSuite } from "../../src/probe/suite-loader.js";
 import type { ProbeSuite } from "../../src/probe/types.js";
 import { ScriptedEngine } from "../helpers/scripted-engine.js";
@@ -202,7 +203,7 @@ describe("a dataset probe", () => {
       expect(worse.previousRun?.meanScore).toBe(2.8);
       expect(evaluateGate(worse, "regression")).toMatchObject({ passed: false, checks: [{ id: "mean-score", status: "fail" }] });
     } finally {
-      history.close();
+      await history[Symbol.asyncDispose]();
     }
   });
 

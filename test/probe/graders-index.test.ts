@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gradeCommand } from "../../src/probe/grade-command.js";
+import { gradeAnswer } from "../../src/probe/grade-answer.js";
 import { gradeByRule, makeGrader } from "../../src/probe/graders/index.js";
 import { loadSuite } from "../../src/probe/suite-loader.js";
 import type { ProbeSuite, ProbeTest } from "../../src/probe/types.js";
@@ -35,21 +35,21 @@ describe("gradeByRule / makeGrader", () => {
   });
 });
 
-describe("gradeCommand", () => {
+describe("gradeAnswer", () => {
   it("returns test, pass and reason", () => {
-    expect(gradeCommand(suite, "monty-hall", MONTY_HALL_GPT4_SAMPLE)).toEqual({
+    expect(gradeAnswer(suite, "monty-hall", MONTY_HALL_GPT4_SAMPLE)).toEqual({
       test: "monty-hall",
       pass: true,
       reason: "切り替えを勧め、変えない場合 1/3・変えた場合 2/3 と正しく説明している",
     });
-    expect(gradeCommand(suite, "monty-hall", MONTY_HALL_SAMPLES[2]).pass).toBe(false);
-    expect(gradeCommand(suite, "reading", "①Alex\n").pass).toBe(true);
+    expect(gradeAnswer(suite, "monty-hall", MONTY_HALL_SAMPLES[2]).pass).toBe(false);
+    expect(gradeAnswer(suite, "reading", "①Alex\n").pass).toBe(true);
   });
   it("names the unknown id and the ids that exist, in one line", () => {
-    expect(() => gradeCommand(suite, "sudoku", "x")).toThrow('unknown test id "sudoku" in suite "seed" (tests: theory-of-mind, reading, monty-hall)');
+    expect(() => gradeAnswer(suite, "sudoku", "x")).toThrow('unknown test id "sudoku" in suite "seed" (tests: theory-of-mind, reading, monty-hall)');
   });
   it("refuses a judge-kind test", () => {
     const withJudge: ProbeSuite = { ...suite, tests: [judged] };
-    expect(() => gradeCommand(withJudge, "judged", "x")).toThrow("judge");
+    expect(() => gradeAnswer(withJudge, "judged", "x")).toThrow("judge");
   });
 });

@@ -4,7 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InferenceQueue } from "../../src/inference/queue.js";
-import { findShifts, HISTORY_SCHEMA_VERSION, ProbeHistory } from "../../src/probe/history.js";
+import { findShifts, HISTORY_SCHEMA_VERSION, ProbeHistory } from "../../src/probe/history-store.js";
 import { ProbeRunner } from "../../src/probe/runner.js";
 import type { ProbeResult, ProbeSuite, RunResult, TestResult } from "../../src/probe/types.js";
 import { ScriptedEngine } from "../helpers/scripted-engine.js";
@@ -52,13 +52,13 @@ function result(over: Partial<ProbeResult> = {}): ProbeResult {
 }
 
 describe("ProbeHistory", () => {
-  it("creates the directory and a versioned WAL database, and reads back what it stored after reopening", () => {
+  it("creates the directory and a versioned WAL database, and reads back what it stored after reopening", async () => {
     const dataDir = path.join(dir, "nested", "data");
     const history = new ProbeHistory(dataDir);
     const id1 = history.record(result());
     const id2 = history.record(result({ startedAt: "2024-07-02T00:00:00.000Z", model: "elyza-q8.gguf", tests: [test("theory-of-mind", "心のモデル", [true, false, true])] }));
     expect(id2).toBeGreaterThan(id1);
-    history.close();
+    await history[Symbol.asyncDispose]();
 
     const db = new Database(path.join(dataDir, "probe-history.sqlite"), { readonly: true });
     expect(db.pragma("user_version", { simple: true })).toBe(HISTORY_SCHEMA_VERSION);
@@ -83,20 +83,20 @@ describe("ProbeHistory", () => {
     const previous = reopened.previous("seed");
     expect(previous).toMatchObject({ id: id2, model: "elyza-q8.gguf", modelHash: "deadbeef", durationMs: 1234, cancelled: false, tests: [{ id: "theory-of-mind", passed: 2, total: 3 }] });
     expect(previous?.settings).toMatchObject({ temperature: 0.6, baseSeed: 7, runs: 3, tokensPerSecond: 12.5 });
-    reopened.close();
+    await reopened[Symbol.asyncDispose]();
   });
 
-  it("keeps cancelled probes out of trends and comparisons", () => {
+  it("keeps cancelled probes out of trends and comparisons", async () => {
     const history = new ProbeHistory(dir);
     const kept = history.record(result());
     history.record(result({ cancelled: true, tests: [test("theory-of-mind", "心のモデル", [false])] }));
     expect(history.previous("seed")?.id).toBe(kept);
     expect(history.lastForTest("seed", "theory-of-mind", 5).map((p) => p.probeId)).toEqual([kept]);
     expect(history.previous("nothing")).toBeUndefined();
-    history.close();
+    await history[Symbol.asyncDispose]();
   });
 
-  it("refuses a database from a newer build", () => {
+  it("refuses a database from a newer build", async () => {
     const file = path.join(dir, "probe-history.sqlite");
     const db = new Database(file);
     db.pragma("user_version = 99");
@@ -104,11 +104,11 @@ describe("ProbeHistory", () => {
     expect(() => new ProbeHistory(dir)).toThrow(/schema version 99, newer than this build knows \(2\)/);
   });
 
-  it("finds tests whose new rate lies outside the previous interval", () => {
+  it("finds tests whose new rate lies outside the previous interval", async () => {
     const history = new ProbeHistory(dir);
     history.record(result({ tests: [test("a", "A", Array(10).fill(true)), test("b", "B", Array(10).fill(false))] }));
     const previous = history.previous("seed");
-    history.close();
+    await history[Symbol.asyncDispose]();
     expect(
       findShifts(previous, [
         { id: "a", passed: 7, total: 10 },
@@ -167,17 +167,17 @@ describe("ProbeRunner with a real history", () => {
       ["reading", "国語の問題", ["10/10", "0/10"]],
       ["monty-hall", "モンティ・ホール問題", ["0/10", "0/10"]],
     ]);
-    history.close();
+    await history[Symbol.asyncDispose]();
 
     // Everything survived in the file: seeds and answers of the second probe.
     const reopened = new ProbeHistory(dir);
     expect(reopened.lastForTest("seed", "reading", 1)[0]).toMatchObject({ passed: 0, total: 10, model: "m.gguf" });
-    reopened.close();
+    await reopened[Symbol.asyncDispose]();
   });
 });
 
 describe("ProbeHistory schema v2", () => {
-  it("migrates a version 1 database in place, keeping its probes, and finds the last probe with the same settings", () => {
+  it("migrates a version 1 database in place, keeping its probes, and finds the last probe with the same settings", async () => {
     const file = path.join(dir, "probe-history.sqlite");
     const v1 = new Database(file);
     v1.exec(`
@@ -204,7 +204,7 @@ describe("ProbeHistory schema v2", () => {
       expect(history.previousMatching("seed", key(0))?.id).toBe(2);
       expect(history.previousMatching("seed", key(1))).toBeUndefined();
     } finally {
-      history.close();
+      await history[Symbol.asyncDispose]();
     }
   });
 });

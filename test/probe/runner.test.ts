@@ -3,7 +3,9 @@ import { QueueFullError } from "../../src/inference/errors.js";
 import { InferenceQueue } from "../../src/inference/queue.js";
 import type { InferenceQueueLike, InferenceRequest } from "../../src/inference/queue-types.js";
 import type { GenerateOptions } from "../../src/inference/types.js";
-import { ProbeOptionsError, ProbeRunner, type GradeFn, type ProbeRunnerOptions } from "../../src/probe/runner.js";
+import { ProbeOptionsError } from "../../src/probe/plan.js";
+import { ProbeRunner } from "../../src/probe/runner.js";
+import type { GradeFn, ProbeRunnerOptions } from "../../src/probe/runner-options.js";
 import { runSeed } from "../../src/probe/seeds.js";
 import type { ProbeProgress, ProbeSuite, ProbeTest } from "../../src/probe/types.js";
 import { ScriptedEngine, type ScriptedAnswer } from "../helpers/scripted-engine.js";
@@ -69,7 +71,7 @@ function setup(s: Setup = {}) {
   let live = 0;
   const queue: InferenceQueueLike = {
     submit: (r) => {
-      // The real queue never refuses probe runs; a queue that does (refuseAbove) must not lose any.
+      // The real queue never refuses probe runs; should one (refuseAbove), no run may be lost.
       if (s.refuseAbove !== undefined && live >= s.refuseAbove) throw new QueueFullError("user_limit", `at most ${s.refuseAbove}`);
       const ticket = real.submit(r);
       live++;
@@ -88,7 +90,6 @@ function setup(s: Setup = {}) {
     modelName: "scripted.gguf",
     defaultSuite: "seed",
     warn: (m) => warnings.push(m),
-    retryDelayMs: 5,
     ...s.runner,
   });
   return { engine, queue: real, submitted, runner, warnings };
@@ -198,7 +199,7 @@ describe("ProbeRunner", () => {
       },
     });
     const handle = runner.run({ runs: 1, grading: "judge" }, "u");
-    while (signals.length < 3) await new Promise((r) => setTimeout(r, 5));
+    await expect.poll(() => signals.length).toBe(3);
     expect(runner.cancel()).toBe(true);
     const result = await handle.result;
     expect(signals.every((s) => s.aborted)).toBe(true);
@@ -283,12 +284,12 @@ describe("ProbeRunner", () => {
     expect(result.settings.grading).toBe("judge");
   });
 
-  it("holds back runs the queue refuses for being full and submits them as its own finish", async () => {
+  it("counts a run the queue refuses as failing, with the refusal as its reason", async () => {
     const { runner, engine } = setup({ refuseAbove: 2 });
-    const result = await runner.run({ runs: 4 }, "u").result;
-    expect(result.tests.map((t) => t.total)).toEqual([4, 4, 4]);
-    expect(engine.calls).toHaveLength(12);
-    expect(engine.maxRunning).toBeLessThanOrEqual(2);
+    const result = await runner.run({ runs: 1 }, "u").result;
+    expect(result.tests.map((t) => t.total)).toEqual([1, 1, 1]);
+    expect(engine.calls).toHaveLength(2);
+    expect(result.tests[2]?.results[0]).toMatchObject({ pass: false, reason: "inference failed: QueueFullError: at most 2", stopReason: "error" });
   });
 
   it("keeps at most maxInFlight runs in the queue when asked to", async () => {

@@ -13,7 +13,7 @@ describe("asciiOutput test models", () => {
     engine = await LlamaEngine.load({ modelPath: await asciiModelPath(), gpu: false, threads: 1, parallel: 4, contextSize: 512, batchSize: 256 });
   });
   afterAll(async () => {
-    await engine?.dispose();
+    await engine?.[Symbol.asyncDispose]();
   });
 
   it("keeps output rows only for ASCII tokens; the plain model is unchanged", () => {

@@ -30,7 +30,7 @@ export async function ask(args: readonly string[], io: CommandIo): Promise<numbe
   const onSigint = () => interrupt.abort();
   process.once("SIGINT", onSigint);
   // Ctrl-C during a download or load stops it (a partial download is kept and resumes next time).
-  const inference = await openInference(config, { status: io.stderr, signal: interrupt.signal });
+  await using inference = await openInference(config, { status: io.stderr, signal: interrupt.signal });
   try {
     const ticket = inference.queue.submit({
       userId: "cli",
@@ -50,6 +50,5 @@ export async function ask(args: readonly string[], io: CommandIo): Promise<numbe
     return result.stopReason === "error" ? 1 : 0;
   } finally {
     process.off("SIGINT", onSigint);
-    await inference.close();
   }
 }

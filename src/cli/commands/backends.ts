@@ -38,7 +38,7 @@ export async function backends(args: readonly string[], io: CommandIo): Promise<
       if (backend.kind === "in-process") {
         return { name: backend.name, kind: backend.kind, state: "local", slots: config.engine.parallel, inUse: null, latencyMs: null, model: displayModelUri(config.model.uri) };
       }
-      const engine = openAiMember(backend, io.env).engine as OpenAiBackend;
+      await using engine = openAiMember(backend, io.env).engine as OpenAiBackend;
       const base = { name: backend.name, kind: backend.kind, slots: backend.slots, model: backend.model, baseUrl: backend.baseUrl };
       const started = performance.now();
       try {

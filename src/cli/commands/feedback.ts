@@ -2,6 +2,7 @@
 // as a draft probe suite file. No 👎 votes (at all, or since --since) is an error naming the store,
 // so a script never mistakes an empty export for a written suite.
 
+import { UserError } from "../../errors.js";
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadConfig } from "../../config/load.js";
@@ -24,7 +25,7 @@ elyza-bot probe --suite FILE.yaml. Exit 1 when there is no 👎 vote to export.
   --config FILE  YAML file overriding config/default.yaml (probe.dataDirectory holds the store)`;
 
 /** A FeedbackError is the user's to fix (nothing to export): one line, exit 1. */
-export class FeedbackError extends Error {
+export class FeedbackError extends UserError {
   override readonly name = "FeedbackError";
 }
 
@@ -66,12 +67,10 @@ export async function feedback(args: readonly string[], io: CommandIo): Promise<
   const file = path.join(config.probe.dataDirectory, FEEDBACK_FILE);
   // Opening would create an empty store: say there is none instead.
   if (!existsSync(file)) throw new FeedbackError(`feedback export: no feedback yet (${file} does not exist; 👍/👎 votes from chat are stored there)`);
-  const store = new FeedbackStore(config.probe.dataDirectory);
   let rows;
-  try {
+  {
+    await using store = new FeedbackStore(config.probe.dataDirectory);
     rows = store.list({ rating: "down", ...(since === undefined ? {} : { since }) });
-  } finally {
-    store.close();
   }
   if (rows.length === 0) {
     const when = since === undefined ? "" : ` since ${new Date(since).toISOString()}`;

@@ -1,5 +1,5 @@
 import { loadConfig } from "../../config/load.js";
-import { gradeCommand } from "../../probe/grade-command.js";
+import { gradeAnswer } from "../../probe/grade-answer.js";
 import { loadSuite } from "../../probe/suite-loader.js";
 import { parseCommandArgs } from "../args.js";
 import type { CommandIo } from "../io.js";
@@ -26,7 +26,7 @@ export async function grade(args: readonly string[], io: CommandIo): Promise<num
   const suite = loadSuite(values.suite ?? config.probe.suite, config.probe.suitesDirectory);
   const answer = await readStdin(io.stdin);
   if (!answer.trim()) throw new UsageError("grade: stdin was empty; pipe the answer to grade into it");
-  io.out(JSON.stringify(gradeCommand(suite, values.test, answer)));
+  io.out(JSON.stringify(gradeAnswer(suite, values.test, answer)));
   return 0;
 }
 

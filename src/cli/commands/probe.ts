@@ -4,8 +4,8 @@ import { openProbe, prepareDatasetSuite, withDatasetFile } from "../../app/probe
 import { isRemoteModelUri } from "../../config/schema.js";
 import { resolveModelPath } from "../../inference/model-file.js";
 import { evaluateGate, GATE_MODES, type GateMode } from "../../probe/gate.js";
-import { ProbeHistory } from "../../probe/history.js";
-import { readHistory } from "../../probe/runner.js";
+import { ProbeHistory } from "../../probe/history-store.js";
+import { readHistory } from "../../probe/run-history.js";
 import { renderHistoryPng } from "../../probe/report/chart.js";
 import { renderHistory } from "../../probe/report/history.js";
 import { renderProbeJson } from "../../probe/report/json.js";
@@ -85,8 +85,8 @@ export async function probe(args: readonly string[], io: CommandIo): Promise<num
   // A dataset is fetched (once) and checked row by row before the model loads, too.
   if (suite.dataset) await prepareDatasetSuite(config, withDatasetFile(suite, values.dataset));
 
-  const inference = await openInference(config, { status: io.stderr, ...(values.backend === undefined ? {} : { backend: values.backend }) });
-  const setup = openProbe({
+  await using inference = await openInference(config, { status: io.stderr, ...(values.backend === undefined ? {} : { backend: values.backend }) });
+  await using setup = openProbe({
     config,
     queue: inference.queue,
     modelName: inference.engine.modelName,
@@ -146,8 +146,6 @@ export async function probe(args: readonly string[], io: CommandIo): Promise<num
     return 0;
   } finally {
     process.off("SIGINT", onSigint);
-    await setup.close();
-    await inference.close();
   }
 }
 
@@ -167,18 +165,14 @@ async function probeHistory(args: readonly string[], io: CommandIo): Promise<num
   if (positionals.length > 0) throw new UsageError(`probe history: unexpected argument "${positionals[0]}"`);
   const count = wholeNumber("--count", values.count, 1, 1000) ?? 20;
   const config = configFromFlags(values, io.env);
-  const history = new ProbeHistory(config.probe.dataDirectory);
-  try {
-    const loaded = loadSuite(values.suite ?? config.probe.suite, config.probe.suitesDirectory);
-    const suite = loaded.name;
-    const histories = readHistory(loaded, history, count);
-    io.out(renderHistory(suite, histories).trimEnd());
-    if (values.png) {
-      await writeFile(values.png, renderHistoryPng(suite, histories));
-      io.err(`chart written to ${values.png}`);
-    }
-    return 0;
-  } finally {
-    history.close();
+  await using history = new ProbeHistory(config.probe.dataDirectory);
+  const loaded = loadSuite(values.suite ?? config.probe.suite, config.probe.suitesDirectory);
+  const suite = loaded.name;
+  const histories = readHistory(loaded, history, count);
+  io.out(renderHistory(suite, histories).trimEnd());
+  if (values.png) {
+    await writeFile(values.png, renderHistoryPng(suite, histories));
+    io.err(`chart written to ${values.png}`);
   }
+  return 0;
 }

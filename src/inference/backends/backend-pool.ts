@@ -88,6 +88,8 @@ export class BackendPool implements Engine {
   readonly #retryMaxMs: number;
   readonly #log: NonNullable<BackendPoolOptions["log"]>;
   #disposed = false;
+  /** The first dispose's work, which a second dispose waits for. */
+  #disposal: Promise<void> | undefined;
 
   private constructor(members: readonly PoolMember[], options: BackendPoolOptions) {
     if (members.length === 0) throw new RangeError("backend pool: at least one backend is needed");
@@ -171,12 +173,14 @@ export class BackendPool implements Engine {
     throw failure!;
   }
 
-  async dispose(): Promise<void> {
+  [Symbol.asyncDispose](): Promise<void> {
+    if (this.#disposal) return this.#disposal;
     this.#disposed = true;
     for (const m of this.#members) clearTimeout(m.timer);
     const error = new BackendsUnavailableError(this.#members.map((m) => ({ backend: m.spec.name, reason: "shutting down" })));
     for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
-    await Promise.all(this.#members.map((m) => m.spec.engine.dispose()));
+    this.#disposal = Promise.all(this.#members.map((m) => m.spec.engine[Symbol.asyncDispose]())).then(() => {});
+    return this.#disposal;
   }
 
   /** A member with a free slot (its slot taken), undefined when `signal` aborted the wait. */

@@ -2,6 +2,8 @@
 // whether the backend itself is at fault (take it out of rotation, retry elsewhere) or the request
 // is (tell the caller, keep the backend), and the text already streamed when it broke off.
 
+import { ElyzaBotError } from "../../errors.js";
+
 /**
  * How a backend failed:
  * - "unreachable": connection refused/reset, DNS, a time-out before any byte (the backend is down);
@@ -10,7 +12,7 @@
  */
 export type BackendFailureKind = "unreachable" | "server" | "request";
 
-export class BackendError extends Error {
+export class BackendError extends ElyzaBotError {
   override readonly name = "BackendError";
   constructor(
     readonly backend: string,
@@ -32,7 +34,7 @@ export class BackendError extends Error {
  * A generation that failed after text had been streamed to the caller: the answer ends visibly
  * with `partialText` and this error, never as a silent stop.
  */
-export class BackendStreamError extends Error {
+export class BackendStreamError extends ElyzaBotError {
   override readonly name = "BackendStreamError";
   constructor(
     readonly failure: BackendError,
@@ -43,7 +45,7 @@ export class BackendStreamError extends Error {
 }
 
 /** No backend can take the request: every one is out of rotation. Refused at once, never left waiting. */
-export class BackendsUnavailableError extends Error {
+export class BackendsUnavailableError extends ElyzaBotError {
   override readonly name = "BackendsUnavailableError";
   constructor(
     /** Each backend with the reason it is out of rotation. */

@@ -157,7 +157,8 @@ export class OpenAiBackend implements Engine {
     }
   }
 
-  async dispose(): Promise<void> {}
+  /** Nothing to free: the server belongs to someone else, and each request ends with its stream. */
+  async [Symbol.asyncDispose](): Promise<void> {}
 
   /** The streaming response, or undefined when `signal` aborted it before it started. */
   async #post(path: string, body: unknown, signal: AbortSignal | undefined): Promise<Response | undefined> {

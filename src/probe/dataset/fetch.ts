@@ -5,6 +5,8 @@
 
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { huggingFaceEndpoint } from "../../net/hub-endpoint.js";
+import { networkCode } from "../../net/network-code.js";
 import { SuiteError } from "../suite-loader.js";
 
 export interface DatasetFetchOptions {
@@ -41,7 +43,7 @@ export async function resolveDatasetFile(source: string, options: DatasetFetchOp
   const target = path.join(path.resolve(options.directory), "datasets", owner, name, ...file.split("/"));
   if ((await stat(target).catch(() => undefined))?.isFile()) return target;
 
-  const endpoint = hfEndpoint(options.huggingFaceEndpoint, options.env ?? process.env);
+  const endpoint = huggingFaceEndpoint(options.huggingFaceEndpoint, options.env ?? process.env);
   const url = new URL(`datasets/${owner}/${name}/resolve/main/${file.split("/").map(encodeURIComponent).join("/")}`, endpoint);
   const offline = `to run without network, ${options.localHint}`;
   const token = (options.env ?? process.env).HF_TOKEN;
@@ -76,22 +78,4 @@ export async function resolveDatasetFile(source: string, options: DatasetFetchOp
 export async function readDatasetFile(source: string, options: DatasetFetchOptions): Promise<{ file: string; text: string }> {
   const file = await resolveDatasetFile(source, options);
   return { file, text: await readFile(file, "utf8") };
-}
-
-function hfEndpoint(option: string | undefined, env: NodeJS.ProcessEnv): string {
-  for (const candidate of [option, env.MODEL_ENDPOINT, env.HF_ENDPOINT]) {
-    if (candidate && /^https?:\/\//i.test(candidate)) return candidate.endsWith("/") ? candidate : `${candidate}/`;
-  }
-  return "https://huggingface.co/";
-}
-
-function networkCode(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && code !== "") return code;
-    if ((current as Error).name === "TimeoutError") return "no answer in time";
-    current = (current as { cause?: unknown }).cause;
-  }
-  return error instanceof Error ? error.message : String(error);
 }

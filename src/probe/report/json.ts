@@ -1,4 +1,4 @@
-// The `probe --json` object (shared/design.md): the named fields in their documented order, then
+// The `probe --json` object (README, "Command line"; test/probe/golden/probe.json): the required fields in their documented order, then
 // the extras. Built field by field so the output does not change when ProbeResult grows.
 
 import type { GateOutcome } from "../gate.js";

@@ -11,7 +11,7 @@ import { PNG } from "pngjs";
 import { chartSize } from "../../../src/probe/report/chart.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";
 import { makeGrader } from "../../../src/probe/graders/index.js";
-import { ProbeHistory } from "../../../src/probe/history.js";
+import { ProbeHistory } from "../../../src/probe/history-store.js";
 import { ProbeRunner } from "../../../src/probe/runner.js";
 import { loadSuite } from "../../../src/probe/suite-loader.js";
 import { ScriptedEngine } from "../../helpers/scripted-engine.js";
@@ -71,7 +71,7 @@ describe("/probe in the terminal", () => {
     expect(chart).toMatch(/^グラフ: .*charts\/probe-history-seed\.png$/);
     const png = PNG.sync.read(readFileSync(chart.slice("グラフ: ".length)));
     expect({ width: png.width, height: png.height }).toEqual(chartSize(3));
-    t.history.close();
+    await t.history[Symbol.asyncDispose]();
   });
 
   it("answers help, cancel with nothing running, bad words, and leaves other lines alone", async () => {
@@ -84,6 +84,6 @@ describe("/probe in the terminal", () => {
     expect(t.lines.at(-1)).toContain("runs=0");
     expect(await t.say("/reset")).toBe(false);
     expect(await t.say("/prober")).toBe(false);
-    t.history.close();
+    await t.history[Symbol.asyncDispose]();
   });
 });

@@ -21,7 +21,7 @@ let recovery: Recovery | undefined;
 afterEach(async () => {
   await recovery?.stop();
   await h?.stop();
-  journal?.close();
+  await journal?.[Symbol.asyncDispose]();
   h = recovery = journal = undefined;
 });
 

@@ -38,7 +38,7 @@ describe("Discord adapter with the real engine", () => {
   });
   afterAll(async () => {
     await h?.stop();
-    await engine?.dispose();
+    await engine?.[Symbol.asyncDispose]();
   });
 
   it("answers two mentions as replies, streamed by edits, within 2,000 characters a message, pinging nobody", async () => {

@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openProbe, type ProbeSetup } from "../../../src/app/probe-service.js";
 import { loadConfig } from "../../../src/config/load.js";
 import { LlamaEngine } from "../../../src/inference/engine.js";
-import { ProbeHistory } from "../../../src/probe/history.js";
+import { ProbeHistory } from "../../../src/probe/history-store.js";
 import { chartSize } from "../../../src/probe/report/chart.js";
 import { ProbeRunner } from "../../../src/probe/runner.js";
 import type { ProbeResult, ProbeSuite } from "../../../src/probe/types.js";
@@ -72,7 +72,7 @@ describe("/probe history in Slack", () => {
       expect({ width: png.width, height: png.height }).toEqual(chartSize(1));
       expect(fake.callsTo("files.completeUploadExternal")[0]!.args).toMatchObject({ channel_id: "C100" });
     } finally {
-      history.close();
+      await history[Symbol.asyncDispose]();
     }
   });
 });
@@ -98,8 +98,8 @@ describe("/probe suite=elyza-tasks-100 judge with the real engine", () => {
   afterAll(async () => {
     if (previousEndpoint === undefined) delete process.env.MODEL_ENDPOINT;
     else process.env.MODEL_ENDPOINT = previousEndpoint;
-    await setup?.close();
-    await engine?.dispose();
+    await setup?.[Symbol.asyncDispose]();
+    await engine?.[Symbol.asyncDispose]();
     await new Promise<void>((resolve) => hub.close(() => resolve()));
   });
 

@@ -20,7 +20,7 @@ describe("Slack adapter with the real engine", () => {
   });
   afterAll(async () => {
     await h?.stop();
-    await engine?.dispose();
+    await engine?.[Symbol.asyncDispose]();
   });
 
   it("answers two mentions in their threads while acking every event at once", async () => {

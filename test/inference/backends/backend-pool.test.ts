@@ -53,7 +53,7 @@ describe("BackendPool", () => {
       ["a", "up", texts.filter((t) => t === "a").length],
       ["b", "up", texts.filter((t) => t === "b").length],
     ]);
-    await pool.dispose();
+    await pool[Symbol.asyncDispose]();
   });
 
   it("retries once on another backend when the first fails before its first token, and takes it out of rotation", async () => {
@@ -70,7 +70,7 @@ describe("BackendPool", () => {
     // Out of rotation: the next request goes straight to b.
     expect((await ask(queueOver(pool))).text).toBe("b");
     expect(a.engine.calls).toHaveLength(1);
-    await pool.dispose();
+    await pool[Symbol.asyncDispose]();
   });
 
   it("passes a request's own failure (HTTP 4xx) through without retrying or blaming the backend", async () => {
@@ -80,7 +80,7 @@ describe("BackendPool", () => {
     await expect(ask(queueOver(pool))).rejects.toThrow("backend a: HTTP 400: context too long");
     expect(pool.status()[0]!.state).toBe("up");
     expect(b.engine.calls).toHaveLength(0);
-    await pool.dispose();
+    await pool[Symbol.asyncDispose]();
   });
 
   it("refuses at once, through the queue, with every backend's reason when none is in rotation", async () => {
@@ -94,7 +94,7 @@ describe("BackendPool", () => {
     expect(error).toBeInstanceOf(BackendsUnavailableError);
     expect((error as Error).message).toBe("no inference backend is available: a (connection refused); b (connection refused)");
     expect(queue.stats()).toEqual({ waiting: 0, running: 0 });
-    await pool.dispose();
+    await pool[Symbol.asyncDispose]();
   });
 
   it("checks a backend out of rotation again with back-off and brings it back by itself", async () => {
@@ -107,7 +107,7 @@ describe("BackendPool", () => {
     await expect.poll(() => pool.status()[0]!.state).toBe("up");
     expect(pool.status()[0]!.checkMs).not.toBeNull();
     expect((await ask(queueOver(pool))).text).toBe("a");
-    await pool.dispose();
+    await pool[Symbol.asyncDispose]();
   });
 
   it("holds requests beyond the slots in rotation in order, and hands them the slot that frees", async () => {
@@ -123,7 +123,7 @@ describe("BackendPool", () => {
     first.cancel();
     await expect(first.result).resolves.toMatchObject({ stopReason: "aborted" });
     await expect(second.result).resolves.toMatchObject({ text: "a1" });
-    await pool.dispose();
+    await pool[Symbol.asyncDispose]();
   });
 
   it("refuses the waiting requests too when the last backend in rotation leaves", async () => {
@@ -137,7 +137,7 @@ describe("BackendPool", () => {
     await expect(first).rejects.toBeInstanceOf(BackendsUnavailableError);
     await expect(second).rejects.toThrow("no inference backend is available: a (HTTP 503); b (connection refused)");
     expect(a.engine.calls).toHaveLength(1);
-    await pool.dispose();
+    await pool[Symbol.asyncDispose]();
   });
 });
 
@@ -158,6 +158,6 @@ describe("backendMetrics", () => {
     expect(text).toContain("# TYPE elyza_backend_generations_total counter\n");
     expect(text).toMatch(/elyza_backend_first_token_seconds\{backend="a",kind="openai"\} \d/);
     expect(text).not.toMatch(/elyza_backend_first_token_seconds\{backend="b"/);
-    await pool.dispose();
+    await pool[Symbol.asyncDispose]();
   });
 });

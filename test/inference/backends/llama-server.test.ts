@@ -31,7 +31,7 @@ function member(backend: OpenAiBackend): PoolMember {
 
 /** The in-process engine as a pool member that the pool may not dispose (the test file owns it). */
 function localMember(engine: LlamaEngine): PoolMember {
-  const shared: Engine = { parallel: engine.parallel, modelName: engine.modelName, generate: (o) => engine.generate(o), dispose: async () => {} };
+  const shared: Engine = { parallel: engine.parallel, modelName: engine.modelName, generate: (o) => engine.generate(o), [Symbol.asyncDispose]: async () => {} };
   return { name: "local", kind: "in-process", engine: shared, slots: engine.parallel };
 }
 
@@ -55,8 +55,8 @@ describe("OpenAI-compatible backends on the real llama-server", () => {
     local = await LlamaEngine.load({ modelPath: await asciiModelPath(), gpu: false, threads: 1, parallel: 2, contextSize: 4096, batchSize: 256 });
   }, LLAMA_SERVER_HOOK_TIMEOUT);
   afterAll(async () => {
-    await server?.stop();
-    await local?.dispose();
+    await server?.[Symbol.asyncDispose]();
+    await local?.[Symbol.asyncDispose]();
   });
 
   it("streams an answer with the server's token counts and stop reason", async () => {
@@ -92,7 +92,7 @@ describe("OpenAI-compatible backends on the real llama-server", () => {
       ["local", 2],
       ["server", 2],
     ]);
-    await pool.dispose();
+    await pool[Symbol.asyncDispose]();
   });
 
   it("cancelling mid-stream aborts the HTTP stream and frees the server's slot", async () => {
@@ -159,7 +159,7 @@ describe("llama-server and output that is not valid UTF-8", () => {
       if (error instanceof BackendStreamError) expect(error.partialText).toBe(streamed);
       else expect(streamed).toBe("");
     } finally {
-      await server.stop();
+      await server[Symbol.asyncDispose]();
     }
   });
 });
@@ -171,7 +171,7 @@ describe("llama-server faults, through the pool and the queue", () => {
     local = await LlamaEngine.load({ modelPath: await asciiModelPath(), gpu: false, threads: 1, parallel: 1, contextSize: 4096, batchSize: 256 });
   }, LLAMA_SERVER_HOOK_TIMEOUT);
   afterAll(async () => {
-    await local?.dispose();
+    await local?.[Symbol.asyncDispose]();
   });
 
   it("a server killed mid-stream ends the answer with a visible error and its partial text", async () => {
@@ -201,7 +201,7 @@ describe("llama-server faults, through the pool and the queue", () => {
         ["server", "down", 0],
         ["local", "up", 0],
       ]);
-      await pool.dispose();
+      await pool[Symbol.asyncDispose]();
     } finally {
       await server.kill();
     }
@@ -236,13 +236,13 @@ describe("llama-server faults, through the pool and the queue", () => {
       expect(pool.status()[0]!.served).toBe(1);
     } finally {
       await server.kill();
-      await pool.dispose();
+      await pool[Symbol.asyncDispose]();
     }
     // Everything down: refused at once with the reason, not left waiting.
     const alone = await BackendPool.open([member(serverBackend(server, "server", 1))], { retryMinMs: FOREVER });
     const refused = await queueOver(alone).submit({ userId: "u", priority: "interactive", conversation }).result.catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(BackendsUnavailableError);
     expect((refused as Error).message).toMatch(/^no inference backend is available: server \(cannot reach GET /);
-    await alone.dispose();
+    await alone[Symbol.asyncDispose]();
   });
 });

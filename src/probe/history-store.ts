@@ -28,8 +28,8 @@ export interface StoredProbe {
   readonly meanScoreCi95?: readonly [number, number];
 }
 
-/** The history id of a dataset suite's mean score (the runner's MEAN_SCORE_ID). */
-const MEAN_SCORE_ID = "mean-score";
+/** The history id under which a dataset suite's mean score is stored and read back. */
+export const MEAN_SCORE_ID = "mean-score";
 
 /**
  * What must match for two probes to be compared by `--fail-on regression`: sampling, prompt and
@@ -235,7 +235,8 @@ export class ProbeHistory {
     };
   }
 
-  close(): void {
+  /** Closes the database; a second call does nothing. */
+  async [Symbol.asyncDispose](): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }
