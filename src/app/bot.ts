@@ -3,10 +3,10 @@
 // With a platform configured, the HTTP server on http.port (/healthz, /readyz, /metrics, and
 // Slack's Events API in HTTP mode) listens from the first moment, before the model is there.
 
-import { Journal } from "../bot/journal.js";
-import { Recovery } from "../bot/recovery.js";
-import { Responder } from "../bot/responder.js";
-import type { ReplyChannelSource } from "../bot/types.js";
+import { Journal } from "../core/journal.js";
+import { Recovery } from "../core/recovery.js";
+import { Responder } from "../core/responder.js";
+import type { ReplyChannelSource } from "../core/types.js";
 import { runConsole } from "../chat/console/console-adapter.js";
 import { consoleProbeCommand } from "../chat/console/probe-command.js";
 import { ConfigError } from "../config/errors.js";

@@ -2,7 +2,7 @@
 // progress as a line per update, the plain-text report at the end. The terminal user owns the
 // process, so no admin check. Ctrl-C while it runs cancels the probe.
 
-import { probeMessages } from "../../bot/messages.js";
+import { probeMessages } from "../../core/messages.js";
 import { parseProbeCommand, PROBE_HELP } from "../../probe/command.js";
 import { renderHistory } from "../../probe/report/history.js";
 import { renderProgressLine, renderTextReport } from "../../probe/report/text.js";

@@ -2,9 +2,9 @@
 // cancellations, and /probe into probe runs. Nothing else is decided here (see src/bot).
 
 import { Events, RESTEvents, type Message } from "discord.js";
-import type { IncomingQuestion } from "../../bot/types.js";
+import type { IncomingQuestion } from "../../core/types.js";
 import { NO_OBSERVER } from "../../metrics/platform-observer.js";
-import { waitAtMost } from "../../bot/wait-at-most.js";
+import { waitAtMost } from "../../core/wait-at-most.js";
 import { createDiscordClient } from "./client.js";
 import { connect } from "./connect.js";
 import { handleProbeCommand } from "./probe-interaction.js";

@@ -3,8 +3,8 @@
 // The run's progress and report then edit that reply (see probe-reply.ts).
 
 import { MessageFlags, type ChatInputCommandInteraction } from "discord.js";
-import type { Asker } from "../../bot/types.js";
-import { probeMessages } from "../../bot/messages.js";
+import type { Asker } from "../../core/types.js";
+import { probeMessages } from "../../core/messages.js";
 import { parseProbeCommand, PROBE_HELP } from "../../probe/command.js";
 import { renderHistory } from "../../probe/report/history.js";
 import { renderTranscript, transcriptFileName } from "../../probe/report/transcript.js";
@@ -25,7 +25,7 @@ export interface ProbeCommandContext {
   readonly signal: AbortSignal;
 }
 
-/** The shared /probe wording (src/bot/messages.ts); exported under this name for the tests. */
+/** The shared /probe wording (src/core/messages.ts); exported under this name for the tests. */
 export const probeTexts = probeMessages;
 
 const MAX_CONTENT = 2000;

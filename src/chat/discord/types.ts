@@ -1,7 +1,7 @@
 // What the Discord adapter needs from the rest of the bot, as narrow interfaces: the chat core's
 // Responder and the probe service satisfy them structurally, and tests can stand in for them.
 
-import type { AnswerOutcome, Asker, IncomingQuestion, ReplyChannel, ReplyChannelSource } from "../../bot/types.js";
+import type { AnswerOutcome, Asker, IncomingQuestion, ReplyChannel, ReplyChannelSource } from "../../core/types.js";
 import type { RestRetryOptions } from "./rest-retry.js";
 import type { ProbeService } from "../../probe/types.js";
 import type { PlatformObserver } from "../../metrics/platform-observer.js";

@@ -4,9 +4,9 @@
 // report, with the Markdown transcript uploaded into its thread.
 
 import type { App, SlashCommand, types as slackTypes, webApi } from "@slack/bolt";
-import { latestWins, type LatestWins } from "../../bot/latest-wins.js";
-import { probeMessages } from "../../bot/messages.js";
-import type { Asker } from "../../bot/types.js";
+import { latestWins, type LatestWins } from "../../core/latest-wins.js";
+import { probeMessages } from "../../core/messages.js";
+import type { Asker } from "../../core/types.js";
 import { parseProbeCommand, PROBE_HELP } from "../../probe/command.js";
 import { renderHistory } from "../../probe/report/history.js";
 import { renderTranscript, transcriptFileName } from "../../probe/report/transcript.js";

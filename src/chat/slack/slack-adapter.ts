@@ -6,9 +6,9 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { App, HTTPReceiver, SocketModeReceiver, webApi } from "@slack/bolt";
-import { RecentIds } from "../../bot/dedupe.js";
-import type { AnswerOutcome, Asker, IncomingQuestion, ReplyChannel, ReplyChannelSource } from "../../bot/types.js";
-import { waitAtMost } from "../../bot/wait-at-most.js";
+import { RecentIds } from "../../core/dedupe.js";
+import type { AnswerOutcome, Asker, IncomingQuestion, ReplyChannel, ReplyChannelSource } from "../../core/types.js";
+import { waitAtMost } from "../../core/wait-at-most.js";
 import type { RouteHandler } from "../../http/server.js";
 import type { ChatTurn } from "../../inference/types.js";
 import { NO_OBSERVER, type PlatformObserver } from "../../metrics/platform-observer.js";
@@ -26,7 +26,7 @@ import { reconnectImmediately, type ReconnectableClient } from "./socket-reconne
 type WebClientOptions = NonNullable<ConstructorParameters<typeof webApi.WebClient>[1]>;
 export type RetryOptions = NonNullable<WebClientOptions["retryConfig"]>;
 
-/** What the adapter needs of the chat core (src/bot/responder.ts). */
+/** What the adapter needs of the chat core (src/core/responder.ts). */
 export interface SlackResponder {
   answer(question: IncomingQuestion, reply: ReplyChannel): Promise<AnswerOutcome>;
   cancelSource(sourceKey: string): boolean;

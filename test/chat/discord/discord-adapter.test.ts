@@ -2,7 +2,7 @@
 // queue, the ScriptedEngine as the model.
 
 import { afterEach, describe, expect, it } from "vitest";
-import { messages as botTexts } from "../../../src/bot/messages.js";
+import { messages as botTexts } from "../../../src/core/messages.js";
 import { Intents } from "../../fakes/discord/fake-discord.js";
 import { startHarness, type Harness } from "../../fakes/discord/harness.js";
 

@@ -6,9 +6,9 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Journal } from "../../../src/bot/journal.js";
-import { messages } from "../../../src/bot/messages.js";
-import { Recovery, type ReplayAction } from "../../../src/bot/recovery.js";
+import { Journal } from "../../../src/core/journal.js";
+import { messages } from "../../../src/core/messages.js";
+import { Recovery, type ReplayAction } from "../../../src/core/recovery.js";
 import type { FakeMessage } from "../../fakes/discord/world.js";
 import { startHarness, type Harness } from "../../fakes/discord/harness.js";
 

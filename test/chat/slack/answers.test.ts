@@ -2,7 +2,7 @@
 // front of a ScriptedEngine.
 
 import { afterEach, describe, expect, it } from "vitest";
-import { messages } from "../../../src/bot/messages.js";
+import { messages } from "../../../src/core/messages.js";
 import { markdownToMrkdwn } from "../../../src/chat/slack/mrkdwn.js";
 import { SLACK_REPLY_LIMITS } from "../../../src/chat/slack/reply-channel.js";
 import { until } from "../../fakes/slack/fake-slack.js";

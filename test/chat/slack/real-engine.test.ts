@@ -3,7 +3,7 @@
 // mechanics are asserted — and that acks stay fast while the engine is generating.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { messages } from "../../../src/bot/messages.js";
+import { messages } from "../../../src/core/messages.js";
 import { SLACK_REPLY_LIMITS } from "../../../src/chat/slack/reply-channel.js";
 import { LlamaEngine } from "../../../src/inference/engine.js";
 import { until } from "../../fakes/slack/fake-slack.js";

@@ -2,10 +2,10 @@
 // real Responder, real InferenceQueue — with the ScriptedEngine standing in for the model.
 
 import { startDiscord, type DiscordHandle, type DiscordResponder, type StartDiscordOptions } from "../../../src/chat/discord/discord-adapter.js";
-import type { AccessConfig } from "../../../src/bot/access.js";
-import type { Journal } from "../../../src/bot/journal.js";
-import { Responder } from "../../../src/bot/responder.js";
-import type { AnswerOutcome, IncomingQuestion } from "../../../src/bot/types.js";
+import type { AccessConfig } from "../../../src/core/access.js";
+import type { Journal } from "../../../src/core/journal.js";
+import { Responder } from "../../../src/core/responder.js";
+import type { AnswerOutcome, IncomingQuestion } from "../../../src/core/types.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";
 import type { Engine } from "../../../src/inference/types.js";
 import type { ProbeService } from "../../../src/probe/types.js";

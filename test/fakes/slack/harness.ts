@@ -1,10 +1,10 @@
 // The whole Slack path for tests: fake Slack ← real Bolt App (startSlack) → real Responder → real
 // InferenceQueue → ScriptedEngine (or any Engine). Logs are collected instead of printed.
 
-import type { AccessConfig } from "../../../src/bot/access.js";
-import type { AnswerOutcome } from "../../../src/bot/types.js";
-import type { Journal } from "../../../src/bot/journal.js";
-import { Responder } from "../../../src/bot/responder.js";
+import type { AccessConfig } from "../../../src/core/access.js";
+import type { AnswerOutcome } from "../../../src/core/types.js";
+import type { Journal } from "../../../src/core/journal.js";
+import { Responder } from "../../../src/core/responder.js";
 import { startSlack, type RetryOptions, type SlackAdapter } from "../../../src/chat/slack/slack-adapter.js";
 import type { AdapterLogger } from "../../../src/chat/slack/logging.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { latestWins } from "../../src/bot/latest-wins.js";
+import { latestWins } from "../../src/core/latest-wins.js";
 
 describe("latestWins", () => {
   it("sends the first value at once, then only the newest per interval, one send at a time", async () => {

@@ -2,10 +2,10 @@
 // that records every post and edit with its time. Real timers with short intervals.
 
 import { afterEach, describe, expect, it } from "vitest";
-import type { AccessConfig } from "../../src/bot/access.js";
-import { messages } from "../../src/bot/messages.js";
-import { Responder } from "../../src/bot/responder.js";
-import { fits } from "../../src/bot/split.js";
+import type { AccessConfig } from "../../src/core/access.js";
+import { messages } from "../../src/core/messages.js";
+import { Responder } from "../../src/core/responder.js";
+import { fits } from "../../src/core/split.js";
 import {
   MessageDeletedError,
   type AnswerOutcome,
@@ -13,7 +13,7 @@ import {
   type MessageLimits,
   type PostedMessage,
   type ReplyChannel,
-} from "../../src/bot/types.js";
+} from "../../src/core/types.js";
 import { BackendsUnavailableError } from "../../src/inference/backends/errors.js";
 import { InferenceQueue, type InferenceQueueOptions } from "../../src/inference/queue.js";
 import type { GenerateOptions } from "../../src/inference/types.js";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type AccessConfig, checkAccess, isProbeAdmin } from "../../src/bot/access.js";
-import { ChannelPacer } from "../../src/bot/channel-pacer.js";
-import { RecentIds } from "../../src/bot/dedupe.js";
-import { messages } from "../../src/bot/messages.js";
-import { RateLimiter } from "../../src/bot/rate-limit.js";
-import type { Asker } from "../../src/bot/types.js";
+import { type AccessConfig, checkAccess, isProbeAdmin } from "../../src/core/access.js";
+import { ChannelPacer } from "../../src/core/channel-pacer.js";
+import { RecentIds } from "../../src/core/dedupe.js";
+import { messages } from "../../src/core/messages.js";
+import { RateLimiter } from "../../src/core/rate-limit.js";
+import type { Asker } from "../../src/core/types.js";
 
 const OPEN: AccessConfig = { allowedChannels: [], allowedUsers: [], allowedRoles: [], probeAdmins: [], ratePerMinute: 10 };
 const alice: Asker = { platform: "discord", userId: "111", roleIds: ["r-dev"] };
