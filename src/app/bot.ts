@@ -5,6 +5,7 @@
 
 import { Journal } from "../core/journal.js";
 import { Recovery } from "../core/recovery.js";
+import { ProbeChat } from "../core/probe-chat.js";
 import { Responder } from "../core/responder.js";
 import type { ReplyChannelSource } from "../core/types.js";
 import { runConsole } from "../chat/console/console-adapter.js";
@@ -42,9 +43,9 @@ export interface BotOptions {
   readonly onHttpServer?: (server: HttpServer, ops: { readonly metrics: BotMetrics; readonly readiness: Readiness }) => void;
 }
 
-interface Stoppable {
+interface Adapter {
   readonly name: string;
-  stop(): Promise<void>;
+  readonly handle: { [Symbol.asyncDispose](): Promise<void> };
 }
 
 /**
@@ -131,6 +132,14 @@ export async function runBot(options: BotOptions): Promise<void> {
       if (outcome.kind === "failed") logger.debug("answer failed", { questionKey: question.sourceKey, error: outcome.reason });
     },
   });
+  // /probe from Slack, Discord and the terminal: one handler, one check order, the same texts.
+  const probeChat = new ProbeChat({
+    probe: probeService,
+    core: responder,
+    defaultSuite: config.probe.suite,
+    historyCount: config.probe.historyCount,
+    log: (m) => logger.warn(m),
+  });
   const channels = new Map<string, ReplyChannelSource>();
   const recovery = journal
     ? new Recovery({
@@ -147,14 +156,19 @@ export async function runBot(options: BotOptions): Promise<void> {
       })
     : undefined;
 
-  const running: Stoppable[] = [];
+  const running: Adapter[] = [];
   let stopping: Promise<void> | undefined;
+  // One shutdown for every platform: the running probe is cancelled and its messages get the partial
+  // report; every waiting and running answer is cancelled and ends with the shutdown note (new
+  // questions meanwhile are refused with it) — each drain at most 10 s; then the adapters disconnect.
   const stopAll = () =>
     (stopping ??= (async () => {
       probe.runner.cancel();
+      await probeChat[Symbol.asyncDispose]();
       await recovery?.stop();
+      await responder[Symbol.asyncDispose]();
       for (const adapter of running.reverse()) {
-        await adapter.stop().catch((error: unknown) => logger.error(`stopping ${adapter.name} failed`, error));
+        await adapter.handle[Symbol.asyncDispose]().catch((error: unknown) => logger.error(`stopping ${adapter.name} failed`, error));
       }
       inference.queue.cancelAll("the bot is shutting down");
       await queue.onIdle();
@@ -196,10 +210,9 @@ export async function runBot(options: BotOptions): Promise<void> {
         systemPrompt: config.systemPrompt,
         input: options.stdin,
         output: options.stdout,
-        historyTurns: config.chat.historyMessages,
+        historyMessages: config.chat.historyMessages,
         commands: consoleProbeCommand(
-          probe.runner,
-          config.probe.suite,
+          probeChat,
           (result) => saveTranscript(config.probe.dataDirectory, result),
           (chart) => saveChart(config.probe.dataDirectory, chart),
         ),
@@ -219,13 +232,13 @@ export async function runBot(options: BotOptions): Promise<void> {
         port: config.http.port,
         ...(http ? { httpServer: http } : {}),
         responder,
-        probe: probeService,
+        probeChat,
         historyMessages: config.chat.historyMessages,
         editIntervalMs: config.chat.editIntervalMs,
         logger,
         observer: observers["slack"]!,
       });
-      running.push({ name: "slack", stop: () => slack.stop() });
+      running.push({ name: "slack", handle: slack });
       channels.set("slack", slack.replyChannel);
       logger.info(`slack: connected as ${slack.botUserId} (${slack.mode === "socket" ? "Socket Mode" : `HTTP on port ${slack.port ?? http?.port}`})`);
     }
@@ -236,12 +249,12 @@ export async function runBot(options: BotOptions): Promise<void> {
         ...(secrets.discord.applicationId ? { applicationId: secrets.discord.applicationId } : {}),
         ...(secrets.discord.apiUrl ? { apiUrl: secrets.discord.apiUrl } : {}),
         responder,
-        probe: probeService,
+        probeChat,
         historyMessages: config.chat.historyMessages,
         logger,
         observer: observers["discord"]!,
       });
-      running.push({ name: "discord", stop: () => discord.stop() });
+      running.push({ name: "discord", handle: discord });
       channels.set("discord", discord.replyChannel);
       logger.info("discord: connected");
     }

@@ -5,6 +5,7 @@
 // one answer never race each other. Every platform call has a timeout, so a platform that never
 // answers cannot hang the answer.
 
+import pTimeout from "p-timeout";
 import { EditThrottle } from "./edit-throttle.js";
 import type { PostedMessage, ReplyChannel } from "./types.js";
 
@@ -150,19 +151,8 @@ export class ReplyStream {
 }
 
 /** Rejects when `promise` takes longer than `ms` (the underlying call may still finish later). */
+/** `promise`, or a rejection naming `what` after `ms` (p-timeout clears its timer either way). */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   if (!Number.isFinite(ms) || ms <= 0) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+  return pTimeout(promise, { milliseconds: ms, message: `${what} timed out after ${ms} ms` });
 }

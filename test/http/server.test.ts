@@ -114,7 +114,6 @@ describe("Slack HTTP mode on the bot's server", () => {
         },
         cancelSource: () => false,
         isProbeAdmin: () => false,
-        checkAccess: () => ({ ok: true }),
       },
       historyMessages: 0,
       editIntervalMs: 1000,
@@ -122,7 +121,7 @@ describe("Slack HTTP mode on the bot's server", () => {
       retryConfig: { retries: 3, factor: 1, minTimeout: 5, maxTimeout: 5 },
       observer: platformObserver("slack", metrics, readiness),
     });
-    cleanups.push(() => adapter.stop());
+    cleanups.push(() => adapter[Symbol.asyncDispose]());
     expect(adapter.port).toBeUndefined(); // it did not listen itself
     expect(readiness.report().ready).toBe(true);
 

@@ -99,7 +99,7 @@ describe("platformObserver on Socket Mode", () => {
       botToken: fake.botToken,
       appToken: fake.appToken,
       apiUrl: fake.apiUrl,
-      responder: { answer: async () => ({ kind: "cancelled" }), cancelSource: () => false, isProbeAdmin: () => false, checkAccess: () => ({ ok: true }) },
+      responder: { answer: async () => ({ kind: "cancelled" }), cancelSource: () => false, isProbeAdmin: () => false },
       historyMessages: 0,
       editIntervalMs: 1000,
       logger: { debug() {}, info() {}, warn() {}, error() {} },
@@ -112,7 +112,7 @@ describe("platformObserver on Socket Mode", () => {
       expect(states).toEqual(["slack connecting", "slack ready", "slack connecting", "slack ready"]);
       expect((await read(metrics)).value("elyza_platform_reconnects_total", { platform: "slack" })).toBe(1);
     } finally {
-      await adapter.stop();
+      await adapter[Symbol.asyncDispose]();
       await fake.stop();
     }
   });

@@ -18,7 +18,7 @@ export interface ConsoleOptions {
   readonly input: NodeJS.ReadableStream;
   readonly output: NodeJS.WritableStream;
   /** Turns (questions + answers) kept as history; the core trims further to the context. */
-  readonly historyTurns: number;
+  readonly historyMessages: number;
   /** Read keys as a terminal (Ctrl-C arrives as a keypress). Defaults to the input being a TTY. */
   readonly terminal?: boolean;
   readonly commands?: ConsoleCommandHandler;
@@ -53,7 +53,7 @@ export function runConsole(options: ConsoleOptions): Promise<void> {
         if (await options.commands?.(question, (t) => write(`${t}\n`), controller.signal)) return;
         return write(`(不明なコマンド: ${question.split(/\s/)[0]} — /probe, /reset, /exit が使えます)\n`);
       }
-      const turns: ChatTurn[] = [...history.slice(-options.historyTurns), { role: "user", text: question }];
+      const turns: ChatTurn[] = [...history.slice(-options.historyMessages), { role: "user", text: question }];
       let started = false;
       const ticket = queue.submit({
         userId: "console",

@@ -19,7 +19,7 @@ function setup(script?: Script, commands?: ConsoleCommandHandler) {
   const output = new PassThrough();
   let shown = "";
   output.on("data", (chunk: Buffer) => (shown += chunk.toString("utf8")));
-  const done = runConsole({ queue, systemPrompt: "SYS", input, output, historyTurns: 10, terminal: true, ...(commands ? { commands } : {}) });
+  const done = runConsole({ queue, systemPrompt: "SYS", input, output, historyMessages: 10, terminal: true, ...(commands ? { commands } : {}) });
   const until = async (predicate: () => boolean, ms = 5000) => {
     const end = Date.now() + ms;
     while (!predicate()) {

@@ -17,7 +17,6 @@ const noResponder = {
   answer: async () => ({ kind: "cancelled" as const }),
   cancelSource: () => false,
   isProbeAdmin: () => false,
-  checkAccess: () => ({ ok: true as const }),
 };
 
 describe("Slack Socket Mode connection", () => {
@@ -59,7 +58,7 @@ describe("Slack Socket Mode connection", () => {
   it("closes its socket on stop()", async () => {
     h = await startHarness();
     expect(h.fake.connectedSockets).toBe(1);
-    await h.adapter.stop();
+    await h.adapter[Symbol.asyncDispose]();
     await until(() => h!.fake.connectedSockets === 0, 5000, "the socket to close");
   });
 });
