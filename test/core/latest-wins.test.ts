@@ -51,9 +51,9 @@ describe("latestWins", () => {
       (e) => errors.push(e),
     );
     u.push("bad");
-    await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
     u.push("good");
-    await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(() => expect(sent).toEqual(["good"]));
     expect((errors[0] as Error).message).toBe("nope");
     expect(sent).toEqual(["good"]);
     await u.close();

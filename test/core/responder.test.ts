@@ -1,7 +1,7 @@
 // The chat core end to end: real InferenceQueue + ScriptedEngine, a fake in-memory ReplyChannel
 // that records every post and edit with its time. Real timers with short intervals.
 
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AccessConfig } from "../../src/core/access.js";
 import { messages } from "../../src/core/messages.js";
 import { Responder } from "../../src/core/responder.js";
@@ -86,13 +86,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
 
 let sourceCounter = 0;
 function question(text: string, over: Partial<IncomingQuestion> = {}): IncomingQuestion {
@@ -170,7 +163,7 @@ describe("Responder: placeholder and streaming", () => {
     const b = new FakeChannel();
     const c = new FakeChannel();
     const pa = responder.answer(question("A"), a);
-    await until(() => a.messages.length === 1, "A's placeholder");
+    await vi.waitFor(() => expect(a.messages.length === 1, "A's placeholder").toBeTruthy(), { timeout: 5000 });
     const pb = responder.answer(question("B"), b);
     const pc = responder.answer(question("C"), c);
     const [oa, ob, oc] = await Promise.all([pa, pb, pc]);
@@ -399,7 +392,7 @@ describe("Responder: cancellation", () => {
     const ch = new FakeChannel();
     const q = question("Q");
     const pending = responder.answer(q, ch);
-    await until(() => ch.texts()[0]?.startsWith("長長長") ?? false, "some text");
+    await vi.waitFor(() => expect(ch.texts()[0]?.startsWith("長長長") ?? false, "some text").toBeTruthy(), { timeout: 5000 });
     expect(responder.cancelSource(q.sourceKey)).toBe(true);
     const outcome = await pending;
     expect(outcome).toEqual({ kind: "cancelled" });
@@ -418,7 +411,7 @@ describe("Responder: cancellation", () => {
     const ch = new FakeChannel();
     const q = question("Q");
     const pending = responder.answer(q, ch);
-    await until(() => ch.texts()[0] === messages.queued(1), "queued placeholder");
+    await vi.waitFor(() => expect(ch.texts()[0] === messages.queued(1), "queued placeholder").toBeTruthy(), { timeout: 5000 });
     expect(responder.cancelSource(q.sourceKey)).toBe(true);
     expect(await pending).toEqual({ kind: "cancelled" });
     expect(ch.texts()).toEqual([messages.cancelled]);

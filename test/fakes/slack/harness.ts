@@ -1,6 +1,7 @@
 // The whole Slack path for tests: fake Slack ← real Bolt App (startSlack) → real Responder → real
 // InferenceQueue → ScriptedEngine (or any Engine). Logs are collected instead of printed.
 
+import { expect, vi } from "vitest";
 import type { AccessConfig } from "../../../src/core/access.js";
 import type { AnswerOutcome } from "../../../src/core/types.js";
 import type { Journal } from "../../../src/core/journal.js";
@@ -12,7 +13,7 @@ import { InferenceQueue } from "../../../src/inference/queue.js";
 import type { Engine } from "../../../src/inference/types.js";
 import type { ProbeService } from "../../../src/probe/types.js";
 import { ScriptedEngine, type Script } from "../../helpers/scripted-engine.js";
-import { FakeSlack, until } from "./fake-slack.js";
+import { FakeSlack } from "./fake-slack.js";
 
 export interface HarnessOptions {
   readonly script?: Script;
@@ -124,7 +125,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logs,
     outcomes,
     async waitForOutcomes(count, timeoutMs = 20_000) {
-      await until(() => outcomes.length >= count, timeoutMs, `${count} answers`);
+      await vi.waitFor(() => expect(outcomes.length >= count, `${count} answers`).toBeTruthy(), { timeout: timeoutMs });
     },
     eventsUrl: http ? `http://127.0.0.1:${adapter.port}/slack/events` : undefined,
     botMessages(channel, threadTs) {
