@@ -3,6 +3,7 @@
 // With a platform configured, the HTTP server on http.port (/healthz, /readyz, /metrics, and
 // Slack's Events API in HTTP mode) listens from the first moment, before the model is there.
 
+import type { AccessConfig } from "../core/access.js";
 import { Journal } from "../core/journal.js";
 import { Recovery } from "../core/recovery.js";
 import { ProbeChat } from "../core/probe-chat.js";
@@ -114,7 +115,8 @@ export async function runBot(options: BotOptions): Promise<void> {
     queue,
     systemPrompt: config.systemPrompt,
     editIntervalMs: config.chat.editIntervalMs,
-    access: config.access,
+    // The terminal's user owns the process: no allow-lists and no rate limit apply to them.
+    access: platforms.length > 0 ? config.access : OPEN_ACCESS,
     ...(journal ? { journal } : {}),
     onOutcome: (outcome, question, durationMs) => {
       const labels = outcomeLabels(outcome);
@@ -206,8 +208,7 @@ export async function runBot(options: BotOptions): Promise<void> {
     }
     if (platforms.length === 0) {
       await runConsole({
-        queue,
-        systemPrompt: config.systemPrompt,
+        core: responder,
         input: options.stdin,
         output: options.stdout,
         historyMessages: config.chat.historyMessages,
@@ -294,6 +295,8 @@ export async function runBot(options: BotOptions): Promise<void> {
     removeGuards();
   }
 }
+
+const OPEN_ACCESS: AccessConfig = { allowedChannels: [], allowedUsers: [], allowedRoles: [], probeAdmins: [], ratePerMinute: 0 };
 
 /** The journal's replay actions as elyza_journal_replays_total results. */
 const REPLAY_RESULT = { answered: "answered", expired: "expired", ended: "interrupted", "gave-up": "failed" } as const;

@@ -261,10 +261,11 @@ export class Responder implements ChatCore {
       ticket?.cancel(reason);
       abort.abort(new CancelledError(reason));
     };
+    const ownPace = reply.editIntervalMs;
     const stream = new ReplyStream(reply, {
-      editIntervalMs: this.options.editIntervalMs,
+      editIntervalMs: ownPace ?? this.options.editIntervalMs,
       callTimeoutMs: this.callTimeoutMs,
-      gate: (force) => this.pacer.take(job.channelKey, force),
+      ...(ownPace === undefined ? { gate: (force: boolean) => this.pacer.take(job.channelKey, force) } : {}),
       onFailure: (error) => stop(error.message),
     });
     const render = () => {

@@ -89,6 +89,11 @@ export interface ReplyChannel {
   edit(message: PostedMessage, text: string): Promise<void>;
   /** Converts the model's Markdown to the platform's dialect (Slack mrkdwn); identity if absent. */
   format?(markdown: string): string;
+  /**
+   * This channel's own pace of edits, for a surface without a platform rate limit (the terminal:
+   * 0, every chunk at once); absent: the core's chat.editIntervalMs, shared per channel.
+   */
+  readonly editIntervalMs?: number;
 }
 
 export type AnswerOutcome =

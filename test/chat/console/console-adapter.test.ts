@@ -4,6 +4,8 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it, vi } from "vitest";
 import { runConsole, type ConsoleCommandHandler } from "../../../src/chat/console/console-adapter.js";
+import { messages } from "../../../src/core/messages.js";
+import { Responder } from "../../../src/core/responder.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";
 import { ScriptedEngine, type Script } from "../../helpers/scripted-engine.js";
 
@@ -19,7 +21,13 @@ function setup(script?: Script, commands?: ConsoleCommandHandler) {
   const output = new PassThrough();
   let shown = "";
   output.on("data", (chunk: Buffer) => (shown += chunk.toString("utf8")));
-  const done = runConsole({ queue, systemPrompt: "SYS", input, output, historyMessages: 10, terminal: true, ...(commands ? { commands } : {}) });
+  const core = new Responder({
+    queue,
+    systemPrompt: "SYS",
+    editIntervalMs: 1000,
+    access: { allowedChannels: [], allowedUsers: [], allowedRoles: [], probeAdmins: [], ratePerMinute: 0 },
+  });
+  const done = runConsole({ core, input, output, historyMessages: 10, terminal: true, ...(commands ? { commands } : {}) });
   return { engine, input, done, shown: () => shown };
 }
 
@@ -30,6 +38,8 @@ describe("console adapter", () => {
     await vi.waitFor(() => expect(t.shown().includes("答え1です"), `output so far:\n${t.shown()}`).toBeTruthy(), { timeout: 5000 });
     t.input.write("二つ目\n");
     await vi.waitFor(() => expect(t.shown().includes("答え3です"), `output so far:\n${t.shown()}`).toBeTruthy(), { timeout: 5000 });
+    // The placeholder is a status line; the answer streams after the prompt, on one line.
+    expect(t.shown()).toContain(`(${messages.thinking})\nELYZA> 答え1です\n`);
     // The second request carried the first question and answer as history.
     expect(t.engine.calls[1]!.conversation.turns.map((x) => [x.role, x.text])).toEqual([
       ["user", "一つ目の質問"],
@@ -50,13 +60,13 @@ describe("console adapter", () => {
     t.input.write("長い話をして\n");
     await vi.waitFor(() => expect(t.shown().includes("ああ"), `output so far:\n${t.shown()}`).toBeTruthy(), { timeout: 5000 });
     t.input.write("\x03");
-    await vi.waitFor(() => expect(t.shown().includes("中断しました"), `output so far:\n${t.shown()}`).toBeTruthy(), { timeout: 5000 });
+    await vi.waitFor(() => expect(t.shown().includes(messages.cutByCancel), `output so far:\n${t.shown()}`).toBeTruthy(), { timeout: 5000 });
     expect(t.engine.calls[0]!.signal?.aborted).toBe(true);
     // Still running: the next question is answered.
     t.input.write("次\n");
     await vi.waitFor(() => expect(t.engine.calls.length === 2, `output so far:\n${t.shown()}`).toBeTruthy(), { timeout: 5000 });
     t.input.write("\x03"); // cancels the second answer
-    await vi.waitFor(() => expect((t.shown().match(/中断しました/g) ?? []).length === 2, `output so far:\n${t.shown()}`).toBeTruthy(), { timeout: 5000 });
+    await vi.waitFor(() => expect(t.shown().split(messages.cutByCancel).length === 3, `output so far:\n${t.shown()}`).toBeTruthy(), { timeout: 5000 });
     t.input.write("\x03"); // at the prompt: exit
     await t.done;
   });
@@ -82,7 +92,7 @@ describe("console adapter", () => {
   it("tells the user when the engine fails instead of staying silent", async () => {
     const t = setup(() => ({ chunks: [], fail: new Error("GPU fell off") }));
     t.input.write("質問\n");
-    await vi.waitFor(() => expect(t.shown().includes("エラー: GPU fell off"), `output so far:\n${t.shown()}`).toBeTruthy(), { timeout: 5000 });
+    await vi.waitFor(() => expect(t.shown().includes(`(${messages.engineError})`) && t.shown().includes("(engine error: GPU fell off)"), `output so far:\n${t.shown()}`).toBeTruthy(), { timeout: 5000 });
     t.input.end();
     await t.done;
   });
