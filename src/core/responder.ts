@@ -152,7 +152,9 @@ export class Responder implements ChatCore {
 
   private tracked<T>(work: Promise<T>): Promise<T> {
     this.running.add(work);
-    void work.finally(() => this.running.delete(work));
+    // The caller gets `work` itself (and its rejection, if any); this branch only forgets it.
+    const forget = () => void this.running.delete(work);
+    work.then(forget, forget);
     return work;
   }
 

@@ -2,7 +2,11 @@
 // checks (and that a refused question never has its history read), deletion before and during the
 // start, and the one shutdown policy. Real InferenceQueue + ScriptedEngine, an in-memory channel.
 
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { Journal } from "../../src/core/journal.js";
 import type { AccessConfig } from "../../src/core/access.js";
 import { messages } from "../../src/core/messages.js";
 import { Responder } from "../../src/core/responder.js";
@@ -32,7 +36,7 @@ afterEach(() => {
   for (const q of queues.splice(0)) q.cancelAll("test over");
 });
 
-function core(script: Script, access: Partial<AccessConfig> = {}, parallel = 1) {
+function core(script: Script, access: Partial<AccessConfig> = {}, parallel = 1, journal?: Journal) {
   const engine = new ScriptedEngine(parallel, script);
   const queue = new InferenceQueue(engine, {
     sampling: { temperature: 0.6, topP: 0.9, maxTokens: 1200 },
@@ -41,7 +45,7 @@ function core(script: Script, access: Partial<AccessConfig> = {}, parallel = 1) 
     timeouts: { queueWaitMs: FOREVER, firstTokenMs: FOREVER, totalMs: FOREVER },
   });
   queues.push(queue);
-  const responder = new Responder({ queue, systemPrompt: "SYS", editIntervalMs: 10, access: { ...OPEN, ...access }, drainMs: 5_000 });
+  const responder = new Responder({ queue, systemPrompt: "SYS", editIntervalMs: 10, access: { ...OPEN, ...access }, drainMs: 5_000, ...(journal ? { journal } : {}) });
   return { engine, responder };
 }
 
@@ -99,6 +103,29 @@ describe("chat core intake: the order of the checks", () => {
       { role: "user", text: "昔話をして" },
       { role: "user", text: "続きは？" },
     ]);
+  });
+
+  it("journals the question before the placeholder, and its history once read", async () => {
+    const journal = new Journal(mkdtempSync(path.join(os.tmpdir(), "elyza-intake-")));
+    try {
+      const { responder } = core(quick, {}, 1, journal);
+      const ch = new (class extends Channel {
+        readonly address = { platform: "slack", channel: "C1" };
+      })();
+      let release!: (turns: readonly ChatTurn[]) => void;
+      const { q } = question("続きは？", {}, () => new Promise((resolve) => (release = resolve)));
+      const answering = responder.answer(q, ch);
+      await vi.waitFor(() => expect(ch.texts).toEqual([messages.thinking]));
+      expect(journal.get(q.sourceKey)?.conversation.turns).toEqual([{ role: "user", text: "続きは？" }]);
+      release([{ role: "user", text: "昔話をして" }]);
+      expect(await answering).toMatchObject({ kind: "answered" });
+      expect(journal.get(q.sourceKey)).toMatchObject({
+        state: "done",
+        conversation: { turns: [{ role: "user", text: "昔話をして" }, { role: "user", text: "続きは？" }] },
+      });
+    } finally {
+      journal.close();
+    }
   });
 
   it("fails visibly, without generating, when the history loader throws", async () => {
