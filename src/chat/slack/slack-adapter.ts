@@ -161,7 +161,11 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
 
   const seen = new LRUCache<string, true>({ max: SEEN_MAX, ttl: SEEN_TTL_MS });
   /** True the first time `id` is seen within the TTL (and remembers it). */
-  const firstSeen = (id: string) => !seen.has(id) && Boolean(seen.set(id, true));
+  const firstSeen = (id: string): boolean => {
+    if (seen.has(id)) return false;
+    seen.set(id, true);
+    return true;
+  };
   let stopping = false;
 
   const onEvent = async ({ event, body }: { event: unknown; body: unknown }) => {
