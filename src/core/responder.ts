@@ -1,6 +1,6 @@
 // One question → one answer on the platform, through the shared inference queue: the ChatCore
 // every adapter hands its questions to. It decides, the same way for every platform and in this
-// order: already journaled (a redelivery) → deleted before it started → access → empty question →
+// order: already journaled or being answered (a redelivery) → deleted before it started → access → empty question →
 // rate limit → placeholder → history (read only now: a refused question reads none, and a slow
 // read no longer delays the first sign of life) → deleted while reading → queue → streamed answer.
 // Every question ends visibly: answered, refused with a reason, or failed with a message naming the
@@ -182,6 +182,8 @@ export class Responder implements ChatCore {
     const journal = reply.address ? this.options.journal : undefined;
     // A redelivered event, or one the previous process had already taken: never answered twice.
     if (journal?.has(question.sourceKey)) return { kind: "duplicate" };
+    // The same message delivered again while its answer runs (a gateway replay): one answer.
+    if (this.active.has(question.sourceKey)) return { kind: "duplicate" };
     // Deleted before the core had it: nobody is waiting for an answer any more.
     if (this.deleted.has(question.sourceKey)) return { kind: "cancelled" };
     if (this.closing) return refuse(reply, messages.shuttingDown, this.callTimeoutMs);

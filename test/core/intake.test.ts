@@ -140,6 +140,19 @@ describe("chat core intake: the order of the checks", () => {
   });
 });
 
+describe("chat core intake: redeliveries", () => {
+  it("answers a message delivered again while its answer runs only once", async () => {
+    const { engine, responder } = core(quick);
+    const ch = new Channel();
+    const { q } = question("質問");
+    const [first, again] = await Promise.all([responder.answer(q, ch), responder.answer(q, ch)]);
+    expect(first).toMatchObject({ kind: "answered" });
+    expect(again).toEqual({ kind: "duplicate" });
+    expect(ch.texts).toEqual(["はい。"]);
+    expect(engine.calls).toHaveLength(1);
+  });
+});
+
 describe("chat core intake: deleted questions", () => {
   it("never starts a question deleted before the core had it, and posts nothing", async () => {
     const { engine, responder } = core(quick);
