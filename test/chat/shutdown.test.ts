@@ -41,6 +41,10 @@ describe("shutdown ends every question visibly", () => {
     expect(h.outcomes.map((o) => o.outcome.kind)).toEqual(["cancelled", "cancelled", "refused"]);
     expect(h.botMessages("C100", late.ts)).toEqual([messages.shuttingDown]);
     expect(h.scripted!.calls).toHaveLength(1);
+    // The adapter's one verb, safe to call twice (and once more by the harness).
+    await h.adapter[Symbol.asyncDispose]();
+    await h.adapter[Symbol.asyncDispose]();
+    await vi.waitFor(() => expect(fake.connectedSockets).toBe(0));
   });
 
   it("on Discord", async () => {
@@ -65,5 +69,7 @@ describe("shutdown ends every question visibly", () => {
     const outcomes = await h.settled(3);
     expect(outcomes.map((o) => o.kind)).toEqual(["cancelled", "cancelled", "refused"]);
     expect(replyTo(late)).toBe(messages.shuttingDown);
+    await h.discord[Symbol.asyncDispose]();
+    await h.discord[Symbol.asyncDispose]();
   });
 });
