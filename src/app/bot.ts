@@ -167,7 +167,7 @@ export async function runBot(options: BotOptions): Promise<void> {
     (stopping ??= (async () => {
       probe.runner.cancel();
       await probeChat[Symbol.asyncDispose]();
-      await recovery?.stop();
+      await recovery?.[Symbol.asyncDispose]();
       await responder[Symbol.asyncDispose]();
       for (const adapter of running.reverse()) {
         await adapter.handle[Symbol.asyncDispose]().catch((error: unknown) => logger.error(`stopping ${adapter.name} failed`, error));

@@ -19,7 +19,7 @@ let h: Harness | undefined;
 let journal: Journal | undefined;
 let recovery: Recovery | undefined;
 afterEach(async () => {
-  await recovery?.stop();
+  await recovery?.[Symbol.asyncDispose]();
   await h?.stop();
   journal?.close();
   h = recovery = journal = undefined;
@@ -187,7 +187,7 @@ describe("journal: what a restarted bot finds", () => {
     });
     void s.recovery.recoverAtStart();
     await s.h.fake.waitFor(() => repliesTo(s.h, q)[0]?.content.startsWith("0 1"), 10_000, "the replayed answer to stream");
-    await s.recovery.stop();
+    await s.recovery[Symbol.asyncDispose]();
     expect(s.journal.get(`discord:${q.id}`)?.state).toBe("done");
     const replies = repliesTo(s.h, q);
     expect(replies).toHaveLength(1);
