@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { openInference } from "../src/app/inference.js";
 import { createJudge } from "../src/app/judge.js";
 import { openProbe } from "../src/app/probe-service.js";
-import { Journal } from "../src/bot/journal.js";
+import { Journal } from "../src/core/journal.js";
 import { loadConfig } from "../src/config/load.js";
 import { HttpServer } from "../src/http/server.js";
 import { BackendPool } from "../src/inference/backends/backend-pool.js";

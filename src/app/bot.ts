@@ -3,10 +3,12 @@
 // With a platform configured, the HTTP server on http.port (/healthz, /readyz, /metrics, and
 // Slack's Events API in HTTP mode) listens from the first moment, before the model is there.
 
-import { Journal } from "../bot/journal.js";
-import { Recovery } from "../bot/recovery.js";
-import { Responder } from "../bot/responder.js";
-import type { ReplyChannelSource } from "../bot/types.js";
+import type { AccessConfig } from "../core/access.js";
+import { Journal } from "../core/journal.js";
+import { Recovery } from "../core/recovery.js";
+import { ProbeChat } from "../core/probe-chat.js";
+import { Responder } from "../core/responder.js";
+import type { ReplyChannelSource } from "../core/types.js";
 import { runConsole } from "../chat/console/console-adapter.js";
 import { consoleProbeCommand } from "../chat/console/probe-command.js";
 import { ConfigError } from "../config/errors.js";
@@ -46,9 +48,9 @@ export interface BotOptions {
   readonly onHttpServer?: (server: HttpServer, ops: { readonly metrics: BotMetrics; readonly readiness: Readiness }) => void;
 }
 
-interface Stoppable {
+interface Adapter {
   readonly name: string;
-  stop(): Promise<void>;
+  readonly handle: { [Symbol.asyncDispose](): Promise<void> };
 }
 
 /**
@@ -117,7 +119,8 @@ export async function runBot(options: BotOptions): Promise<void> {
     queue,
     systemPrompt: config.systemPrompt,
     editIntervalMs: config.chat.editIntervalMs,
-    access: config.access,
+    // The terminal's user owns the process: no allow-lists and no rate limit apply to them.
+    access: platforms.length > 0 ? config.access : OPEN_ACCESS,
     ...(journal ? { journal } : {}),
     onOutcome: (outcome, question, durationMs) => {
       const labels = outcomeLabels(outcome);
@@ -135,6 +138,14 @@ export async function runBot(options: BotOptions): Promise<void> {
       if (outcome.kind === "failed") logger.debug("answer failed", { questionKey: question.sourceKey, error: outcome.reason });
     },
   });
+  // /probe from Slack, Discord and the terminal: one handler, one check order, the same texts.
+  const probeChat = new ProbeChat({
+    probe: probeService,
+    core: responder,
+    defaultSuite: config.probe.suite,
+    historyCount: config.probe.historyCount,
+    log: (m) => logger.warn(m),
+  });
   const channels = new Map<string, ReplyChannelSource>();
   const recovery = journal
     ? new Recovery({
@@ -151,14 +162,19 @@ export async function runBot(options: BotOptions): Promise<void> {
       })
     : undefined;
 
-  const running: Stoppable[] = [];
+  const running: Adapter[] = [];
   let stopping: Promise<void> | undefined;
+  // One shutdown for every platform: the running probe is cancelled and its messages get the partial
+  // report; every waiting and running answer is cancelled and ends with the shutdown note (new
+  // questions meanwhile are refused with it) — each drain at most 10 s; then the adapters disconnect.
   const stopAll = () =>
     (stopping ??= (async () => {
       probe.runner.cancel();
-      await recovery?.stop();
+      await probeChat[Symbol.asyncDispose]();
+      await recovery?.[Symbol.asyncDispose]();
+      await responder[Symbol.asyncDispose]();
       for (const adapter of running.reverse()) {
-        await adapter.stop().catch((error: unknown) => logger.error(`stopping ${adapter.name} failed`, error));
+        await adapter.handle[Symbol.asyncDispose]().catch((error: unknown) => logger.error(`stopping ${adapter.name} failed`, error));
       }
       inference.queue.cancelAll("the bot is shutting down");
       await queue.onIdle();
@@ -197,14 +213,12 @@ export async function runBot(options: BotOptions): Promise<void> {
     if (platforms.length === 0) {
       options.onStarted?.();
       await runConsole({
-        queue,
-        systemPrompt: config.systemPrompt,
+        core: responder,
         input: options.stdin,
         output: options.stdout,
-        historyTurns: config.chat.historyMessages,
+        historyMessages: config.chat.historyMessages,
         commands: consoleProbeCommand(
-          probe.runner,
-          config.probe.suite,
+          probeChat,
           (result) => saveTranscript(config.probe.dataDirectory, result),
           (chart) => saveChart(config.probe.dataDirectory, chart),
         ),
@@ -224,13 +238,13 @@ export async function runBot(options: BotOptions): Promise<void> {
         port: config.http.port,
         ...(http ? { httpServer: http } : {}),
         responder,
-        probe: probeService,
+        probeChat,
         historyMessages: config.chat.historyMessages,
         editIntervalMs: config.chat.editIntervalMs,
         logger,
         observer: observers["slack"]!,
       });
-      running.push({ name: "slack", stop: () => slack.stop() });
+      running.push({ name: "slack", handle: slack });
       channels.set("slack", slack.replyChannel);
       logger.info(`slack: connected as ${slack.botUserId} (${slack.mode === "socket" ? "Socket Mode" : `HTTP on port ${slack.port ?? http?.port}`})`);
     }
@@ -241,12 +255,12 @@ export async function runBot(options: BotOptions): Promise<void> {
         ...(secrets.discord.applicationId ? { applicationId: secrets.discord.applicationId } : {}),
         ...(secrets.discord.apiUrl ? { apiUrl: secrets.discord.apiUrl } : {}),
         responder,
-        probe: probeService,
+        probeChat,
         historyMessages: config.chat.historyMessages,
         logger,
         observer: observers["discord"]!,
       });
-      running.push({ name: "discord", stop: () => discord.stop() });
+      running.push({ name: "discord", handle: discord });
       channels.set("discord", discord.replyChannel);
       logger.info("discord: connected");
     }
@@ -287,6 +301,8 @@ export async function runBot(options: BotOptions): Promise<void> {
     removeGuards();
   }
 }
+
+const OPEN_ACCESS: AccessConfig = { allowedChannels: [], allowedUsers: [], allowedRoles: [], probeAdmins: [], ratePerMinute: 0 };
 
 /** The journal's replay actions as elyza_journal_replays_total results. */
 const REPLAY_RESULT = { answered: "answered", expired: "expired", ended: "interrupted", "gave-up": "failed" } as const;

@@ -179,6 +179,8 @@ export const configSchema = z.strictObject({
      * Models `/probe compare=NAME` may load for an A/B probe: name → .gguf path or hf: URI. Chat
      * can only name these, never a path; each is loaded for one probe and released after.
      */
+    /** Points per test `/probe history` shows when no count is given (the same on every platform). */
+    historyCount: int(1, 50).default(10),
     compareModels: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "names are letters, digits, dots, dashes or underscores"), nonEmpty).default({}),
   }),
   http: z.strictObject({

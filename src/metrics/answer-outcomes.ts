@@ -2,8 +2,8 @@
 // of reasons (a label must never carry free text: one series per distinct message would grow
 // without bound, and refusal texts are what the user was shown).
 
-import { messages } from "../bot/messages.js";
-import type { AnswerOutcome } from "../bot/types.js";
+import { messages } from "../core/messages.js";
+import type { AnswerOutcome } from "../core/types.js";
 import type { AnswerOutcomeLabel } from "./bot-metrics.js";
 
 export function outcomeLabels(outcome: AnswerOutcome): { outcome: AnswerOutcomeLabel; reason: string } {
@@ -32,7 +32,7 @@ function refusalReason(text: string): string {
   return "other";
 }
 
-// The Responder's failure reasons start with their kind (src/bot/responder.ts).
+// The Responder's failure reasons start with their kind (src/core/responder.ts).
 const FAILURE_KINDS: readonly [RegExp, string][] = [
   [/^timeout \(queue_wait\)/, "timeout_queue_wait"],
   [/^timeout \(first_token\)/, "timeout_first_token"],

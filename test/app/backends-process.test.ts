@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { messages } from "../../src/bot/messages.js";
+import { messages } from "../../src/core/messages.js";
 import type { LlamaServerProcess } from "../../src/llama-server/process.js";
 import { FakeDiscord } from "../fakes/discord/fake-discord.js";
 import type { FakeMessage } from "../fakes/discord/world.js";

@@ -2,14 +2,14 @@
 // error reported) for a handler that throws; Slack's Events API mounted on it in HTTP mode next to
 // /healthz, /readyz and /metrics, all on one port.
 
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Readiness } from "../../src/http/readiness.js";
 import { opsRoutes } from "../../src/http/ops-routes.js";
 import { HttpServer, sendJson } from "../../src/http/server.js";
 import { startSlack, type SlackAdapter } from "../../src/chat/slack/slack-adapter.js";
 import { BotMetrics } from "../../src/metrics/bot-metrics.js";
 import { platformObserver } from "../../src/metrics/platform-observer.js";
-import { FakeSlack, until } from "../fakes/slack/fake-slack.js";
+import { FakeSlack } from "../fakes/slack/fake-slack.js";
 import { eventCallback, postSigned } from "../fakes/slack/http-events.js";
 import { Scrape } from "../helpers/prometheus.js";
 
@@ -114,7 +114,6 @@ describe("Slack HTTP mode on the bot's server", () => {
         },
         cancelSource: () => false,
         isProbeAdmin: () => false,
-        checkAccess: () => ({ ok: true }),
       },
       historyMessages: 0,
       editIntervalMs: 1000,
@@ -122,7 +121,7 @@ describe("Slack HTTP mode on the bot's server", () => {
       retryConfig: { retries: 3, factor: 1, minTimeout: 5, maxTimeout: 5 },
       observer: platformObserver("slack", metrics, readiness),
     });
-    cleanups.push(() => adapter.stop());
+    cleanups.push(() => adapter[Symbol.asyncDispose]());
     expect(adapter.port).toBeUndefined(); // it did not listen itself
     expect(readiness.report().ready).toBe(true);
 
@@ -135,7 +134,7 @@ describe("Slack HTTP mode on the bot's server", () => {
     expect(res.status).toBe(200);
     const forged = await postSigned(`http://127.0.0.1:${s.port}/slack/events`, body, { signingSecret: "secret-for-mounted-mode", badSignature: true });
     expect(forged.status).toBe(401);
-    await until(() => answered.length === 1, 10_000, "the answer");
+    await vi.waitFor(() => expect(answered.length === 1, "the answer").toBeTruthy(), { timeout: 10_000 });
     expect(fake.callsTo("chat.postMessage").map((c) => c.status)).toEqual([503, 503, 429, 200]);
 
     const m = new Scrape((await metrics.render()).body);

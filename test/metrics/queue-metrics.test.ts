@@ -3,7 +3,7 @@
 // counted, tokens totalled, a request cancelled while waiting leaves nothing behind — and the
 // Socket Mode observer counting a reconnect and flipping readiness.
 
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Readiness } from "../../src/http/readiness.js";
 import { InferenceQueue } from "../../src/inference/queue.js";
 import { CancelledError } from "../../src/inference/errors.js";
@@ -11,7 +11,7 @@ import { BotMetrics } from "../../src/metrics/bot-metrics.js";
 import { platformObserver } from "../../src/metrics/platform-observer.js";
 import { instrumentQueue, type RequestEnd } from "../../src/metrics/queue-metrics.js";
 import { startSlack } from "../../src/chat/slack/slack-adapter.js";
-import { FakeSlack, until } from "../fakes/slack/fake-slack.js";
+import { FakeSlack } from "../fakes/slack/fake-slack.js";
 import { ScriptedEngine } from "../helpers/scripted-engine.js";
 import { Scrape } from "../helpers/prometheus.js";
 
@@ -99,7 +99,7 @@ describe("platformObserver on Socket Mode", () => {
       botToken: fake.botToken,
       appToken: fake.appToken,
       apiUrl: fake.apiUrl,
-      responder: { answer: async () => ({ kind: "cancelled" }), cancelSource: () => false, isProbeAdmin: () => false, checkAccess: () => ({ ok: true }) },
+      responder: { answer: async () => ({ kind: "cancelled" }), cancelSource: () => false, isProbeAdmin: () => false },
       historyMessages: 0,
       editIntervalMs: 1000,
       logger: { debug() {}, info() {}, warn() {}, error() {} },
@@ -108,11 +108,11 @@ describe("platformObserver on Socket Mode", () => {
     try {
       expect(readiness.state("slack")).toEqual({ state: "ready" });
       fake.sendDisconnect("refresh_requested");
-      await until(() => fake.helloAt.length === 2 && readiness.state("slack")?.state === "ready", 10_000, "the reconnection");
+      await vi.waitFor(() => expect(fake.helloAt.length === 2 && readiness.state("slack")?.state === "ready", "the reconnection").toBeTruthy(), { timeout: 10_000 });
       expect(states).toEqual(["slack connecting", "slack ready", "slack connecting", "slack ready"]);
       expect((await read(metrics)).value("elyza_platform_reconnects_total", { platform: "slack" })).toBe(1);
     } finally {
-      await adapter.stop();
+      await adapter[Symbol.asyncDispose]();
       await fake.stop();
     }
   });

@@ -1,11 +1,12 @@
-// The terminal adapter: each line is a question, answers stream as they are generated, the
-// conversation is remembered for the session. Ctrl-C during an answer cancels that answer;
-// Ctrl-C at the prompt exits. Questions go through the shared queue like any platform's.
+// The terminal adapter: each line is a question for the chat core, like any platform's (the
+// terminal's core is open: its user owns the process); the answer streams as it is generated
+// (terminal-reply.ts), the conversation is remembered for the session. Ctrl-C during an answer
+// cancels that answer; Ctrl-C at the prompt exits.
 
 import readline from "node:readline";
+import type { ChatCore } from "../../core/types.js";
 import type { ChatTurn } from "../../inference/types.js";
-import type { InferenceQueueLike } from "../../inference/queue-types.js";
-import { describeFailure } from "./failure-text.js";
+import { terminalReply } from "./terminal-reply.js";
 
 export interface ConsoleCommandHandler {
   /** Handles a line starting with "/" (e.g. /probe); returns false when it is not a known command. */
@@ -13,12 +14,12 @@ export interface ConsoleCommandHandler {
 }
 
 export interface ConsoleOptions {
-  readonly queue: InferenceQueueLike;
-  readonly systemPrompt: string;
+  /** The chat core every question is handed to (src/core/responder.ts). */
+  readonly core: ChatCore;
   readonly input: NodeJS.ReadableStream;
   readonly output: NodeJS.WritableStream;
   /** Turns (questions + answers) kept as history; the core trims further to the context. */
-  readonly historyTurns: number;
+  readonly historyMessages: number;
   /** Read keys as a terminal (Ctrl-C arrives as a keypress). Defaults to the input being a TTY. */
   readonly terminal?: boolean;
   readonly commands?: ConsoleCommandHandler;
@@ -29,12 +30,13 @@ const PROMPT = "あなた> ";
 
 /** Runs until the user exits (Ctrl-C at the prompt, Ctrl-D, /exit); resolves then. */
 export function runConsole(options: ConsoleOptions): Promise<void> {
-  const { queue, output } = options;
+  const { core, output } = options;
   const terminal = options.terminal ?? Boolean((options.input as { isTTY?: boolean }).isTTY);
   const rl = readline.createInterface({ input: options.input, output, terminal, prompt: PROMPT });
   const write = (text: string) => void output.write(text);
   const history: ChatTurn[] = [];
   let current: AbortController | undefined;
+  let asked = 0;
   let pending: Promise<void> = Promise.resolve();
   let closed = false;
 
@@ -53,31 +55,27 @@ export function runConsole(options: ConsoleOptions): Promise<void> {
         if (await options.commands?.(question, (t) => write(`${t}\n`), controller.signal)) return;
         return write(`(不明なコマンド: ${question.split(/\s/)[0]} — /probe, /reset, /exit が使えます)\n`);
       }
-      const turns: ChatTurn[] = [...history.slice(-options.historyTurns), { role: "user", text: question }];
-      let started = false;
-      const ticket = queue.submit({
-        userId: "console",
-        priority: "interactive",
-        conversation: { systemPrompt: options.systemPrompt, turns },
-        signal: controller.signal,
-        onPosition: (position) => {
-          if (position > 0) write(`(順番待ち: ${position}番目)\n`);
+      const sourceKey = `console:${++asked}`;
+      // Ctrl-C is this terminal's way of deleting the question: the core stops the answer.
+      controller.signal.addEventListener("abort", () => core.cancelSource(sourceKey), { once: true });
+      const reply = terminalReply(write);
+      const outcome = await core.answer(
+        {
+          asker: { platform: "console", userId: "console", roleIds: [] },
+          channelId: "console",
+          isDirect: true,
+          text: question,
+          loadHistory: async () => history.slice(-options.historyMessages),
+          sourceKey,
         },
-        onTextChunk: (chunk) => {
-          if (!started) write("ELYZA> ");
-          started = true;
-          write(chunk);
-        },
-      });
-      const result = await ticket.result;
-      if (!started) write(`ELYZA> ${result.text}`);
-      write("\n");
-      if (result.stopReason === "aborted") write("(中断しました)\n");
-      else if (result.stopReason === "error") write(`(エラー: ${result.error ?? "unknown"})\n`);
-      else history.push({ role: "user", text: question }, { role: "assistant", text: result.text });
-      if (result.stopReason === "length") write("(長さの上限で打ち切りました)\n");
+        reply,
+      );
+      if (reply.answered) write("\n");
+      if (outcome.kind === "answered") history.push({ role: "user", text: question }, { role: "assistant", text: outcome.text });
+      // The terminal's user owns the process: the cause is theirs to see.
+      if (outcome.kind === "failed") write(`(${outcome.reason})\n`);
     } catch (error) {
-      write(`\n(${describeFailure(error)})\n`);
+      write(`\n(${error instanceof Error ? error.message : String(error)})\n`);
     } finally {
       current = undefined;
       if (!closed) rl.prompt();

@@ -1,12 +1,11 @@
-// /probe typed in the terminal: same words as in Slack and Discord (parsed by src/probe/command.ts),
-// progress as a line per update, the plain-text report at the end. The terminal user owns the
-// process, so no admin check. Ctrl-C while it runs cancels the probe.
+// /probe typed in the terminal: the plain-text rendering of the core's /probe handler
+// (src/core/probe-chat.ts) — progress as a line per update, the text report at the end, the
+// transcript and chart saved as files. The terminal user owns the process: no permission check.
+// Ctrl-C while it runs cancels the probe.
 
-import { probeMessages } from "../../bot/messages.js";
-import { parseProbeCommand, PROBE_HELP } from "../../probe/command.js";
-import { renderHistory } from "../../probe/report/history.js";
+import type { ProbeChat, ProbeChatSurface } from "../../core/probe-chat.js";
 import { renderProgressLine, renderTextReport } from "../../probe/report/text.js";
-import type { HistoryChart, ProbeResult, ProbeService } from "../../probe/types.js";
+import type { HistoryChart, ProbeResult } from "../../probe/types.js";
 import type { ConsoleCommandHandler } from "./console-adapter.js";
 
 /** Where the terminal's /probe writes each transcript (the chat platforms attach it as a file). */
@@ -19,53 +18,39 @@ export interface ChartSink {
   (chart: HistoryChart): Promise<string>;
 }
 
-export function consoleProbeCommand(probe: ProbeService, defaultSuite: string, saveTranscript?: TranscriptSink, saveChart?: ChartSink): ConsoleCommandHandler {
+/** The terminal may run more than chat's 100 runs per test. */
+const CONSOLE_MAX_RUNS = 1000;
+
+export function consoleProbeCommand(probeChat: ProbeChat, saveTranscript?: TranscriptSink, saveChart?: ChartSink): ConsoleCommandHandler {
   return async (line, out, signal) => {
     if (!/^\/probe(\s|$)/.test(line)) return false;
-    const command = parseProbeCommand(line, { maxRuns: 1000 });
-    switch (command.action) {
-      case "error":
-        out(command.message);
-        return true;
-      case "help":
-        out(PROBE_HELP);
-        return true;
-      case "cancel":
-        out(probe.cancel() ? probeMessages.cancelled : probeMessages.nothingToCancel);
-        return true;
-      case "history": {
-        const suite = command.suite ?? defaultSuite;
-        try {
-          out(renderHistory(suite, probe.history(suite, command.count ?? 5)));
-          if (saveChart && probe.historyChart) out(`グラフ: ${await saveChart(await probe.historyChart(suite, command.count ?? 20))}`);
-        } catch (error) {
-          out(error instanceof Error ? error.message : String(error));
-        }
-        return true;
-      }
-      case "run": {
-        const handle = probe.run(command.options, "console");
-        if (handle.joined) out(probeMessages.joined);
-        let last = "";
-        const unsubscribe = handle.onProgress((progress) => {
+    await probeChat.handle({ asker: null, text: line, maxRuns: CONSOLE_MAX_RUNS, signal }, consoleSurface(out, saveTranscript, saveChart));
+    return true;
+  };
+}
+
+function consoleSurface(out: (text: string) => void, saveTranscript?: TranscriptSink, saveChart?: ChartSink): ProbeChatSurface {
+  return {
+    reply: async (text) => out(text),
+    async history(text, chart) {
+      out(text);
+      if (saveChart && chart) out(`グラフ: ${await saveChart(await chart())}`);
+    },
+    async startRun() {
+      let last = "";
+      return {
+        joined: (note) => out(note),
+        progress(progress) {
           const text = renderProgressLine(progress);
           if (text !== last) out(text);
           last = text;
-        });
-        const onAbort = () => probe.cancel();
-        signal.addEventListener("abort", onAbort, { once: true });
-        try {
-          const result = await handle.result;
+        },
+        async report(result) {
           out(renderTextReport(result));
           if (saveTranscript) out(`記録: ${await saveTranscript(result)}`);
-        } catch (error) {
-          out(probeMessages.failed(error instanceof Error ? error.message : String(error)));
-        } finally {
-          unsubscribe();
-          signal.removeEventListener("abort", onAbort);
-        }
-        return true;
-      }
-    }
+        },
+        failed: async (text) => out(text),
+      };
+    },
   };
 }

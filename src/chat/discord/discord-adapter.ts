@@ -1,10 +1,11 @@
 // The Discord adapter: turns mentions and DMs into questions for the chat core, deletions into
-// cancellations, and /probe into probe runs. Nothing else is decided here (see src/bot).
+// cancellations, and /probe into the core's probe handler. Nothing else is decided here (see src/core).
 
 import { Events, RESTEvents, type Message } from "discord.js";
-import type { IncomingQuestion } from "../../bot/types.js";
+import { withoutProbes } from "../../core/probe-chat.js";
+import type { IncomingQuestion } from "../../core/types.js";
+import type { ChatTurn } from "../../inference/types.js";
 import { NO_OBSERVER } from "../../metrics/platform-observer.js";
-import { waitAtMost } from "../../bot/wait-at-most.js";
 import { createDiscordClient } from "./client.js";
 import { connect } from "./connect.js";
 import { handleProbeCommand } from "./probe-interaction.js";
@@ -15,7 +16,7 @@ import { DEFAULT_REST_RETRY } from "./rest-retry.js";
 import type { DiscordHandle, DiscordLogger, StartDiscordOptions } from "./types.js";
 import { PROBE_COMMAND_NAME } from "./commands.js";
 
-export type { DiscordHandle, DiscordLogger, DiscordResponder, StartDiscordOptions } from "./types.js";
+export type { DiscordHandle, DiscordLogger, StartDiscordOptions } from "./types.js";
 
 const consoleLogger: DiscordLogger = {
   info: (m) => console.log(m),
@@ -23,21 +24,11 @@ const consoleLogger: DiscordLogger = {
   error: (m) => console.error(m),
 };
 
-interface InFlight {
-  /** Set when the question is deleted before the chat core has it (still reading the reply chain). */
-  deleted: boolean;
-  done: Promise<void>;
-}
-
-/** How long stop() waits for /probe messages to show their final report. */
-const PROBE_DRAIN_MS = 10_000;
-
 export async function startDiscord(options: StartDiscordOptions): Promise<DiscordHandle> {
   const logger = options.logger ?? consoleLogger;
   const { responder } = options;
   const client = createDiscordClient(options.apiUrl);
-  const inFlight = new Map<string, InFlight>();
-  const stopping = new AbortController();
+  let stopping = false;
   const restRetry = options.restRetry ?? DEFAULT_REST_RETRY;
 
   client.on(Events.Error, (error) => logger.error(`discord: ${error.message}`));
@@ -59,63 +50,45 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   // Only unrecoverable closes (bad token, disallowed intents) end up here; others reconnect by themselves.
   client.on(Events.ShardDisconnect, (event) => logger.error(`discord gateway closed for good (code ${event.code})`));
 
-  async function answer(message: Message, botId: string, entry: InFlight): Promise<void> {
-    const sourceKey = sourceKeyOf(message.id);
+  const questionOf = (message: Message, botId: string): IncomingQuestion => ({
+    asker: askerOf(message),
+    channelId: accessChannelId(message),
+    isDirect: !message.inGuild(),
+    text: plainText(message, botId),
+    loadHistory: () => replyChain(message, botId),
+    sourceKey: sourceKeyOf(message.id),
+  });
+
+  const replyChain = async (message: Message, botId: string): Promise<ChatTurn[]> => {
     try {
-      const asker = askerOf(message);
-      const channelId = accessChannelId(message);
-      // Nobody's reply chain is read for a question that will be refused anyway.
-      const allowed = responder.checkAccess(asker, channelId).ok;
-      const history = allowed ? await readReplyChain(message, options.historyMessages, botId) : [];
-      if (entry.deleted) return;
-      const question: IncomingQuestion = {
-        asker,
-        channelId,
-        isDirect: !message.inGuild(),
-        text: plainText(message, botId),
-        history,
-        sourceKey,
-      };
-      const outcome = await responder.answer(question, DiscordReplyChannel.forQuestion(message, restRetry));
-      if (outcome.kind === "failed") logger.warn(`discord: answer to ${message.id} failed: ${outcome.reason}`);
+      return await readReplyChain(message, options.historyMessages, botId);
     } catch (error) {
-      logger.error(`discord: answering ${message.id}: ${error instanceof Error ? error.message : String(error)}`);
+      logger.warn(`discord: could not read the reply chain of ${message.id}: ${error instanceof Error ? error.message : String(error)}`);
+      return [];
     }
-  }
+  };
 
   client.on(Events.MessageCreate, (message) => {
     const botId = client.user?.id;
-    if (!botId || stopping.signal.aborted || !isQuestionForBot(message, botId)) return;
-    const key = sourceKeyOf(message.id);
-    if (inFlight.has(key)) return;
-    const entry: InFlight = { deleted: false, done: Promise.resolve() };
-    entry.done = answer(message, botId, entry).finally(() => inFlight.delete(key));
-    inFlight.set(key, entry);
+    if (!botId || stopping || !isQuestionForBot(message, botId)) return;
+    // The core decides, tracks and logs the rest; answer() never rejects.
+    void responder.answer(questionOf(message, botId), DiscordReplyChannel.forQuestion(message, restRetry));
   });
 
-  function cancel(messageId: string): void {
-    const key = sourceKeyOf(messageId);
-    const entry = inFlight.get(key);
-    if (entry) entry.deleted = true;
-    responder.cancelSource(key);
-  }
+  const cancel = (messageId: string) => void responder.cancelSource(sourceKeyOf(messageId));
   client.on(Events.MessageDelete, (message) => cancel(message.id));
   client.on(Events.MessageBulkDelete, (messages) => messages.forEach((m) => cancel(m.id)));
 
-  // /probe runs still reporting; stop() lets them post their final (cancelled) report.
-  const probeReplies = new Set<Promise<void>>();
+  const probeChat = options.probeChat ?? withoutProbes(responder);
   client.on(Events.InteractionCreate, (interaction) => {
-    if (!interaction.isChatInputCommand() || interaction.commandName !== PROBE_COMMAND_NAME) return;
-    const work = handleProbeCommand(interaction, {
-      responder,
-      probe: options.probe,
+    if (stopping || !interaction.isChatInputCommand() || interaction.commandName !== PROBE_COMMAND_NAME) return;
+    // Never rejects; the core tracks the run for shutdown.
+    void handleProbeCommand(interaction, {
+      probeChat,
       logger,
       interactionTokenMs: options.interactionTokenMs ?? 14 * 60_000,
       progressIntervalMs: options.probeProgressIntervalMs ?? 1_000,
-      signal: stopping.signal,
     });
-    probeReplies.add(work);
-    void work.finally(() => probeReplies.delete(work));
   });
 
   await connect(client, options.token, options.readyTimeoutMs ?? 60_000);
@@ -134,11 +107,9 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
       if (!channel?.isSendable()) throw new Error(`Discord channel ${address.channelId} cannot be posted in`);
       return new DiscordReplyChannel(channel, address.questionId, restRetry);
     },
-    async stop() {
-      stopping.abort();
-      for (const messageId of [...inFlight.keys()].map((k) => k.slice("discord:".length))) cancel(messageId);
-      await Promise.allSettled([...inFlight.values()].map((e) => e.done));
-      await waitAtMost(Promise.allSettled([...probeReplies]), PROBE_DRAIN_MS);
+    async [Symbol.asyncDispose]() {
+      if (stopping) return;
+      stopping = true;
       await client.destroy();
     },
   };

@@ -1,35 +1,26 @@
-// `/probe` on Discord. The first response goes out at once (Discord drops an interaction not
-// answered within 3 s): a refusal or a short answer as a reply, or deferReply() before a run.
-// The run's progress and report then edit that reply (see probe-reply.ts).
+// /probe on Discord: the embed rendering of the core's /probe handler (src/core/probe-chat.ts),
+// which decides everything else. The first response goes out at once (Discord drops an interaction
+// not answered within 3 s): a short answer as an ephemeral reply, or deferReply() before a run or a
+// chart. The run's progress and report then edit that reply (see probe-reply.ts).
 
 import { MessageFlags, type ChatInputCommandInteraction } from "discord.js";
-import type { Asker } from "../../bot/types.js";
-import { probeMessages } from "../../bot/messages.js";
-import { parseProbeCommand, PROBE_HELP } from "../../probe/command.js";
-import { renderHistory } from "../../probe/report/history.js";
+import type { ProbeChat, ProbeChatSurface } from "../../core/probe-chat.js";
+import type { Asker } from "../../core/types.js";
 import { renderTranscript, transcriptFileName } from "../../probe/report/transcript.js";
-import type { ProbeService } from "../../probe/types.js";
 import { PROBE_ARGS_OPTION } from "./commands.js";
 import { probeProgressEmbed, probeReportEmbed } from "./probe-embed.js";
 import { ProbeReply } from "./probe-reply.js";
-import type { DiscordLogger, DiscordResponder } from "./types.js";
+import type { DiscordLogger } from "./types.js";
 
 export interface ProbeCommandContext {
-  readonly responder: Pick<DiscordResponder, "isProbeAdmin">;
-  readonly probe: ProbeService | undefined;
+  readonly probeChat: ProbeChat;
   readonly logger: DiscordLogger;
   /** How long after receipt the interaction token is used (Discord's lives 15 min). */
   readonly interactionTokenMs: number;
   readonly progressIntervalMs: number;
-  /** Aborted when the adapter stops: no more edits. */
-  readonly signal: AbortSignal;
 }
 
-/** The shared /probe wording (src/bot/messages.ts); exported under this name for the tests. */
-export const probeTexts = probeMessages;
-
 const MAX_CONTENT = 2000;
-const HISTORY_COUNT = 10;
 
 export function askerOfInteraction(interaction: ChatInputCommandInteraction): Asker {
   const member = interaction.member;
@@ -42,76 +33,44 @@ export function askerOfInteraction(interaction: ChatInputCommandInteraction): As
   return { platform: "discord", userId: interaction.user.id, roleIds };
 }
 
-export async function handleProbeCommand(interaction: ChatInputCommandInteraction, ctx: ProbeCommandContext): Promise<void> {
-  const receivedAt = Date.now();
-  try {
-    const { probe } = ctx;
-    if (!probe) return void (await ephemeral(interaction, probeTexts.unavailable));
-    const command = parseProbeCommand(interaction.options.getString(PROBE_ARGS_OPTION) ?? "");
-    if (command.action === "help") return void (await ephemeral(interaction, PROBE_HELP));
-    if (!ctx.responder.isProbeAdmin(askerOfInteraction(interaction))) return void (await ephemeral(interaction, probeTexts.notAdmin));
-    switch (command.action) {
-      case "error":
-        return void (await ephemeral(interaction, `${command.message}\n\n${PROBE_HELP}`));
-      case "cancel":
-        return void (await interaction.reply({ content: probe.cancel() ? probeTexts.cancelled : probeTexts.nothingToCancel }));
-      case "history": {
-        const suite = command.suite;
-        const text = renderHistory(suite ?? "既定", probe.history(suite, command.count ?? HISTORY_COUNT));
-        if (!probe.historyChart) return void (await interaction.reply({ content: codeBlock(text) }));
-        // Rendering takes a moment: defer first (Discord's 3 s), then attach the chart.
-        await interaction.deferReply();
-        const chart = await probe.historyChart(suite, command.count ?? HISTORY_COUNT);
-        return void (await interaction.editReply({ content: codeBlock(text), files: [{ attachment: chart.png, name: chart.fileName }] }));
-      }
-      case "run":
-        await interaction.deferReply();
-        await runProbe(interaction, ctx, probe, command.options, receivedAt);
-        return;
-    }
-  } catch (error) {
-    ctx.logger.error(`discord /probe: ${error instanceof Error ? error.message : String(error)}`);
-    const text = probeTexts.failed(error instanceof Error ? error.message : String(error));
-    if (interaction.deferred) await interaction.editReply({ content: truncate(text) }).catch(() => {});
-    else if (!interaction.replied) await ephemeral(interaction, text).catch(() => {});
-  }
+export function handleProbeCommand(interaction: ChatInputCommandInteraction, ctx: ProbeCommandContext): Promise<void> {
+  const request = { asker: askerOfInteraction(interaction), text: interaction.options.getString(PROBE_ARGS_OPTION) ?? "" };
+  return ctx.probeChat.handle(request, discordSurface(interaction, ctx, Date.now()));
 }
 
-async function runProbe(
-  interaction: ChatInputCommandInteraction,
-  ctx: ProbeCommandContext,
-  probe: ProbeService,
-  options: Parameters<ProbeService["run"]>[0],
-  receivedAt: number,
-): Promise<void> {
-  const handle = probe.run(options, `discord:${interaction.user.id}`);
-  const reply = new ProbeReply(interaction, {
-    deadline: receivedAt + ctx.interactionTokenMs,
-    progressIntervalMs: ctx.progressIntervalMs,
-    onError: (error) => ctx.logger.warn(`discord /probe: update failed: ${error instanceof Error ? error.message : String(error)}`),
-  });
-  const onStop = () => reply.close();
-  ctx.signal.addEventListener("abort", onStop, { once: true });
-  const meta = { suite: options.suite ?? "既定" };
-  const content = handle.joined ? probeTexts.joined : "";
-  const unsubscribe = handle.onProgress((progress) => reply.progress({ content, embed: probeProgressEmbed(progress, meta) }));
-  try {
-    const result = await handle.result;
-    unsubscribe();
-    // Also when the bot is shutting down (the runner was cancelled first): the partial report
-    // replaces the progress, so the message never stays at a progress bar for good.
-    const file = { name: transcriptFileName(result), data: Buffer.from(renderTranscript(result), "utf8") };
-    await reply.finish({ embed: probeReportEmbed(result), file });
-  } catch (error) {
-    unsubscribe();
-    await reply.finish({ content: truncate(probeTexts.failed(error instanceof Error ? error.message : String(error))) });
-  } finally {
-    ctx.signal.removeEventListener("abort", onStop);
-  }
-}
-
-async function ephemeral(interaction: ChatInputCommandInteraction, content: string): Promise<void> {
-  await interaction.reply({ content: truncate(content), flags: MessageFlags.Ephemeral });
+function discordSurface(interaction: ChatInputCommandInteraction, ctx: ProbeCommandContext, receivedAt: number): ProbeChatSurface {
+  const onError = (error: unknown) => ctx.logger.warn(`discord /probe: update failed: ${error instanceof Error ? error.message : String(error)}`);
+  return {
+    async reply(text) {
+      // Also the core's last word after a failure: the reply may already be deferred by then.
+      if (interaction.deferred) await interaction.editReply({ content: truncate(text) });
+      else if (!interaction.replied) await interaction.reply({ content: truncate(text), flags: MessageFlags.Ephemeral });
+    },
+    async history(text, chart) {
+      if (!chart) return void (await interaction.reply({ content: codeBlock(text) }));
+      // Rendering takes a moment: defer first (Discord's 3 s), then attach the chart.
+      await interaction.deferReply();
+      const drawn = await chart();
+      await interaction.editReply({ content: codeBlock(text), files: [{ attachment: drawn.png, name: drawn.fileName }] });
+    },
+    async startRun(suite) {
+      await interaction.deferReply();
+      const reply = new ProbeReply(interaction, { deadline: receivedAt + ctx.interactionTokenMs, progressIntervalMs: ctx.progressIntervalMs, onError });
+      const meta = { suite };
+      let content = "";
+      return {
+        joined(note) {
+          content = note;
+        },
+        progress: (progress) => reply.progress({ content, embed: probeProgressEmbed(progress, meta) }),
+        async report(result) {
+          const file = { name: transcriptFileName(result), data: Buffer.from(renderTranscript(result), "utf8") };
+          await reply.finish({ embed: probeReportEmbed(result), file });
+        },
+        failed: (text) => reply.finish({ content: truncate(text) }),
+      };
+    },
+  };
 }
 
 function codeBlock(text: string): string {

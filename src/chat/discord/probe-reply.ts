@@ -10,7 +10,7 @@ import {
   type ChatInputCommandInteraction,
   type Message,
 } from "discord.js";
-import { latestWins, type LatestWins } from "../../bot/latest-wins.js";
+import { latestWins, type LatestWins } from "../../core/latest-wins.js";
 import type { DiscordEmbed } from "./probe-embed.js";
 
 export interface ProbeView {

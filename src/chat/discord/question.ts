@@ -1,7 +1,7 @@
 // Which Discord messages are questions for the bot, and how one becomes an IncomingQuestion.
 
 import { ChannelType, MessageType, type Message } from "discord.js";
-import type { Asker } from "../../bot/types.js";
+import type { Asker } from "../../core/types.js";
 
 export function sourceKeyOf(messageId: string): string {
   return `discord:${messageId}`;

@@ -10,7 +10,7 @@
 // a backoff, on top of discord.js's own immediate retries, so a short burst does not lose the answer.
 
 import { DiscordAPIError, RESTJSONErrorCodes, type Message, type SendableChannels } from "discord.js";
-import { MessageDeletedError, type MessageLimits, type PostedMessage, type ReplyAddress, type ReplyChannel } from "../../bot/types.js";
+import { MessageDeletedError, type MessageLimits, type PostedMessage, type ReplyAddress, type ReplyChannel } from "../../core/types.js";
 import { withRestRetries, type RestRetryOptions } from "./rest-retry.js";
 
 /** Discord refuses empty content (error 50006). */

@@ -1,20 +1,10 @@
-// What the Discord adapter needs from the rest of the bot, as narrow interfaces: the chat core's
-// Responder and the probe service satisfy them structurally, and tests can stand in for them.
+// The Discord adapter's options and handle. What it needs of the chat core is the core's one
+// ChatCore interface (src/core/types.ts), the same for every platform.
 
-import type { AnswerOutcome, Asker, IncomingQuestion, ReplyChannel, ReplyChannelSource } from "../../bot/types.js";
+import type { ProbeChat } from "../../core/probe-chat.js";
+import type { ChatCore, ReplyChannelSource } from "../../core/types.js";
 import type { RestRetryOptions } from "./rest-retry.js";
-import type { ProbeService } from "../../probe/types.js";
 import type { PlatformObserver } from "../../metrics/platform-observer.js";
-
-export interface DiscordResponder {
-  /** Never rejects: posts a placeholder, streams edits, splits, reports errors in the channel. */
-  answer(question: IncomingQuestion, reply: ReplyChannel): Promise<AnswerOutcome>;
-  /** Cancels the answer to the message identified by `sourceKey`; false when none runs. */
-  cancelSource(sourceKey: string): boolean;
-  isProbeAdmin(asker: Asker): boolean;
-  /** Checked before reading a reply chain, so refused questions cost no REST calls. */
-  checkAccess(asker: Asker, channelId: string): { ok: true } | { ok: false; reason: string };
-}
 
 export interface DiscordLogger {
   info(message: string): void;
@@ -28,9 +18,10 @@ export interface StartDiscordOptions {
   readonly applicationId?: string;
   /** REST base URL (a proxy, or the fake Discord in tests); the gateway URL then comes from its /gateway/bot. */
   readonly apiUrl?: string;
-  readonly responder: DiscordResponder;
-  /** Absent: /probe answers that probes are not available here. */
-  readonly probe?: ProbeService;
+  /** The chat core every question is handed to (src/core/responder.ts). */
+  readonly responder: ChatCore;
+  /** /probe in chat (src/core/probe-chat.ts); absent: /probe answers that probes are not available. */
+  readonly probeChat?: ProbeChat;
   /** Earlier messages of a reply chain read as conversation history. */
   readonly historyMessages: number;
   readonly logger?: DiscordLogger;
@@ -46,9 +37,9 @@ export interface StartDiscordOptions {
   readonly observer?: PlatformObserver;
 }
 
-export interface DiscordHandle {
+export interface DiscordHandle extends AsyncDisposable {
   /** The way back to a conversation after a restart (for the answer journal). */
   readonly replyChannel: ReplyChannelSource;
-  /** Cancels answers in progress, waits for them to settle, and disconnects. */
-  stop(): Promise<void>;
+  /** Stops taking events and disconnects (the core drains its answers before; see app/bot.ts). Safe twice. */
+  [Symbol.asyncDispose](): Promise<void>;
 }

@@ -19,7 +19,7 @@
 // to leave it standing after an answer.
 
 import type { webApi } from "@slack/bolt";
-import type { PostedMessage, ReplyChannel } from "../../bot/types.js";
+import type { PostedMessage, ReplyChannel } from "../../core/types.js";
 import { slackError, type SlackReplyTarget } from "./reply-channel.js";
 
 type WebClient = InstanceType<typeof webApi.WebClient>;

@@ -9,7 +9,7 @@
 // instead. chat.update sets the whole text, so its retries (inside @slack/web-api) are harmless.
 
 import type { webApi } from "@slack/bolt";
-import { MessageDeletedError, type MessageLimits, type PostedMessage, type ReplyAddress, type ReplyChannel } from "../../bot/types.js";
+import { MessageDeletedError, type MessageLimits, type PostedMessage, type ReplyAddress, type ReplyChannel } from "../../core/types.js";
 import { findOwnReply, replyMarker } from "./find-reply.js";
 import { escapeMrkdwn, markdownToMrkdwn } from "./mrkdwn.js";
 

@@ -6,13 +6,13 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { App, HTTPReceiver, SocketModeReceiver, webApi } from "@slack/bolt";
-import { RecentIds } from "../../bot/dedupe.js";
-import type { AnswerOutcome, Asker, IncomingQuestion, ReplyChannel, ReplyChannelSource } from "../../bot/types.js";
-import { waitAtMost } from "../../bot/wait-at-most.js";
+import { LRUCache } from "lru-cache";
+import pTimeout from "p-timeout";
+import { type ProbeChat, withoutProbes } from "../../core/probe-chat.js";
+import type { ChatCore, IncomingQuestion, ReplyChannelSource } from "../../core/types.js";
 import type { RouteHandler } from "../../http/server.js";
 import type { ChatTurn } from "../../inference/types.js";
 import { NO_OBSERVER, type PlatformObserver } from "../../metrics/platform-observer.js";
-import type { ProbeService } from "../../probe/types.js";
 import { guardProcessEvent, guardSocketEnvelopes, type SocketClientLike } from "./envelope-guard.js";
 import { classifyEvent, type SlackAction } from "./events.js";
 import { readHistory } from "./history.js";
@@ -26,14 +26,6 @@ import { reconnectImmediately, type ReconnectableClient } from "./socket-reconne
 type WebClientOptions = NonNullable<ConstructorParameters<typeof webApi.WebClient>[1]>;
 export type RetryOptions = NonNullable<WebClientOptions["retryConfig"]>;
 
-/** What the adapter needs of the chat core (src/bot/responder.ts). */
-export interface SlackResponder {
-  answer(question: IncomingQuestion, reply: ReplyChannel): Promise<AnswerOutcome>;
-  cancelSource(sourceKey: string): boolean;
-  isProbeAdmin(asker: Asker): boolean;
-  checkAccess(asker: Asker, channelId: string): { ok: true } | { ok: false; reason: string };
-}
-
 export interface SlackAdapterOptions {
   readonly botToken: string;
   /** xapp- token: Socket Mode. Without it, HTTP (Events API) with signingSecret on port. */
@@ -45,8 +37,10 @@ export interface SlackAdapterOptions {
   readonly port?: number;
   /** HTTP mode: interface to listen on; all interfaces when absent (Slack must reach it). */
   readonly host?: string;
-  readonly responder: SlackResponder;
-  readonly probe?: ProbeService;
+  /** The chat core every question is handed to (src/core/responder.ts). */
+  readonly responder: ChatCore;
+  /** /probe in chat (src/core/probe-chat.ts); absent: /probe answers that probes are not available. */
+  readonly probeChat?: ProbeChat;
   /** Earlier thread messages read as history. */
   readonly historyMessages: number;
   /** /probe progress is edited at most this often (and never more than once a second). */
@@ -63,8 +57,9 @@ export interface SlackAdapterOptions {
   readonly httpServer?: { mount(handler: RouteHandler): void };
 }
 
-export interface SlackAdapter {
-  stop(): Promise<void>;
+export interface SlackAdapter extends AsyncDisposable {
+  /** Stops taking events and disconnects (the core drains its answers before; see app/bot.ts). Safe twice. */
+  [Symbol.asyncDispose](): Promise<void>;
   readonly botUserId: string;
   readonly mode: "socket" | "http";
   /** HTTP mode: the port actually listened on. */
@@ -87,8 +82,14 @@ export const DEFAULT_RETRY: RetryOptions = { retries: 4, factor: 2, minTimeout: 
 const CONNECT_RETRY: RetryOptions = { retries: 1000, factor: 1.5, minTimeout: 1000, maxTimeout: 30_000, randomize: true };
 /** A hung Web API call fails instead of holding an answer forever. */
 const REQUEST_TIMEOUT_MS = 20_000;
-/** stop() waits this long for answers in progress. */
-const DRAIN_MS = 10_000;
+/** Disconnecting waits at most this long for the close handshake. */
+const DISCONNECT_MS = 5_000;
+/**
+ * Slack redelivers an event when the ack is late (at once, after 1 min, after 5 min): event ids are
+ * remembered for 10 min, at most this many, so each event is answered once.
+ */
+const SEEN_TTL_MS = 10 * 60_000;
+const SEEN_MAX = 10_000;
 
 export async function startSlack(options: SlackAdapterOptions): Promise<SlackAdapter> {
   const log = options.logger ?? consoleLogger();
@@ -158,15 +159,14 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     );
   }
 
-  const seen = new RecentIds();
-  // Questions deleted before their answer reached the Responder (while history was being read).
-  const deleted = new RecentIds();
-  const inFlight = new Set<Promise<void>>();
-  let stopping = false;
-  const track = (work: Promise<void>) => {
-    inFlight.add(work);
-    void work.finally(() => inFlight.delete(work));
+  const seen = new LRUCache<string, true>({ max: SEEN_MAX, ttl: SEEN_TTL_MS });
+  /** True the first time `id` is seen within the TTL (and remembers it). */
+  const firstSeen = (id: string): boolean => {
+    if (seen.has(id)) return false;
+    seen.set(id, true);
+    return true;
   };
+  let stopping = false;
 
   const onEvent = async ({ event, body }: { event: unknown; body: unknown }) => {
     if (stopping) return;
@@ -177,45 +177,29 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
       return;
     }
     // A redelivered event keeps its event_id; a DM mention could also come twice as two events.
-    if ((eventId && !seen.firstSeen(eventId)) || (action.kind === "question" && !seen.firstSeen(action.sourceKey))) {
+    if ((eventId && !firstSeen(eventId)) || (action.kind === "question" && !firstSeen(action.sourceKey))) {
       log.debug(`duplicate event ${eventId ?? "?"} dropped`);
       return;
     }
     if (action.kind === "cancel") {
-      deleted.firstSeen(action.sourceKey);
       if (options.responder.cancelSource(action.sourceKey)) log.info(`answer cancelled: ${action.sourceKey} was deleted`);
       return;
     }
-    track(answer(action));
+    // The core decides, tracks and logs the rest; answer() never rejects.
+    void options.responder.answer(questionOf(action), replyTo({ channel: action.channel, threadTs: action.threadTs, questionTs: action.ts }));
   };
   app.event("app_mention", onEvent);
   app.event("message", onEvent);
   app.error(async (error) => log.error(`Bolt: ${error.message}`));
 
-  const answer = async (q: Extract<SlackAction, { kind: "question" }>): Promise<void> => {
-    try {
-      const asker: Asker = { platform: "slack", userId: q.user, roleIds: [] };
-      // Nobody's thread is read for a question that will be refused anyway.
-      const allowed = options.responder.checkAccess(asker, q.channel).ok;
-      const history = allowed ? await threadHistory(q) : [];
-      const question: IncomingQuestion = {
-        asker,
-        channelId: q.channel,
-        isDirect: q.isDirect,
-        text: slackTextToPlain(q.text, botUserId),
-        history,
-        sourceKey: q.sourceKey,
-      };
-      if (deleted.has(q.sourceKey)) {
-        log.info(`not answering ${q.sourceKey}: it was deleted`);
-        return;
-      }
-      const outcome = await options.responder.answer(question, replyTo({ channel: q.channel, threadTs: q.threadTs, questionTs: q.ts }));
-      log.info(`answered ${q.sourceKey}: ${outcome.kind}${"reason" in outcome ? ` (${outcome.reason})` : ""}`);
-    } catch (error) {
-      log.error(`answering ${q.sourceKey} failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  };
+  const questionOf = (q: Extract<SlackAction, { kind: "question" }>): IncomingQuestion => ({
+    asker: { platform: "slack", userId: q.user, roleIds: [] },
+    channelId: q.channel,
+    isDirect: q.isDirect,
+    text: slackTextToPlain(q.text, botUserId),
+    loadHistory: () => threadHistory(q),
+    sourceKey: q.sourceKey,
+  });
 
   const threadHistory = async (q: Extract<SlackAction, { kind: "question" }>): Promise<ChatTurn[]> => {
     // A mention that starts a thread has nothing before it.
@@ -235,12 +219,10 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     }
   };
 
-  const probe = registerProbeCommand(app, {
-    responder: options.responder,
-    probe: options.probe,
+  registerProbeCommand(app, {
+    probeChat: options.probeChat ?? withoutProbes(options.responder),
     editIntervalMs: options.editIntervalMs,
     log,
-    track,
   });
 
   let port: number | undefined;
@@ -271,19 +253,17 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
       if (address.platform !== "slack" || !address.channel || !address.questionTs) throw new Error(`not a Slack reply address: ${JSON.stringify(address)}`);
       return replyTo({ channel: address.channel, threadTs: address.threadTs, questionTs: address.questionTs }, true);
     },
-    async stop() {
+    async [Symbol.asyncDispose]() {
       if (stopping) return;
       stopping = true;
-      probe.stop();
       if (receiver) {
         // SocketModeReceiver.stop() does not wait for the close handshake; the client's disconnect does.
-        await waitAtMost(receiver.client.disconnect(), 5_000);
+        await waitAtMost(receiver.client.disconnect(), DISCONNECT_MS);
       } else if (mounted) {
         // The server is the bot's; it closes it last.
       } else {
-        await waitAtMost(app.stop(), 5_000);
+        await waitAtMost(app.stop(), DISCONNECT_MS);
       }
-      await waitAtMost(Promise.allSettled([...inFlight]), DRAIN_MS);
     },
   };
 }
@@ -295,4 +275,15 @@ function retryDelays(retry: RetryOptions): number[] {
   const factor = retry.factor ?? 2;
   const max = retry.maxTimeout ?? Infinity;
   return Array.from({ length: count }, (_, i) => Math.min(max, min * factor ** i));
+}
+
+/** Waits for `work` to settle, at most `ms`: shutdown must not hang on a platform call, nor fail on one. */
+async function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
+  await pTimeout(
+    work.then(
+      () => undefined,
+      () => undefined,
+    ),
+    { milliseconds: ms, fallback: () => undefined },
+  );
 }

@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { consoleProbeCommand } from "../../../src/chat/console/probe-command.js";
+import { ProbeChat } from "../../../src/core/probe-chat.js";
 import { saveChart, saveTranscript } from "../../../src/app/probe-service.js";
 import { PNG } from "pngjs";
 import { chartSize } from "../../../src/probe/report/chart.js";
@@ -41,9 +42,9 @@ function setup() {
     warn: () => {},
   });
   const lines: string[] = [];
+  const probeChat = new ProbeChat({ probe: runner, core: { isProbeAdmin: () => false }, defaultSuite: "seed", historyCount: 10 });
   const handler = consoleProbeCommand(
-    runner,
-    "seed",
+    probeChat,
     (result) => saveTranscript(dir, result),
     (chart) => saveChart(dir, chart),
   );

@@ -6,9 +6,9 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Journal } from "../../../src/bot/journal.js";
-import { messages } from "../../../src/bot/messages.js";
-import { Recovery, type ReplayAction } from "../../../src/bot/recovery.js";
+import { Journal } from "../../../src/core/journal.js";
+import { messages } from "../../../src/core/messages.js";
+import { Recovery, type ReplayAction } from "../../../src/core/recovery.js";
 import type { FakeMessage } from "../../fakes/discord/world.js";
 import { startHarness, type Harness } from "../../fakes/discord/harness.js";
 
@@ -19,7 +19,7 @@ let h: Harness | undefined;
 let journal: Journal | undefined;
 let recovery: Recovery | undefined;
 afterEach(async () => {
-  await recovery?.stop();
+  await recovery?.[Symbol.asyncDispose]();
   await h?.stop();
   await journal?.[Symbol.asyncDispose]();
   h = recovery = journal = undefined;
@@ -187,7 +187,7 @@ describe("journal: what a restarted bot finds", () => {
     });
     void s.recovery.recoverAtStart();
     await s.h.fake.waitFor(() => repliesTo(s.h, q)[0]?.content.startsWith("0 1"), 10_000, "the replayed answer to stream");
-    await s.recovery.stop();
+    await s.recovery[Symbol.asyncDispose]();
     expect(s.journal.get(`discord:${q.id}`)?.state).toBe("done");
     const replies = repliesTo(s.h, q);
     expect(replies).toHaveLength(1);

@@ -2,7 +2,7 @@
 // admin check, throttled progress edits, report + transcript, the 15-minute token hand-off.
 
 import { afterEach, describe, expect, it } from "vitest";
-import { probeTexts } from "../../../src/chat/discord/probe-interaction.js";
+import { probeMessages as probeTexts } from "../../../src/core/messages.js";
 import { startHarness, type Harness } from "../../fakes/discord/harness.js";
 import { sampleResult, StubProbe } from "../../fakes/discord/stub-probe.js";
 
@@ -34,10 +34,11 @@ describe("/probe", () => {
     await fake.waitFor(() => stub.runs.length === 1, 3_000, "the run");
     stub.progress(2);
     await fake.waitFor(() => fake.requestsTo("PATCH", ORIGINAL).length >= 1, 3_000, "a progress edit");
-    // As the bot does on SIGTERM: cancel the runner, then stop the adapter, which waits for the report.
-    const stopping = h.discord.stop();
+    // As the bot does on SIGTERM: the core's /probe handler cancels the run and waits for its report.
+    const stopping = h.probeChat[Symbol.asyncDispose]();
     stub.finish({ ...sampleResult(), cancelled: true });
     await stopping;
+    expect(stub.cancels).toBe(1);
     const last = fake.requestsTo("PATCH", ORIGINAL).at(-1)!;
     expect(last.body.embeds[0].title).toContain("プローブ中止");
     expect(last.files).toHaveLength(1);

@@ -4,7 +4,7 @@
 // limit, and that nothing the model writes can ping anyone.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { messages } from "../../../src/bot/messages.js";
+import { messages } from "../../../src/core/messages.js";
 import { LlamaEngine } from "../../../src/inference/engine.js";
 import type { FakeMessage } from "../../fakes/discord/world.js";
 import { startHarness, type Harness } from "../../fakes/discord/harness.js";

@@ -1,9 +1,9 @@
 // Socket Mode plumbing: the retry config stays ours, Slack's "disconnect" is followed by a fresh
 // apps.connections.open, a bad token fails start-up with Slack's reason, and stop() leaves no socket.
 
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { startSlack } from "../../../src/chat/slack/slack-adapter.js";
-import { FakeSlack, until } from "../../fakes/slack/fake-slack.js";
+import { FakeSlack } from "../../fakes/slack/fake-slack.js";
 import { startHarness, type Harness } from "../../fakes/slack/harness.js";
 
 let h: Harness | undefined;
@@ -17,7 +17,6 @@ const noResponder = {
   answer: async () => ({ kind: "cancelled" as const }),
   cancelSource: () => false,
   isProbeAdmin: () => false,
-  checkAccess: () => ({ ok: true as const }),
 };
 
 describe("Slack Socket Mode connection", () => {
@@ -36,7 +35,7 @@ describe("Slack Socket Mode connection", () => {
     const { fake } = h;
     expect(fake.callsTo("apps.connections.open")).toHaveLength(1);
     fake.sendDisconnect("refresh_requested");
-    await until(() => fake.callsTo("apps.connections.open").length === 2 && fake.connectedSockets === 1, 15_000, "the reconnection");
+    await vi.waitFor(() => expect(fake.callsTo("apps.connections.open").length === 2 && fake.connectedSockets === 1, "the reconnection").toBeTruthy(), { timeout: 15_000 });
     const said = fake.userSays("C100", "U1", "<@UBOT> まだいますか？");
     await h.waitForOutcomes(1);
     expect(h.botMessages("C100", said.ts)).toEqual(["はい。"]);
@@ -59,7 +58,7 @@ describe("Slack Socket Mode connection", () => {
   it("closes its socket on stop()", async () => {
     h = await startHarness();
     expect(h.fake.connectedSockets).toBe(1);
-    await h.adapter.stop();
-    await until(() => h!.fake.connectedSockets === 0, 5000, "the socket to close");
+    await h.adapter[Symbol.asyncDispose]();
+    await vi.waitFor(() => expect(h!.fake.connectedSockets === 0, "the socket to close").toBeTruthy(), { timeout: 5000 });
   });
 });

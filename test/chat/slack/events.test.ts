@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { messages } from "../../../src/bot/messages.js";
+import { messages } from "../../../src/core/messages.js";
 import { classifyEvent } from "../../../src/chat/slack/events.js";
-import { isStatusText, stripStatusNotes } from "../../../src/bot/status-texts.js";
+import { isStatusText, stripStatusNotes } from "../../../src/core/status-texts.js";
 
 const BOT = "UBOT";
 

@@ -2,12 +2,11 @@
 // an admin goes through the real ProbeRunner and the shared queue, shows its progress in one
 // message updated at most once a second, ends with the report and the transcript file.
 
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { PROBE_TEXTS } from "../../../src/chat/slack/probe-command.js";
 import type { InferenceQueue } from "../../../src/inference/queue.js";
 import { ProbeRunner } from "../../../src/probe/runner.js";
 import type { ProbeSuite } from "../../../src/probe/types.js";
-import { until } from "../../fakes/slack/fake-slack.js";
 import { startHarness, type Harness } from "../../fakes/slack/harness.js";
 
 let h: Harness | undefined;
@@ -71,7 +70,8 @@ describe("/probe in Slack", () => {
     const ack = await h.fake.waitForAck(sent.envelopeId, 3000);
     expect(ack.latencyMs).toBeLessThan(3000);
     expect(ack.payload).toEqual({ response_type: "ephemeral", text: PROBE_TEXTS.notAdmin });
-    await new Promise((r) => setTimeout(r, 100));
+    // Resolves once every /probe the core took has been handled: the refusal was all there was.
+    await h.probeChat[Symbol.asyncDispose]();
     expect(h.fake.callsTo("chat.postMessage")).toHaveLength(0);
     expect(h.scripted!.calls).toHaveLength(0);
   });
@@ -91,7 +91,7 @@ describe("/probe in Slack", () => {
     expect(ack.latencyMs).toBeLessThan(3000);
     expect(ack.payload).toEqual({});
 
-    await until(() => fake.callsTo("files.completeUploadExternal").length === 1, 20_000, "the transcript upload");
+    await vi.waitFor(() => expect(fake.callsTo("files.completeUploadExternal").length === 1, "the transcript upload").toBeTruthy(), { timeout: 20_000 });
     const [post] = fake.callsTo("chat.postMessage");
     expect(post!.args).toMatchObject({ channel: "C100" });
     expect(String(post!.args["text"])).toContain("<@UADMIN>");
@@ -125,10 +125,10 @@ describe("/probe in Slack", () => {
     h = await startHarness({ access: { probeAdmins: ["UADMIN"] }, probe: runner, parallel: 1, script: probeScript(300) });
     const { fake } = h;
     fake.deliverCommand({ command: "/probe", text: "3", user_id: "UADMIN", channel_id: "C100" });
-    await until(() => h!.scripted!.calls.length >= 1);
+    await vi.waitFor(() => expect(h!.scripted!.calls.length >= 1).toBeTruthy(), { timeout: 5000 });
     const cancel = fake.deliverCommand({ command: "/probe", text: "cancel", user_id: "UADMIN", channel_id: "C100" });
     expect((await fake.waitForAck(cancel.envelopeId, 3000)).payload).toEqual({ response_type: "ephemeral", text: PROBE_TEXTS.cancelled });
-    await until(() => fake.callsTo("files.completeUploadExternal").length === 1, 20_000, "the transcript upload");
+    await vi.waitFor(() => expect(fake.callsTo("files.completeUploadExternal").length === 1, "the transcript upload").toBeTruthy(), { timeout: 20_000 });
     expect(JSON.stringify(fake.store.all("C100")[0]!.blocks)).toContain("プローブ中止: mini");
 
     const again = fake.deliverCommand({ command: "/probe", text: "cancel", user_id: "UADMIN", channel_id: "C100" });
@@ -139,9 +139,9 @@ describe("/probe in Slack", () => {
     h = await startHarness({ access: { probeAdmins: ["UADMIN", "UOTHER"] }, probe: runner, parallel: 1, script: probeScript(150) });
     const { fake } = h;
     fake.deliverCommand({ command: "/probe", text: "2", user_id: "UADMIN", channel_id: "C100" });
-    await until(() => h!.scripted!.calls.length >= 1);
+    await vi.waitFor(() => expect(h!.scripted!.calls.length >= 1).toBeTruthy(), { timeout: 5000 });
     fake.deliverCommand({ command: "/probe", text: "5", user_id: "UOTHER", channel_id: "C100" });
-    await until(() => fake.callsTo("files.completeUploadExternal").length === 2, 20_000, "both transcripts");
+    await vi.waitFor(() => expect(fake.callsTo("files.completeUploadExternal").length === 2, "both transcripts").toBeTruthy(), { timeout: 20_000 });
     const [first, second] = fake.store.all("C100");
     expect(JSON.stringify(second!.blocks)).not.toContain(PROBE_TEXTS.joined); // the report replaced the progress
     expect(fake.callsTo("chat.update").some((u) => u.args["ts"] === second!.ts && JSON.stringify(u.args["blocks"]).includes(PROBE_TEXTS.joined))).toBe(true);
@@ -166,7 +166,7 @@ describe("/probe in Slack", () => {
     h = await startHarness({ access: { probeAdmins: ["UADMIN"] }, probe: runner });
     const { fake } = h;
     fake.deliverCommand({ command: "/probe", text: "suite=nope", user_id: "UADMIN", channel_id: "C100" });
-    await until(() => fake.callsTo("chat.update").length === 1);
+    await vi.waitFor(() => expect(fake.callsTo("chat.update").length === 1).toBeTruthy(), { timeout: 5000 });
     expect(fake.store.all("C100")[0]!.text).toBe(PROBE_TEXTS.failed('unknown suite "nope"'));
   });
 
@@ -175,7 +175,7 @@ describe("/probe in Slack", () => {
     const { fake } = h;
     fake.failNext("chat.postMessage", { error: "not_in_channel" });
     fake.deliverCommand({ command: "/probe", text: "", user_id: "UADMIN", channel_id: "C999" });
-    await until(() => fake.callsTo("chat.postEphemeral").length === 1);
+    await vi.waitFor(() => expect(fake.callsTo("chat.postEphemeral").length === 1).toBeTruthy(), { timeout: 5000 });
     expect(fake.callsTo("chat.postEphemeral")[0]!.args).toMatchObject({ channel: "C999", user: "UADMIN", text: PROBE_TEXTS.notInChannel });
     expect(h.scripted!.calls).toHaveLength(0);
   });

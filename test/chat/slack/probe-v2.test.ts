@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { PNG } from "pngjs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { openProbe, type ProbeSetup } from "../../../src/app/probe-service.js";
 import { loadConfig } from "../../../src/config/load.js";
 import { LlamaEngine } from "../../../src/inference/engine.js";
@@ -17,7 +17,6 @@ import { ProbeHistory } from "../../../src/probe/history-store.js";
 import { chartSize } from "../../../src/probe/report/chart.js";
 import { ProbeRunner } from "../../../src/probe/runner.js";
 import type { ProbeResult, ProbeSuite } from "../../../src/probe/types.js";
-import { until } from "../../fakes/slack/fake-slack.js";
 import { startHarness, type Harness } from "../../fakes/slack/harness.js";
 import { tinyModelPath } from "../../helpers/test-model.js";
 
@@ -66,7 +65,7 @@ describe("/probe history in Slack", () => {
       const { fake } = h;
       const ack = await fake.waitForAck(fake.deliverCommand({ command: "/probe", text: "history", user_id: "UADMIN", channel_id: "C100" }).envelopeId);
       expect(String(ack.payload!["text"])).toContain("心のモデル  10/10 → 7/10");
-      await until(() => fake.callsTo("files.completeUploadExternal").length === 1, 20_000);
+      await vi.waitFor(() => expect(fake.callsTo("files.completeUploadExternal").length === 1).toBeTruthy(), { timeout: 20_000 });
       expect(fake.uploads[0]!.filename).toBe("probe-history-mini.png");
       const png = PNG.sync.read(fake.uploads[0]!.data);
       expect({ width: png.width, height: png.height }).toEqual(chartSize(1));
@@ -125,7 +124,7 @@ describe("/probe suite=elyza-tasks-100 judge with the real engine", () => {
     });
     const { fake } = h;
     fake.deliverCommand({ command: "/probe", text: "suite=elyza-tasks-100 judge", user_id: "UADMIN", channel_id: "C100" });
-    await until(() => fake.uploads.length === 1, 240_000, "the transcript");
+    await vi.waitFor(() => expect(fake.uploads.length === 1, "the transcript").toBeTruthy(), { timeout: 240_000 });
     const report = fake.store.all("C100")[0]!;
     expect(report.text).toMatch(/^プローブ結果 elyza-tasks-100: /);
     const blocks = JSON.stringify(report.blocks);

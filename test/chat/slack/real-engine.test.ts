@@ -2,11 +2,10 @@
 // Responder → queue → engine → streamed reply in the thread. The weights are random, so only the
 // mechanics are asserted — and that acks stay fast while the engine is generating.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { messages } from "../../../src/bot/messages.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { messages } from "../../../src/core/messages.js";
 import { SLACK_REPLY_LIMITS } from "../../../src/chat/slack/reply-channel.js";
 import { LlamaEngine } from "../../../src/inference/engine.js";
-import { until } from "../../fakes/slack/fake-slack.js";
 import { startHarness, type Harness } from "../../fakes/slack/harness.js";
 import { tinyModelPath } from "../../helpers/test-model.js";
 
@@ -26,7 +25,7 @@ describe("Slack adapter with the real engine", () => {
   it("answers two mentions in their threads while acking every event at once", async () => {
     const a = h.fake.userSays("C100", "U1", "<@UBOT> 日本の首都はどこですか？");
     const b = h.fake.userSays("C100", "U2", "<@UBOT> 富士山の高さは？");
-    await until(() => h.fake.callsTo("chat.postMessage").length >= 1, 10_000);
+    await vi.waitFor(() => expect(h.fake.callsTo("chat.postMessage").length >= 1).toBeTruthy(), { timeout: 10_000 });
     // While generating: a third event is still acked at once.
     const c = h.fake.deliverEvent({ type: "message", channel_type: "channel", user: "U3", text: "雑談", ts: h.fake.nextTs(), channel: "C100" });
     expect((await h.fake.waitForAck(c.envelopeId, 3000)).latencyMs).toBeLessThan(1000);

@@ -4,8 +4,7 @@
 // the record; the test asserts the reconnection happens and that a mention sent right after it is
 // answered once — no timing thresholds here.
 
-import { afterEach, describe, expect, it } from "vitest";
-import { until } from "../../fakes/slack/fake-slack.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { startHarness, type Harness } from "../../fakes/slack/harness.js";
 
 let h: Harness | undefined;
@@ -19,7 +18,7 @@ async function gapAfter(h: Harness, fault: () => void, what: string): Promise<nu
   const hellos = fake.helloAt.length;
   const closes = fake.closedAt.length;
   fault();
-  await until(() => fake.helloAt.length > hellos && fake.connectedSockets === 1, 30_000, `the reconnection after ${what}`);
+  await vi.waitFor(() => expect(fake.helloAt.length > hellos && fake.connectedSockets === 1, `the reconnection after ${what}`).toBeTruthy(), { timeout: 30_000 });
   const gap = fake.helloAt[hellos]! - fake.closedAt[closes]!;
   console.log(`Socket Mode reconnect gap after ${what}: ${gap} ms`);
   return gap;

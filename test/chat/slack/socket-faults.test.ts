@@ -3,8 +3,7 @@
 // redelivered on the new connection with retry_attempt 1), and redeliveries of events already acked. The answer streaming
 // across the fault completes exactly once, and the question asked during it is answered once.
 
-import { afterEach, describe, expect, it } from "vitest";
-import { until } from "../../fakes/slack/fake-slack.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { startHarness, type Harness } from "../../fakes/slack/harness.js";
 
 let h: Harness | undefined;
@@ -32,14 +31,14 @@ describe("Slack Socket Mode faults mid-answer", () => {
     h = await start();
     const { fake } = h;
     const a = fake.userSays("C100", "U1", "<@UBOT> 甲");
-    await until(() => h!.botMessages("C100", a.ts)[0]?.includes("甲-0"), 10_000, "A's answer to start streaming");
+    await vi.waitFor(() => expect(h!.botMessages("C100", a.ts)[0]?.includes("甲-0"), "A's answer to start streaming").toBeTruthy(), { timeout: 10_000 });
     fake.sendDisconnect("refresh_requested");
     // Whichever connection takes it (the old one still closing, or the new one): once.
     const b = fake.userSays("C100", "U1", "<@UBOT> 乙");
     await h.waitForOutcomes(2, 30_000);
 
     expect(h.outcomes.map((o) => o.outcome.kind)).toEqual(["answered", "answered"]);
-    await until(() => fake.callsTo("apps.connections.open").length === 2 && fake.connectedSockets === 1, 15_000, "the reconnection");
+    await vi.waitFor(() => expect(fake.callsTo("apps.connections.open").length === 2 && fake.connectedSockets === 1, "the reconnection").toBeTruthy(), { timeout: 15_000 });
     expect(fake.redelivered.every((r) => r.retryAttempt === 1)).toBe(true);
     expect(h.botMessages("C100", a.ts)).toEqual([fullAnswer("甲")]);
     expect(h.botMessages("C100", b.ts)).toEqual([fullAnswer("乙")]);
@@ -50,12 +49,12 @@ describe("Slack Socket Mode faults mid-answer", () => {
     h = await start();
     const { fake } = h;
     const a = fake.userSays("C100", "U1", "<@UBOT> 甲");
-    await until(() => h!.botMessages("C100", a.ts)[0]?.includes("甲-0"), 10_000, "A's answer to start streaming");
+    await vi.waitFor(() => expect(h!.botMessages("C100", a.ts)[0]?.includes("甲-0"), "A's answer to start streaming").toBeTruthy(), { timeout: 10_000 });
     // The first reconnection attempt fails (a 503 from apps.connections.open), so there is a window
     // without any connection whatever the client's own reconnect delay.
     fake.failNext("apps.connections.open", { status: 503 });
     fake.dropSockets();
-    await until(() => fake.connectedSockets === 0, 10_000, "the connection to be gone");
+    await vi.waitFor(() => expect(fake.connectedSockets === 0, "the connection to be gone").toBeTruthy(), { timeout: 10_000 });
     const b = fake.userSays("C100", "U1", "<@UBOT> 乙"); // no connection: Slack holds it
     await h.waitForOutcomes(2, 30_000);
 
@@ -73,7 +72,7 @@ describe("Slack Socket Mode faults mid-answer", () => {
     h = await start();
     const { fake } = h;
     const a = fake.userSays("C100", "U1", "<@UBOT> 甲");
-    await until(() => h!.botMessages("C100", a.ts)[0]?.includes("甲-0"), 10_000, "A's answer to start streaming");
+    await vi.waitFor(() => expect(h!.botMessages("C100", a.ts)[0]?.includes("甲-0"), "A's answer to start streaming").toBeTruthy(), { timeout: 10_000 });
     // Slack thought the ack of A's mention was late: the same event again, twice, mid-answer.
     const mentionA = { type: "app_mention", user: "U1", text: "<@UBOT> 甲", ts: a.ts, channel: "C100" };
     const retriesA = [1, 2].map((n) => fake.deliverEvent(mentionA, { eventId: a.mention!.eventId!, retryAttempt: n, retryReason: "timeout" }));

@@ -1,13 +1,14 @@
 // The Discord adapter wired as in production — real discord.js Client against the fake Discord,
 // real Responder, real InferenceQueue — with the ScriptedEngine standing in for the model.
 
-import { startDiscord, type DiscordHandle, type DiscordResponder, type StartDiscordOptions } from "../../../src/chat/discord/discord-adapter.js";
-import type { AccessConfig } from "../../../src/bot/access.js";
-import type { Journal } from "../../../src/bot/journal.js";
-import { Responder } from "../../../src/bot/responder.js";
-import type { AnswerOutcome, IncomingQuestion } from "../../../src/bot/types.js";
+import { startDiscord, type DiscordHandle, type StartDiscordOptions } from "../../../src/chat/discord/discord-adapter.js";
+import type { AccessConfig } from "../../../src/core/access.js";
+import type { Journal } from "../../../src/core/journal.js";
+import { ProbeChat } from "../../../src/core/probe-chat.js";
+import { Responder } from "../../../src/core/responder.js";
+import type { AnswerOutcome, ChatCore, IncomingQuestion } from "../../../src/core/types.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";
-import type { Engine } from "../../../src/inference/types.js";
+import type { ChatTurn, Engine } from "../../../src/inference/types.js";
 import type { ProbeService } from "../../../src/probe/types.js";
 import { ScriptedEngine, type Script } from "../../helpers/scripted-engine.js";
 import { FakeDiscord, type FakeDiscordOptions } from "./fake-discord.js";
@@ -29,13 +30,17 @@ export interface HarnessOptions<E extends Engine = ScriptedEngine> {
   readonly journal?: Journal;
 }
 
+/** A question as the core got it; `history` is set only if the core called its loader. */
+export type RecordedQuestion = IncomingQuestion & { history?: readonly ChatTurn[] };
+
 export interface Harness<E extends Engine = ScriptedEngine> {
   readonly fake: FakeDiscord;
   readonly engine: E;
   readonly responder: Responder;
+  readonly probeChat: ProbeChat;
   readonly discord: DiscordHandle;
-  /** What the adapter handed to the chat core, and what came back, in order. */
-  readonly questions: IncomingQuestion[];
+  /** What the adapter handed to the chat core (with the history, once the core had it read), and what came back, in order. */
+  readonly questions: RecordedQuestion[];
   readonly outcomes: AnswerOutcome[];
   readonly logs: string[];
   /** Resolves once `count` answers have settled. */
@@ -66,21 +71,23 @@ export async function startHarness<E extends Engine = ScriptedEngine>(options: H
     },
     ...(options.journal && { journal: options.journal }),
   });
-  const questions: IncomingQuestion[] = [];
+  const questions: RecordedQuestion[] = [];
   const outcomes: AnswerOutcome[] = [];
   const logs: string[] = [];
-  const spy: DiscordResponder = {
+  const spy: ChatCore = {
     answer: async (question, reply) => {
-      questions.push(question);
-      const outcome = await responder.answer(question, reply);
+      const recorded: RecordedQuestion = { ...question };
+      questions.push(recorded);
+      const loadHistory = async () => (recorded.history = await question.loadHistory());
+      const outcome = await responder.answer({ ...question, loadHistory }, reply);
       outcomes.push(outcome);
       fake.notify();
       return outcome;
     },
     cancelSource: (key) => responder.cancelSource(key),
     isProbeAdmin: (asker) => responder.isProbeAdmin(asker),
-    checkAccess: (asker, channelId) => responder.checkAccess(asker, channelId),
   };
+  const probeChat = new ProbeChat({ probe: options.probe, core: spy, defaultSuite: "seed", historyCount: 10 });
   const log = (level: string) => (message: string) => void logs.push(`${level} ${message}`);
   let discord: DiscordHandle;
   try {
@@ -92,7 +99,7 @@ export async function startHarness<E extends Engine = ScriptedEngine>(options: H
       historyMessages: options.historyMessages ?? 20,
       logger: { info: log("info"), warn: log("warn"), error: log("error") },
       readyTimeoutMs: 10_000,
-      ...(options.probe && { probe: options.probe }),
+      probeChat,
       ...options.adapter,
     });
   } catch (error) {
@@ -103,14 +110,18 @@ export async function startHarness<E extends Engine = ScriptedEngine>(options: H
     fake,
     engine,
     responder,
+    probeChat,
     discord,
     questions,
     outcomes,
     logs,
     settled: (count, timeoutMs = 15_000) =>
       fake.waitFor(() => outcomes.length >= count && outcomes, timeoutMs, `${count} settled answer(s)`),
+    /** As the bot stops: /probe runs and answers drain (ending visibly), then the adapter disconnects. */
     async stop() {
-      await discord.stop();
+      await probeChat[Symbol.asyncDispose]();
+      await responder[Symbol.asyncDispose]();
+      await discord[Symbol.asyncDispose]();
       await fake.stop();
     },
   };

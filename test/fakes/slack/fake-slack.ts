@@ -3,6 +3,7 @@
 // delivers events_api / slash_commands envelopes and records the acks. Shapes follow Slack's docs
 // and what @slack/socket-mode and @slack/web-api read.
 
+import { expect, vi } from "vitest";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -326,11 +327,18 @@ export class FakeSlack {
   }
 
   async waitForAck(envelopeId: string, timeoutMs = 5000): Promise<Ack> {
-    return until(() => this.acks.find((a) => a.envelopeId === envelopeId), timeoutMs, `ack of ${envelopeId}`);
+    return vi.waitFor(
+      () => {
+        const ack = this.acks.find((a) => a.envelopeId === envelopeId);
+        expect(ack, `ack of ${envelopeId}`).toBeDefined();
+        return ack!;
+      },
+      { timeout: timeoutMs },
+    );
   }
 
   async waitForSocket(timeoutMs = 5000): Promise<void> {
-    await until(() => this.sockets.size > 0 || undefined, timeoutMs, "a Socket Mode connection");
+    await vi.waitFor(() => expect(this.sockets.size, "a Socket Mode connection").toBeGreaterThan(0), { timeout: timeoutMs });
   }
 
   async stop(): Promise<void> {
@@ -655,16 +663,6 @@ export function channelType(channel: string): "im" | "mpim" | "group" | "channel
   return channel.startsWith("D") ? "im" : channel.startsWith("M") ? "mpim" : channel.startsWith("G") ? "group" : "channel";
 }
 
-/** Polls until `check` returns something other than undefined/false. */
-export async function until<T>(check: () => T | undefined | false, timeoutMs = 5000, what = "condition"): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function pageArgs(a: Record<string, unknown>) {
   const num = (k: string) => (a[k] === undefined ? undefined : Number(a[k]));

@@ -1,17 +1,19 @@
 // The whole Slack path for tests: fake Slack ← real Bolt App (startSlack) → real Responder → real
 // InferenceQueue → ScriptedEngine (or any Engine). Logs are collected instead of printed.
 
-import type { AccessConfig } from "../../../src/bot/access.js";
-import type { AnswerOutcome } from "../../../src/bot/types.js";
-import type { Journal } from "../../../src/bot/journal.js";
-import { Responder } from "../../../src/bot/responder.js";
+import { expect, vi } from "vitest";
+import type { AccessConfig } from "../../../src/core/access.js";
+import type { AnswerOutcome } from "../../../src/core/types.js";
+import type { Journal } from "../../../src/core/journal.js";
+import { ProbeChat } from "../../../src/core/probe-chat.js";
+import { Responder } from "../../../src/core/responder.js";
 import { startSlack, type RetryOptions, type SlackAdapter } from "../../../src/chat/slack/slack-adapter.js";
 import type { AdapterLogger } from "../../../src/chat/slack/logging.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";
 import type { Engine } from "../../../src/inference/types.js";
 import type { ProbeService } from "../../../src/probe/types.js";
 import { ScriptedEngine, type Script } from "../../helpers/scripted-engine.js";
-import { FakeSlack, until } from "./fake-slack.js";
+import { FakeSlack } from "./fake-slack.js";
 
 export interface HarnessOptions {
   readonly script?: Script;
@@ -43,6 +45,7 @@ export interface Harness {
   readonly scripted: ScriptedEngine | undefined;
   readonly queue: InferenceQueue;
   readonly responder: Responder;
+  readonly probeChat: ProbeChat;
   readonly adapter: SlackAdapter;
   readonly logs: string[];
   /** Every answer the adapter asked for, with how it ended, in the order they ended. */
@@ -84,6 +87,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     error: (m) => logs.push(`error ${m}`),
   };
   const outcomes: Harness["outcomes"][number][] = [];
+  const probeChat = new ProbeChat({
+    probe: typeof options.probe === "function" ? options.probe(queue) : options.probe,
+    core: responder,
+    defaultSuite: "seed",
+    historyCount: 10,
+  });
   const http = options.signingSecret !== undefined;
   const adapter = await startSlack({
     botToken: fake.botToken,
@@ -97,9 +106,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       },
       cancelSource: (key) => responder.cancelSource(key),
       isProbeAdmin: (asker) => responder.isProbeAdmin(asker),
-      checkAccess: (asker, channel) => responder.checkAccess(asker, channel),
     },
-    ...(options.probe ? { probe: typeof options.probe === "function" ? options.probe(queue) : options.probe } : {}),
+    probeChat,
     historyMessages: options.historyMessages ?? 20,
     editIntervalMs,
     logger,
@@ -112,19 +120,23 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     scripted,
     queue,
     responder,
+    probeChat,
     adapter,
     logs,
     outcomes,
     async waitForOutcomes(count, timeoutMs = 20_000) {
-      await until(() => outcomes.length >= count, timeoutMs, `${count} answers`);
+      await vi.waitFor(() => expect(outcomes.length >= count, `${count} answers`).toBeTruthy(), { timeout: timeoutMs });
     },
     eventsUrl: http ? `http://127.0.0.1:${adapter.port}/slack/events` : undefined,
     botMessages(channel, threadTs) {
       const list = threadTs ? fake.store.thread(channel, threadTs) : fake.store.all(channel).filter((m) => !m.thread_ts);
       return list.filter((m) => m.user === fake.botUserId).map((m) => m.text);
     },
+    /** As the bot stops: /probe runs and answers drain (ending visibly), then the adapter disconnects. */
     async stop() {
-      await adapter.stop();
+      await probeChat[Symbol.asyncDispose]();
+      await responder[Symbol.asyncDispose]();
+      await adapter[Symbol.asyncDispose]();
       await fake.stop();
     },
   };

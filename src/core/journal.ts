@@ -146,6 +146,11 @@ export class Journal {
     return result.changes === 1;
   }
 
+  /** The conversation of `key`, complete once its history was read (accept() records the question alone). */
+  conversation(key: string, conversation: Conversation): void {
+    this.db.prepare("UPDATE questions SET conversation = ? WHERE key = ?").run(JSON.stringify(conversation), key);
+  }
+
   has(key: string): boolean {
     return this.db.prepare("SELECT 1 FROM questions WHERE key = ?").get(key) !== undefined;
   }

@@ -1,6 +1,7 @@
 // The chat core's surface. Platform adapters (src/chat/<platform>) turn platform events into an
-// IncomingQuestion and give a ReplyChannel that posts/edits messages; the core does the rest
-// (access, rate limit, queueing, streaming edits, splitting, error messages). It never imports a
+// IncomingQuestion and give a ReplyChannel that posts/edits messages, and hand both to the ChatCore;
+// the core decides the rest (access, empty question, rate limit, then history, deletion, queueing,
+// streaming edits, splitting, error messages, outcome logging, shutdown). It never imports a
 // platform package.
 
 import { ElyzaBotError } from "../errors.js";
@@ -20,10 +21,34 @@ export interface IncomingQuestion {
   readonly isDirect: boolean;
   /** The question with the bot's mention stripped. */
   readonly text: string;
-  /** Earlier turns of the thread / reply chain, oldest first (mentions stripped). */
-  readonly history: readonly ChatTurn[];
-  /** Identifies the message asked in; deleting it cancels the answer (see Responder.cancelSource). */
+  /**
+   * Reads the earlier turns of the thread / reply chain, oldest first (mentions stripped). The core
+   * calls it only for a question it accepted, after its placeholder is up; a loader handles (logs)
+   * its own platform failures and then returns what it has, or nothing.
+   */
+  readonly loadHistory: () => Promise<readonly ChatTurn[]>;
+  /** Identifies the message asked in; deleting it cancels the answer (see ChatCore.cancelSource). */
   readonly sourceKey: string;
+}
+
+/**
+ * What every adapter needs of the chat core (Responder implements it): one interface for all
+ * platforms. An adapter only translates: platform event → IncomingQuestion + ReplyChannel, deletion
+ * → cancelSource, the /probe command → the probe chat handler (probe-chat.ts).
+ */
+export interface ChatCore {
+  /**
+   * Decides and answers one question; never rejects, so an adapter can fire and forget it. The core
+   * tracks it until it has ended visibly (also through shutdown) and reports its outcome.
+   */
+  answer(question: IncomingQuestion, reply: ReplyChannel): Promise<AnswerOutcome>;
+  /**
+   * The message `sourceKey` was deleted: its answer is cancelled, or — when the core has not started
+   * it yet — never started. True when an answer was in progress.
+   */
+  cancelSource(sourceKey: string): boolean;
+  /** May run /probe from chat (the terminal needs no check). */
+  isProbeAdmin(asker: Asker): boolean;
 }
 
 export interface MessageLimits {
@@ -65,6 +90,11 @@ export interface ReplyChannel {
   edit(message: PostedMessage, text: string): Promise<void>;
   /** Converts the model's Markdown to the platform's dialect (Slack mrkdwn); identity if absent. */
   format?(markdown: string): string;
+  /**
+   * This channel's own pace of edits, for a surface without a platform rate limit (the terminal:
+   * 0, every chunk at once); absent: the core's chat.editIntervalMs, shared per channel.
+   */
+  readonly editIntervalMs?: number;
 }
 
 export type AnswerOutcome =

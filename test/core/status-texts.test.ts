@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { messages } from "../../src/bot/messages.js";
-import { cleanHistory } from "../../src/bot/status-texts.js";
+import { messages } from "../../src/core/messages.js";
+import { cleanHistory } from "../../src/core/status-texts.js";
 
 describe("cleanHistory", () => {
   it("drops the bot's status messages, strips partial-answer notes, joins split turns", () => {

@@ -6,6 +6,7 @@
 // answers cannot hang the answer.
 
 import { ElyzaBotError } from "../errors.js";
+import pTimeout from "p-timeout";
 import { EditThrottle } from "./edit-throttle.js";
 import type { PostedMessage, ReplyChannel } from "./types.js";
 
@@ -151,19 +152,8 @@ export class ReplyStream {
 }
 
 /** Rejects when `promise` takes longer than `ms` (the underlying call may still finish later). */
+/** `promise`, or a rejection naming `what` after `ms` (p-timeout clears its timer either way). */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   if (!Number.isFinite(ms) || ms <= 0) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+  return pTimeout(promise, { milliseconds: ms, message: `${what} timed out after ${ms} ms` });
 }

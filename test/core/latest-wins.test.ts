@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { latestWins } from "../../src/bot/latest-wins.js";
+import { latestWins } from "../../src/core/latest-wins.js";
 
 describe("latestWins", () => {
   it("sends the first value at once, then only the newest per interval, one send at a time", async () => {
@@ -51,9 +51,9 @@ describe("latestWins", () => {
       (e) => errors.push(e),
     );
     u.push("bad");
-    await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
     u.push("good");
-    await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(() => expect(sent).toEqual(["good"]));
     expect((errors[0] as Error).message).toBe("nope");
     expect(sent).toEqual(["good"]);
     await u.close();

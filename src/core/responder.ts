@@ -1,14 +1,21 @@
-// One question → one answer on the platform, through the shared inference queue. Platform
-// agnostic: adapters give an IncomingQuestion and a ReplyChannel. Every question ends visibly:
-// answered, refused with a reason, or failed with a message naming the cause — and answer()
-// never rejects, so an adapter can fire and forget it. With a journal, every accepted question is
-// written down before anything is shown, and the journal learns how it ended: done, or left for a
-// retry when the platform failed (recovery.ts takes it from there).
+// One question → one answer on the platform, through the shared inference queue: the ChatCore
+// every adapter hands its questions to. It decides, the same way for every platform and in this
+// order: already journaled or being answered (a redelivery) → deleted before it started → access → empty question →
+// rate limit → placeholder → history (read only now: a refused question reads none, and a slow
+// read no longer delays the first sign of life) → deleted while reading → queue → streamed answer.
+// Every question ends visibly: answered, refused with a reason, or failed with a message naming the
+// cause — and answer() never rejects. With a journal, every accepted question is written down before
+// anything is shown, and the journal learns how it ended: done, or left for a retry when the
+// platform failed (recovery.ts takes it from there). Shutdown ([Symbol.asyncDispose]) is one policy
+// for every platform: new questions are refused, every waiting and running answer is cancelled
+// with the shutdown note, and their last edits are awaited for at most `drainMs`.
 
+import { LRUCache } from "lru-cache";
+import pTimeout from "p-timeout";
 import { BackendsUnavailableError } from "../inference/backends/errors.js";
 import { CancelledError, ContextOverflowError, InferenceTimeoutError, QueueFullError } from "../inference/errors.js";
 import type { InferenceQueueLike, InferenceTicket } from "../inference/queue-types.js";
-import type { Conversation, GenerationResult } from "../inference/types.js";
+import type { ChatTurn, Conversation, GenerationResult } from "../inference/types.js";
 import type { Journal, JournalEntry } from "./journal.js";
 import { journaledChannel } from "./journaled-channel.js";
 import { type AccessConfig, type AccessResult, checkAccess, isProbeAdmin } from "./access.js";
@@ -18,7 +25,7 @@ import { cleanHistory } from "./status-texts.js";
 import { RateLimiter } from "./rate-limit.js";
 import { PlatformCallError, ReplyStream, withTimeout } from "./reply-stream.js";
 import { StreamingSplitter } from "./split.js";
-import { MessageDeletedError, type AnswerOutcome, type Asker, type IncomingQuestion, type ReplyChannel } from "./types.js";
+import { MessageDeletedError, type AnswerOutcome, type Asker, type ChatCore, type IncomingQuestion, type ReplyChannel } from "./types.js";
 
 export interface ResponderOptions {
   readonly queue: InferenceQueueLike;
@@ -33,6 +40,8 @@ export interface ResponderOptions {
   readonly now?: () => number;
   /** A post or edit that takes longer than this fails the answer (default 30 s). */
   readonly platformTimeoutMs?: number;
+  /** Shutdown waits at most this long for the cancelled answers' last edits (default 10 s). */
+  readonly drainMs?: number;
   /** The answer journal; questions whose ReplyChannel has an address are journaled. */
   readonly journal?: Journal;
   /** Told how every question ended (metrics, logs); an observer that throws is ignored. */
@@ -46,34 +55,51 @@ interface Settled {
   readonly undelivered?: boolean;
 }
 
+/** Why an answer was stopped by someone other than the engine. */
+type StopCause = "deleted" | "shutdown";
+
 interface Active {
-  cancel(): void;
+  cancel(cause: StopCause): void;
 }
 
-export class Responder {
+/** What generate() needs of a question, whether newly asked or replayed from the journal. */
+interface Job {
+  readonly sourceKey: string;
+  readonly userKey: string;
+  readonly channelKey: string;
+  /** The conversation to answer; for a new question, read after the placeholder is up. */
+  readonly conversation: () => Promise<Conversation>;
+}
+
+/**
+ * Deleted messages are remembered this long: a deletion can reach the adapter before (or while) the
+ * question is taken in, and a platform may deliver the question late. Bounded, so a flood of
+ * deletions cannot grow memory.
+ */
+const DELETED_TTL_MS = 10 * 60_000;
+const DELETED_MAX = 10_000;
+
+export class Responder implements ChatCore {
   private readonly rate: RateLimiter;
   private readonly pacer: ChannelPacer;
   private readonly active = new Map<string, Set<Active>>();
+  private readonly deleted = new LRUCache<string, true>({ max: DELETED_MAX, ttl: DELETED_TTL_MS });
+  /** Every answer() and replay() not yet ended: what shutdown waits for. */
+  private readonly running = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly options: ResponderOptions) {
     this.rate = new RateLimiter(options.access.ratePerMinute, options.now);
     this.pacer = new ChannelPacer(options.editIntervalMs);
   }
 
-  checkAccess(asker: Asker, channelId: string): AccessResult {
-    return checkAccess(this.options.access, asker, channelId);
-  }
-
   isProbeAdmin(asker: Asker): boolean {
     return isProbeAdmin(this.options.access, asker);
   }
 
-  /** Cancels every answer in progress for the message `sourceKey` (it was deleted); true if there was one. */
   cancelSource(sourceKey: string): boolean {
-    const answers = this.active.get(sourceKey);
-    if (!answers || answers.size === 0) return false;
-    for (const a of [...answers]) a.cancel();
-    return true;
+    this.deleted.set(sourceKey, true);
+    return this.stopAnswers(sourceKey, "deleted");
   }
 
   /** Number of answers in progress (for shutdown and tests). */
@@ -83,7 +109,56 @@ export class Responder {
     return n;
   }
 
-  async answer(question: IncomingQuestion, reply: ReplyChannel): Promise<AnswerOutcome> {
+  answer(question: IncomingQuestion, reply: ReplyChannel): Promise<AnswerOutcome> {
+    return this.tracked(this.answerReported(question, reply));
+  }
+
+  /**
+   * Answers a journaled question again (after a restart, or a platform outage), without the access
+   * and rate checks it passed when it was asked: its earlier messages are reused, not posted anew.
+   */
+  replay(entry: JournalEntry, reply: ReplyChannel): Promise<AnswerOutcome> {
+    const journal = this.options.journal;
+    if (!journal) throw new Error("Responder.replay needs a journal");
+    return this.tracked(
+      (async () => {
+        journal.resume(entry.key);
+        try {
+          const job: Job = { sourceKey: entry.key, userKey: entry.userKey, channelKey: entry.channelKey, conversation: async () => entry.conversation };
+          return await this.generate(job, reply, entry);
+        } catch (error) {
+          const outcome: AnswerOutcome = { kind: "failed", reason: `internal error: ${describe(error)}` };
+          journal.failed(entry.key, outcome.reason);
+          return outcome;
+        }
+      })(),
+    );
+  }
+
+  /**
+   * Shutdown, the same for every platform: questions arriving from now on are refused visibly,
+   * every waiting and running answer is cancelled (its message ends with the shutdown note), and
+   * their last edits are awaited — at most `drainMs`, so a platform that hangs cannot hold the
+   * process. Safe to call twice.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.closing ??= (async () => {
+      for (const key of [...this.active.keys()]) this.stopAnswers(key, "shutdown");
+      const drained = Promise.allSettled([...this.running]).then(() => undefined);
+      await pTimeout(drained, { milliseconds: this.options.drainMs ?? 10_000, fallback: () => undefined });
+    })();
+    return this.closing;
+  }
+
+  private tracked<T>(work: Promise<T>): Promise<T> {
+    this.running.add(work);
+    // The caller gets `work` itself (and its rejection, if any); this branch only forgets it.
+    const forget = () => void this.running.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  private async answerReported(question: IncomingQuestion, reply: ReplyChannel): Promise<AnswerOutcome> {
     const started = Date.now();
     let outcome: AnswerOutcome;
     try {
@@ -102,80 +177,77 @@ export class Responder {
     return outcome;
   }
 
-  /**
-   * Answers a journaled question again (after a restart, or a platform outage), without the access
-   * and rate checks it passed when it was asked: its earlier messages are reused, not posted anew.
-   */
-  async replay(entry: JournalEntry, reply: ReplyChannel): Promise<AnswerOutcome> {
-    const journal = this.options.journal;
-    if (!journal) throw new Error("Responder.replay needs a journal");
-    journal.resume(entry.key);
-    try {
-      return await this.generate(entry.key, entry.userKey, entry.channelKey, entry.conversation, reply, entry);
-    } catch (error) {
-      const outcome: AnswerOutcome = { kind: "failed", reason: `internal error: ${describe(error)}` };
-      journal.failed(entry.key, outcome.reason);
-      return outcome;
-    }
-  }
-
   private async answerUnsafe(question: IncomingQuestion, reply: ReplyChannel): Promise<AnswerOutcome> {
     const { asker } = question;
     const journal = reply.address ? this.options.journal : undefined;
     // A redelivered event, or one the previous process had already taken: never answered twice.
     if (journal?.has(question.sourceKey)) return { kind: "duplicate" };
-    const access = this.checkAccess(asker, question.channelId);
+    // The same message delivered again while its answer runs (a gateway replay): one answer.
+    if (this.active.has(question.sourceKey)) return { kind: "duplicate" };
+    // Deleted before the core had it: nobody is waiting for an answer any more.
+    if (this.deleted.has(question.sourceKey)) return { kind: "cancelled" };
+    if (this.closing) return refuse(reply, messages.shuttingDown, this.callTimeoutMs);
+    const access: AccessResult = checkAccess(this.options.access, asker, question.channelId);
     if (!access.ok) return refuse(reply, access.reason, this.callTimeoutMs);
 
     // An empty mention gets help, and does not use up the user's questions for the minute.
-    if (question.text.trim() === "") return refuse(reply, messages.emptyQuestion, this.callTimeoutMs);
+    const text = question.text.trim();
+    if (text === "") return refuse(reply, messages.emptyQuestion, this.callTimeoutMs);
 
     const userKey = `${asker.platform}:${asker.userId}`;
     const allowed = this.rate.take(userKey);
     if (!allowed.ok) {
-      const text = messages.rateLimited(this.rate.perMinute, Math.ceil(allowed.retryAfterMs / 1000));
-      return refuse(reply, text, this.callTimeoutMs);
+      const wait = messages.rateLimited(this.rate.perMinute, Math.ceil(allowed.retryAfterMs / 1000));
+      return refuse(reply, wait, this.callTimeoutMs);
     }
 
-    const conversation: Conversation = {
-      systemPrompt: this.options.systemPrompt,
-      turns: [...cleanHistory(question.history), { role: "user", text: question.text.trim() }],
-    };
     const channelKey = `${asker.platform}:${question.channelId}`;
-    if (journal && !journal.accept({ key: question.sourceKey, address: reply.address!, conversation, userKey, channelKey })) {
+    const conversationOf = (history: readonly ChatTurn[]): Conversation => ({
+      systemPrompt: this.options.systemPrompt,
+      turns: [...cleanHistory(history), { role: "user", text }],
+    });
+    // Journaled before anything is shown, with the question alone; the history joins it once read.
+    if (journal && !journal.accept({ key: question.sourceKey, address: reply.address!, conversation: conversationOf([]), userKey, channelKey })) {
       return { kind: "duplicate" };
     }
-    return this.generate(question.sourceKey, userKey, channelKey, conversation, reply, journal ? { messages: [] } : null);
+    const job: Job = {
+      sourceKey: question.sourceKey,
+      userKey,
+      channelKey,
+      conversation: async () => {
+        const conversation = conversationOf(await question.loadHistory());
+        journal?.conversation(question.sourceKey, conversation);
+        return conversation;
+      },
+    };
+    return this.generate(job, reply, journal ? { messages: [] } : null);
   }
 
   private get callTimeoutMs(): number {
     return this.options.platformTimeoutMs ?? 30_000;
   }
 
+  private stopAnswers(sourceKey: string, cause: StopCause): boolean {
+    const answers = this.active.get(sourceKey);
+    if (!answers || answers.size === 0) return false;
+    for (const a of [...answers]) a.cancel(cause);
+    return true;
+  }
+
   /** `journaled`: the journal has the question (with the messages an earlier attempt posted); null: not journaled. */
-  private async generate(
-    sourceKey: string,
-    userId: string,
-    channelKey: string,
-    conversation: Conversation,
-    platformReply: ReplyChannel,
-    journaled: Pick<JournalEntry, "messages"> | null,
-  ): Promise<AnswerOutcome> {
+  private async generate(job: Job, platformReply: ReplyChannel, journaled: Pick<JournalEntry, "messages"> | null): Promise<AnswerOutcome> {
     const journal = journaled ? this.options.journal : undefined;
-    const reply = journal ? journaledChannel(platformReply, journal, sourceKey, journaled!.messages) : platformReply;
-    const settled = await this.generateAnswer(sourceKey, userId, channelKey, conversation, reply, platformReply);
+    const reply = journal ? journaledChannel(platformReply, journal, job.sourceKey, journaled!.messages) : platformReply;
+    const settled = await this.generateAnswer(job, reply, platformReply);
     if (journal) {
-      if (settled.outcome.kind === "failed" && settled.undelivered) journal.defer(sourceKey, settled.outcome.reason);
-      else journal.done(sourceKey, settled.outcome.kind);
+      if (settled.outcome.kind === "failed" && settled.undelivered) journal.defer(job.sourceKey, settled.outcome.reason);
+      else journal.done(job.sourceKey, settled.outcome.kind);
     }
     return settled.outcome;
   }
 
   private async generateAnswer(
-    sourceKey: string,
-    userId: string,
-    channelKey: string,
-    conversation: Conversation,
+    job: Job,
     reply: ReplyChannel,
     /** The channel without the journal's bookkeeping, for notices that are not parts of the answer. */
     noticeReply: ReplyChannel,
@@ -185,7 +257,7 @@ export class Responder {
     let text = "";
     // -1 = not known yet; the ticket is asked once submit() returns.
     let position = -1;
-    let cancelledByOwner = false;
+    let stoppedBy: StopCause | null = null;
     let ticket: InferenceTicket | null = null;
     const abort = new AbortController();
 
@@ -193,10 +265,11 @@ export class Responder {
       ticket?.cancel(reason);
       abort.abort(new CancelledError(reason));
     };
+    const ownPace = reply.editIntervalMs;
     const stream = new ReplyStream(reply, {
-      editIntervalMs: this.options.editIntervalMs,
+      editIntervalMs: ownPace ?? this.options.editIntervalMs,
       callTimeoutMs: this.callTimeoutMs,
-      gate: (force) => this.pacer.take(channelKey, force),
+      ...(ownPace === undefined ? { gate: (force: boolean) => this.pacer.take(job.channelKey, force) } : {}),
       onFailure: (error) => stop(error.message),
     });
     const render = () => {
@@ -208,42 +281,59 @@ export class Responder {
         stream.show([p > 0 ? messages.queued(p) : messages.thinking], 0);
       }
     };
-
-    try {
-      ticket = this.options.queue.submit({
-        userId,
-        priority: "interactive",
-        conversation,
-        signal: abort.signal,
-        onPosition: (p) => {
-          position = p;
-          if (ticket) render();
-        },
-        onTextChunk: (chunk) => {
-          text += chunk;
-          position = 0;
-          if (ticket) render();
-        },
-      });
-    } catch (error) {
-      if (error instanceof QueueFullError) {
-        const outcome = await refuse(reply, error.kind === "user_limit" ? messages.userLimit : messages.queueFull, this.callTimeoutMs);
-        return { outcome, undelivered: outcome.kind === "failed" };
+    /** Ends the answer with one text in place of the placeholder (a refusal, an error, a stop before the start). */
+    const endWith = async (message: string, outcome: AnswerOutcome, undelivered = false): Promise<Settled> => {
+      try {
+        await stream.finish([message]);
+      } catch (error) {
+        return platformOutcome(error instanceof PlatformCallError ? error : new PlatformCallError("edit", error), stream, noticeReply, this.callTimeoutMs);
       }
-      const outcome: AnswerOutcome = { kind: "failed", reason: `submit failed: ${describe(error)}` };
-      await postQuietly(reply, messages.engineError, this.callTimeoutMs);
-      return { outcome };
-    }
+      return { outcome, ...(undelivered ? { undelivered } : {}) };
+    };
 
     const entry: Active = {
-      cancel: () => {
-        cancelledByOwner = true;
-        stop("the question was deleted");
+      cancel: (cause) => {
+        stoppedBy ??= cause;
+        stop(cause === "deleted" ? "the question was deleted" : "the bot is shutting down");
       },
     };
-    this.track(sourceKey, entry);
+    this.track(job.sourceKey, entry);
     try {
-      render(); // posts the placeholder at once
+      render(); // posts the placeholder at once, before the history is read
+      let conversation: Conversation;
+      try {
+        conversation = await job.conversation();
+      } catch (error) {
+        return await endWith(messages.engineError, { kind: "failed", reason: `reading the history failed: ${describe(error)}` });
+      }
+      if (stream.error) return platformOutcome(stream.error, stream, noticeReply, this.callTimeoutMs);
+      if (stoppedBy) return await endWith(stoppedBy === "shutdown" ? messages.shuttingDown : messages.cancelled, { kind: "cancelled" });
+
+      try {
+        ticket = this.options.queue.submit({
+          userId: job.userKey,
+          priority: "interactive",
+          conversation,
+          signal: abort.signal,
+          onPosition: (p) => {
+            position = p;
+            if (ticket) render();
+          },
+          onTextChunk: (chunk) => {
+            text += chunk;
+            position = 0;
+            if (ticket) render();
+          },
+        });
+      } catch (error) {
+        if (error instanceof QueueFullError) {
+          const refusal = error.kind === "user_limit" ? messages.userLimit : messages.queueFull;
+          return await endWith(refusal, { kind: "refused", reason: refusal });
+        }
+        return await endWith(messages.engineError, { kind: "failed", reason: `submit failed: ${describe(error)}` });
+      }
+      render(); // the queue position, now that it is known
+
       let result: GenerationResult | null = null;
       let failure: unknown = null;
       try {
@@ -255,7 +345,7 @@ export class Responder {
       // A failed post/edit already stopped the generation (onFailure); report it, show nothing more.
       if (stream.error) return platformOutcome(stream.error, stream, noticeReply, this.callTimeoutMs);
 
-      const ending = decideEnding(result, failure, text, cancelledByOwner);
+      const ending = decideEnding(result, failure, text, stoppedBy);
       const finalParts =
         ending.shownText.trim() === ""
           ? { parts: [ending.emptyMessage] }
@@ -267,7 +357,7 @@ export class Responder {
       }
       return { outcome: ending.outcome(stream.messageCount) };
     } finally {
-      this.untrack(sourceKey, entry);
+      this.untrack(job.sourceKey, entry);
       stream.close();
     }
   }
@@ -296,14 +386,14 @@ interface Ending {
 }
 
 /** Turns the queue's verdict into what to show and what to report. */
-function decideEnding(result: GenerationResult | null, failure: unknown, streamed: string, cancelledByOwner: boolean): Ending {
+function decideEnding(result: GenerationResult | null, failure: unknown, streamed: string, stoppedBy: StopCause | null): Ending {
   const cancelled = (): Ending => ({
     shownText: streamed,
-    note: messages.cutByCancel,
-    emptyMessage: messages.cancelled,
+    note: stoppedBy === "shutdown" ? messages.cutByShutdown : messages.cutByCancel,
+    emptyMessage: stoppedBy === "shutdown" ? messages.shuttingDown : messages.cancelled,
     outcome: () => ({ kind: "cancelled" }),
   });
-  if (cancelledByOwner || failure instanceof CancelledError || result?.stopReason === "aborted") return cancelled();
+  if (stoppedBy || failure instanceof CancelledError || result?.stopReason === "aborted") return cancelled();
   if (failure instanceof InferenceTimeoutError) {
     return {
       shownText: streamed,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { EditThrottle } from "../../src/bot/edit-throttle.js";
+import { EditThrottle } from "../../src/core/edit-throttle.js";
 
 /** A fake edit call that records (time, text) and resolves after `latencyMs`. */
 function recorder(latencyMs = 0) {

@@ -31,6 +31,8 @@ export const messages = {
   backendsUnavailable: "推論サーバーに接続できないため回答できませんでした。しばらくしてからもう一度お試しください。",
   emptyAnswer: "回答を生成できませんでした（空の応答）。もう一度お試しください。",
   cancelled: "キャンセルしました。",
+  /** The bot is stopping: a waiting or running answer ends with this (or cutByShutdown), a new question gets it too. */
+  shuttingDown: "ボットが停止するため回答できませんでした。再開後にもう一度お試しください。",
   /** A question accepted before a restart and now too old to answer (see the journal's maxAgeMs). */
   restartExpired: "再起動のため回答できませんでした。もう一度お尋ねください。",
 
@@ -38,6 +40,7 @@ export const messages = {
   cutByTimeout: "（時間切れのため、回答はここまでです）",
   cutByCancel: "（キャンセルされたため、回答はここまでです）",
   cutByError: "（エラーのため、回答はここまでです）",
+  cutByShutdown: "（ボットが停止するため、回答はここまでです）",
   cutByLength: "（長さの上限に達したため、回答はここまでです）",
   /** Put under an answer that was being written when the bot stopped (crash, kill -9) or lost the platform. */
   cutByInterruption: "（回答の途中で中断されたため、回答はここまでです）",
@@ -52,4 +55,5 @@ export const probeMessages = {
   /** Only one probe runs at a time: a second request follows the running one and gets its result. */
   joined: "すでに実行中のプローブがあるため、その進捗と結果を表示します。",
   failed: (reason: string): string => `プローブを実行できませんでした: ${reason}`,
+  shuttingDown: "ボットが停止するため、プローブを開始できませんでした。",
 } as const;

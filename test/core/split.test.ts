@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { StreamingSplitter, fits, splitMessage, splitMessageParts, utf8Length, type SplitPart } from "../../src/bot/split.js";
-import type { MessageLimits } from "../../src/bot/types.js";
+import { StreamingSplitter, fits, splitMessage, splitMessageParts, utf8Length, type SplitPart } from "../../src/core/split.js";
+import type { MessageLimits } from "../../src/core/types.js";
 
 /** Small deterministic PRNG so a failing case can be replayed from its seed. */
 function rng(seed: number) {

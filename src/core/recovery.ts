@@ -74,8 +74,11 @@ export class Recovery {
     this.timer.unref();
   }
 
-  /** Stops retrying, cancels the answers being replayed (they end visibly, as others do at shutdown) and waits for them. */
-  async stop(): Promise<void> {
+  /**
+   * Stops retrying, cancels the answers being replayed (they end visibly, as others do at shutdown)
+   * and waits for them. Safe to call twice.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;

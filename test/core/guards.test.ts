@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { type AccessConfig, checkAccess, isProbeAdmin } from "../../src/bot/access.js";
-import { ChannelPacer } from "../../src/bot/channel-pacer.js";
-import { RecentIds } from "../../src/bot/dedupe.js";
-import { messages } from "../../src/bot/messages.js";
-import { RateLimiter } from "../../src/bot/rate-limit.js";
-import type { Asker } from "../../src/bot/types.js";
+import { type AccessConfig, checkAccess, isProbeAdmin } from "../../src/core/access.js";
+import { ChannelPacer } from "../../src/core/channel-pacer.js";
+import { messages } from "../../src/core/messages.js";
+import { RateLimiter } from "../../src/core/rate-limit.js";
+import type { Asker } from "../../src/core/types.js";
 
 const OPEN: AccessConfig = { allowedChannels: [], allowedUsers: [], allowedRoles: [], probeAdmins: [], ratePerMinute: 10 };
 const alice: Asker = { platform: "discord", userId: "111", roleIds: ["r-dev"] };
@@ -66,29 +65,6 @@ describe("RateLimiter", () => {
     now = 120_000;
     limiter.take("late");
     expect(limiter.size).toBeLessThan(10);
-  });
-});
-
-describe("RecentIds (dedupe)", () => {
-  it("says an id is new exactly once within the TTL", () => {
-    let now = 0;
-    const ids = new RecentIds({ ttlMs: 1000, now: () => now });
-    expect(ids.firstSeen("Ev1")).toBe(true);
-    expect(ids.firstSeen("Ev1")).toBe(false); // a redelivery
-    now = 999;
-    expect(ids.firstSeen("Ev1")).toBe(false);
-    expect(ids.has("Ev1")).toBe(true);
-    now = 1000;
-    expect(ids.has("Ev1")).toBe(false);
-    expect(ids.firstSeen("Ev1")).toBe(true); // expired: new again
-  });
-
-  it("is bounded in size, forgetting the oldest first", () => {
-    const ids = new RecentIds({ ttlMs: 60_000, maxSize: 100 });
-    for (let i = 0; i < 1000; i++) ids.firstSeen(`e${i}`);
-    expect(ids.size).toBe(100);
-    expect(ids.has("e0")).toBe(false);
-    expect(ids.firstSeen("e999")).toBe(false);
   });
 });
 

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { Journal, KEEP_FINISHED_MS, type NewEntry } from "../../src/bot/journal.js";
+import { Journal, KEEP_FINISHED_MS, type NewEntry } from "../../src/core/journal.js";
 
 const opened: Journal[] = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
 // Recognises the chat core's own status texts (placeholders, refusals, errors) in a thread, so that
 // reading a thread back as history keeps the answers and drops "考え中…" and "順番待ち: 2番目".
-// Built from src/bot/messages.ts so that a change of wording there needs no change here.
+// Built from src/core/messages.ts so that a change of wording there needs no change here.
 
 import { messages } from "./messages.js";
 import type { TimeoutKind } from "../inference/errors.js";
