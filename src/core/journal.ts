@@ -6,9 +6,8 @@
 // platform is asked to show anything; WAL with synchronous=NORMAL survives a killed process (the OS
 // still has the pages), which is the failure this is for.
 
-import fs from "node:fs";
-import path from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openVersionedDatabase } from "../storage/versioned-database.js";
 import type { Conversation } from "../inference/types.js";
 import type { ReplyAddress } from "./types.js";
 
@@ -107,31 +106,17 @@ export class Journal {
 
   /** Opens (creating the directory, file and schema when missing) `dataDirectory/journal.sqlite`. */
   constructor(dataDirectory: string, options: JournalOptions = {}) {
-    fs.mkdirSync(dataDirectory, { recursive: true });
-    this.path = path.join(dataDirectory, JOURNAL_FILE);
+    ({ db: this.db, path: this.path } = openVersionedDatabase({
+      directory: dataDirectory,
+      file: JOURNAL_FILE,
+      what: "the answer journal",
+      schema: SCHEMA_V1,
+      version: JOURNAL_SCHEMA_VERSION,
+      foreignKeys: true,
+    }));
     this.now = options.now ?? (() => Date.now());
     this.retryBaseMs = options.retryBaseMs ?? 5_000;
     this.retryMaxMs = options.retryMaxMs ?? 60_000;
-    try {
-      this.db = new Database(this.path);
-    } catch (error) {
-      throw new Error(`cannot open the answer journal ${this.path}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    try {
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = NORMAL");
-      this.db.pragma("foreign_keys = ON");
-      const version = this.db.pragma("user_version", { simple: true }) as number;
-      if (version === 0) {
-        this.db.exec(SCHEMA_V1);
-        this.db.pragma(`user_version = ${JOURNAL_SCHEMA_VERSION}`);
-      } else if (version !== JOURNAL_SCHEMA_VERSION) {
-        throw new Error(`the answer journal ${this.path} has schema version ${version}; this elyza-bot knows ${JOURNAL_SCHEMA_VERSION}`);
-      }
-    } catch (error) {
-      this.db.close();
-      throw error;
-    }
   }
 
   /** Records a newly accepted question; false when the key is already known (not to be answered twice). */

@@ -5,9 +5,8 @@
 // the 👎 answers the bot may run another model or prompt. A second click by the same person changes
 // their vote (upsert), so a rater is counted once per answer however often they click.
 
-import fs from "node:fs";
-import path from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openVersionedDatabase } from "../storage/versioned-database.js";
 
 export const FEEDBACK_FILE = "feedback.sqlite";
 export const FEEDBACK_SCHEMA_VERSION = 1;
@@ -111,28 +110,14 @@ export class FeedbackStore {
 
   /** Opens (creating the directory, the file and the schema when missing) `dataDirectory/feedback.sqlite`. */
   constructor(dataDirectory: string, options: { readonly now?: () => number } = {}) {
-    fs.mkdirSync(dataDirectory, { recursive: true });
-    this.path = path.join(dataDirectory, FEEDBACK_FILE);
+    ({ db: this.db, path: this.path } = openVersionedDatabase({
+      directory: dataDirectory,
+      file: FEEDBACK_FILE,
+      what: "the feedback store",
+      schema: SCHEMA_V1,
+      version: FEEDBACK_SCHEMA_VERSION,
+    }));
     this.now = options.now ?? (() => Date.now());
-    try {
-      this.db = new Database(this.path);
-    } catch (error) {
-      throw new Error(`cannot open the feedback store ${this.path}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    try {
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = NORMAL");
-      const version = this.db.pragma("user_version", { simple: true }) as number;
-      if (version === 0) {
-        this.db.exec(SCHEMA_V1);
-        this.db.pragma(`user_version = ${FEEDBACK_SCHEMA_VERSION}`);
-      } else if (version !== FEEDBACK_SCHEMA_VERSION) {
-        throw new Error(`the feedback store ${this.path} has schema version ${version}; this elyza-bot knows ${FEEDBACK_SCHEMA_VERSION}`);
-      }
-    } catch (error) {
-      this.db.close();
-      throw error;
-    }
   }
 
   /**
