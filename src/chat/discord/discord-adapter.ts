@@ -90,7 +90,8 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
 
   /** chat.discord.answerInThread: a mention in a channel opens a thread on it, answered there. */
   const replyChannelFor = async (message: Message, botId: string): Promise<DiscordReplyChannel> => {
-    if (!options.answerInThread || !message.inGuild() || message.channel.isThread()) return DiscordReplyChannel.forQuestion(message, restRetry);
+    // A reply (to one of the bot's answers, pinging it) continues its reply chain where it is.
+    if (!options.answerInThread || !message.inGuild() || message.channel.isThread() || message.reference) return DiscordReplyChannel.forQuestion(message, restRetry);
     try {
       const thread = await message.startThread({ name: threadName(plainText(message, botId)) });
       return new DiscordReplyChannel(thread as SendableChannels, message.id, restRetry, false);

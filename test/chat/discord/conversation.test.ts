@@ -77,6 +77,19 @@ describe("Discord answerInThread", () => {
   });
 });
 
+describe("Discord answerInThread and replies", () => {
+  it("answers a reply to one of the bot's answers in the channel where it is, opening no thread", async () => {
+    h = await startHarness({ adapter: { answerInThread: true } });
+    const { fake } = h;
+    const { general } = fake.world.channels;
+    const earlier = fake.createMessage({ channel: general, author: fake.world.bot, content: "前の答え", mentions: [], mentionEveryone: false, dispatch: false });
+    fake.say({ channel: general, author: fake.world.users.alice, content: "その続きは？", replyTo: earlier });
+    await h.settled(1);
+    expect(fake.requestsTo("POST", /\/threads$/)).toEqual([]);
+    expect(fake.botMessages(general.id).map((m) => m.content)).toEqual(["前の答え", "はい。"]);
+  });
+});
+
 describe("Discord attachments and notices", () => {
   it("puts an attached text file into the question and names an oversized one under the answer", async () => {
     h = await startHarness({ attachments: { budgetTokens: 1000, countTokens: (t) => [...t].length, maxBytes: 64 } });
