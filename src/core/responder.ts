@@ -1,8 +1,10 @@
 // One question → one answer on the platform, through the shared inference queue: the ChatCore
 // every adapter hands its questions to. It decides, the same way for every platform and in this
 // order: already journaled or being answered (a redelivery) → deleted before it started → access → empty question →
-// rate limit → placeholder → history (read only now: a refused question reads none, and a slow
-// read no longer delays the first sign of life) → deleted while reading → queue → streamed answer.
+// rate limit → placeholder → history and attached files (read only now: a refused question reads
+// none, and a slow read no longer delays the first sign of life) → deleted while reading → queue
+// (with the channel's system prompt and sampling) → streamed answer, with lines under it for what
+// the model did not see (older turns dropped, files left out).
 // Every question ends visibly: answered, refused with a reason, or failed with a message naming the
 // cause — and answer() never rejects. With a journal, every accepted question is written down before
 // anything is shown, and the journal learns how it ended: done, or left for a retry when the
@@ -252,7 +254,7 @@ export class Responder implements ChatCore {
         // Files are read after the checks, like the history: a refused question downloads nothing.
         const files = question.attachments ?? [];
         const read = files.length > 0 ? await readAttachments(files, this.options.attachments ?? defaultAttachmentOptions) : undefined;
-        const conversation = conversationOf(history, read ? questionWithAttachments(text, read) : text);
+        const conversation = conversationOf(history, read ? questionWithAttachments(text, read).trimStart() : text);
         journal?.conversation(question.sourceKey, conversation);
         const notice = read ? leftOutNotice(read.leftOut) : undefined;
         return { conversation, notes: notice ? [notice] : [] };
