@@ -122,6 +122,12 @@ export async function runBot(options: BotOptions): Promise<void> {
     // The terminal's user owns the process: no allow-lists and no rate limit apply to them.
     access: platforms.length > 0 ? config.access : OPEN_ACCESS,
     ...(journal ? { journal } : {}),
+    channelSettings: config,
+    attachments: {
+      ...config.chat.attachments,
+      // The model's own tokenizer where it runs here; a remote backend's is not known: one token per character.
+      countTokens: local ? (text) => local.countTokens(text) : (text) => [...text].length,
+    },
     onOutcome: (outcome, question, durationMs) => {
       const labels = outcomeLabels(outcome);
       metrics.answer(labels.outcome, labels.reason);
@@ -241,6 +247,7 @@ export async function runBot(options: BotOptions): Promise<void> {
         probeChat,
         historyMessages: config.chat.historyMessages,
         editIntervalMs: config.chat.editIntervalMs,
+        followUps: { enabled: config.chat.followUps, ignorePrefix: config.chat.ignorePrefix },
         logger,
         observer: observers["slack"]!,
       });
@@ -257,6 +264,8 @@ export async function runBot(options: BotOptions): Promise<void> {
         responder,
         probeChat,
         historyMessages: config.chat.historyMessages,
+        followUps: { enabled: config.chat.followUps, ignorePrefix: config.chat.ignorePrefix },
+        answerInThread: config.chat.discord.answerInThread,
         logger,
         observer: observers["discord"]!,
       });

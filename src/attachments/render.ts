@@ -33,3 +33,10 @@ export function leftOutNotice(leftOut: readonly LeftOut[]): string | undefined {
   if (leftOut.length === 0) return undefined;
   return `（添付ファイルの一部を読んでいません: ${leftOut.map((item) => `${item.name}（${REASONS[item.reason]}）`).join("、")}）`;
 }
+
+const LEFT_OUT_AT_END = /\s*（添付ファイルの一部を読んでいません: [^\n]*）\s*$/;
+
+/** An answer read back from a thread, without the left-out notice: history for the next question. */
+export function stripLeftOutNotice(text: string): string {
+  return text.replace(LEFT_OUT_AT_END, "");
+}

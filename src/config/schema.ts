@@ -161,6 +161,23 @@ export const configSchema = z.strictObject({
     channels: channelsSchema,
     /** The time zone of {date} in channel prompts. */
     timeZone,
+    /** Files attached to a question, read into it (src/attachments). */
+    attachments: z.strictObject({
+      /** Tokens all attached texts of one question may take together; beyond it they are cut and the answer says so. */
+      budgetTokens: int(0, 1_000_000),
+      /** Largest file downloaded, in bytes. */
+      maxBytes: int(0, 1024 * 1024 * 1024),
+      /** At most this many files per question are read. */
+      maxFiles: int(0, 100),
+    }),
+    /** Follow-ups: in a thread where the bot answered (Slack), or the bot's thread / a reply to its answer (Discord), no @mention is needed. */
+    followUps: z.boolean(),
+    /** A message there starting with this is not for the bot (empty: none is ignored by prefix). */
+    ignorePrefix: z.string().max(20),
+    discord: z.strictObject({
+      /** A mention in a channel is answered in a new thread on it (needs Create Public Threads and Send Messages in Threads). */
+      answerInThread: z.boolean(),
+    }),
   }),
   access: z.strictObject({
     allowedChannels: idList,

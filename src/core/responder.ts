@@ -1,8 +1,10 @@
 // One question → one answer on the platform, through the shared inference queue: the ChatCore
 // every adapter hands its questions to. It decides, the same way for every platform and in this
 // order: already journaled or being answered (a redelivery) → deleted before it started → access → empty question →
-// rate limit → placeholder → history (read only now: a refused question reads none, and a slow
-// read no longer delays the first sign of life) → deleted while reading → queue → streamed answer.
+// rate limit → placeholder → history and attached files (read only now: a refused question reads
+// none, and a slow read no longer delays the first sign of life) → deleted while reading → queue
+// (with the channel's system prompt and sampling) → streamed answer, with lines under it for what
+// the model did not see (older turns dropped, files left out).
 // Every question ends visibly: answered, refused with a reason, or failed with a message naming the
 // cause — and answer() never rejects. With a journal, every accepted question is written down before
 // anything is shown, and the journal learns how it ended: done, or left for a retry when the
@@ -15,7 +17,11 @@ import pTimeout from "p-timeout";
 import { BackendsUnavailableError } from "../inference/backends/errors.js";
 import { CancelledError, ContextOverflowError, InferenceTimeoutError, QueueFullError } from "../inference/errors.js";
 import type { InferenceQueueLike, InferenceTicket } from "../inference/queue-types.js";
-import type { ChatTurn, Conversation, GenerationResult } from "../inference/types.js";
+import type { ChatTurn, Conversation, GenerationResult, SamplingOptions } from "../inference/types.js";
+import { readAttachments, type ReadAttachmentsOptions } from "../attachments/read-attachments.js";
+import { leftOutNotice, questionWithAttachments } from "../attachments/render.js";
+import { chatSettingsFor, type ChannelSettingsConfig } from "../config/channel-settings.js";
+import { historyNotice } from "./history-notice.js";
 import type { Journal, JournalEntry } from "./journal.js";
 import { journaledChannel } from "./journaled-channel.js";
 import { type AccessConfig, type AccessResult, checkAccess, isProbeAdmin } from "./access.js";
@@ -46,7 +52,19 @@ export interface ResponderOptions {
   readonly journal?: Journal;
   /** Told how every question ended (metrics, logs); an observer that throws is ignored. */
   readonly onOutcome?: (outcome: AnswerOutcome, question: IncomingQuestion, durationMs: number) => void;
+  /**
+   * Per-channel system prompt and sampling (config chat.channels, see config/channel-settings.ts);
+   * absent: `systemPrompt` for every channel and the queue's own sampling.
+   */
+  readonly channelSettings?: ChannelSettingsConfig;
+  /**
+   * How attached files are read into the question (budget, tokenizer, limits); absent: a budget
+   * of DEFAULT_ATTACHMENT_TOKENS counted as one token per character (an over-estimate for Japanese).
+   */
+  readonly attachments?: Omit<ReadAttachmentsOptions, "signal">;
 }
+
+export const DEFAULT_ATTACHMENT_TOKENS = 2000;
 
 /** How a journaled answer ends, for the journal. */
 interface Settled {
@@ -68,7 +86,15 @@ interface Job {
   readonly userKey: string;
   readonly channelKey: string;
   /** The conversation to answer; for a new question, read after the placeholder is up. */
-  readonly conversation: () => Promise<Conversation>;
+  readonly conversation: () => Promise<Prepared>;
+  /** The channel's sampling (chat.channels); undefined: the queue's. */
+  readonly sampling: Omit<SamplingOptions, "seed"> | undefined;
+}
+
+interface Prepared {
+  readonly conversation: Conversation;
+  /** Lines put under the answer about what the model did not see (attachments left out). */
+  readonly notes: readonly string[];
 }
 
 /**
@@ -124,7 +150,14 @@ export class Responder implements ChatCore {
       (async () => {
         journal.resume(entry.key);
         try {
-          const job: Job = { sourceKey: entry.key, userKey: entry.userKey, channelKey: entry.channelKey, conversation: async () => entry.conversation };
+          const channelId = entry.channelKey.slice(entry.channelKey.indexOf(":") + 1);
+          const job: Job = {
+            sourceKey: entry.key,
+            userKey: entry.userKey,
+            channelKey: entry.channelKey,
+            conversation: async () => ({ conversation: entry.conversation, notes: [] }),
+            sampling: this.settingsFor(channelId).sampling,
+          };
           return await this.generate(job, reply, entry);
         } catch (error) {
           const outcome: AnswerOutcome = { kind: "failed", reason: `internal error: ${describe(error)}` };
@@ -192,7 +225,8 @@ export class Responder implements ChatCore {
 
     // An empty mention gets help, and does not use up the user's questions for the minute.
     const text = question.text.trim();
-    if (text === "") return refuse(reply, messages.emptyQuestion, this.callTimeoutMs);
+    // Files alone are a question too (「これ」 is implied); the model then sees only them.
+    if (text === "" && !question.attachments?.length) return refuse(reply, messages.emptyQuestion, this.callTimeoutMs);
 
     const userKey = `${asker.platform}:${asker.userId}`;
     const allowed = this.rate.take(userKey);
@@ -202,9 +236,10 @@ export class Responder implements ChatCore {
     }
 
     const channelKey = `${asker.platform}:${question.channelId}`;
-    const conversationOf = (history: readonly ChatTurn[]): Conversation => ({
-      systemPrompt: this.options.systemPrompt,
-      turns: [...cleanHistory(history), { role: "user", text }],
+    const settings = this.settingsFor(question.channelId, question.channelName);
+    const conversationOf = (history: readonly ChatTurn[], asked = text): Conversation => ({
+      systemPrompt: settings.systemPrompt,
+      turns: [...cleanHistory(history), { role: "user", text: asked }],
     });
     // Journaled before anything is shown, with the question alone; the history joins it once read.
     if (journal && !journal.accept({ key: question.sourceKey, address: reply.address!, conversation: conversationOf([]), userKey, channelKey })) {
@@ -215,12 +250,25 @@ export class Responder implements ChatCore {
       userKey,
       channelKey,
       conversation: async () => {
-        const conversation = conversationOf(await question.loadHistory());
+        const history = await question.loadHistory();
+        // Files are read after the checks, like the history: a refused question downloads nothing.
+        const files = question.attachments ?? [];
+        const read = files.length > 0 ? await readAttachments(files, this.options.attachments ?? defaultAttachmentOptions) : undefined;
+        const conversation = conversationOf(history, read ? questionWithAttachments(text, read).trimStart() : text);
         journal?.conversation(question.sourceKey, conversation);
-        return conversation;
+        const notice = read ? leftOutNotice(read.leftOut) : undefined;
+        return { conversation, notes: notice ? [notice] : [] };
       },
+      sampling: settings.sampling,
     };
     return this.generate(job, reply, journal ? { messages: [] } : null);
+  }
+
+  /** The system prompt and sampling of a channel: chat.channels over the top level. */
+  private settingsFor(channelId: string, channelName?: string): { systemPrompt: string; sampling: Omit<SamplingOptions, "seed"> | undefined } {
+    const config = this.options.channelSettings;
+    if (!config) return { systemPrompt: this.options.systemPrompt, sampling: undefined };
+    return chatSettingsFor(config, channelId, new Date(this.options.now?.() ?? Date.now()), channelName);
   }
 
   private get callTimeoutMs(): number {
@@ -300,9 +348,9 @@ export class Responder implements ChatCore {
     this.track(job.sourceKey, entry);
     try {
       render(); // posts the placeholder at once, before the history is read
-      let conversation: Conversation;
+      let prepared: Prepared;
       try {
-        conversation = await job.conversation();
+        prepared = await job.conversation();
       } catch (error) {
         return await endWith(messages.engineError, { kind: "failed", reason: `reading the history failed: ${describe(error)}` });
       }
@@ -313,7 +361,8 @@ export class Responder implements ChatCore {
         ticket = this.options.queue.submit({
           userId: job.userKey,
           priority: "interactive",
-          conversation,
+          conversation: prepared.conversation,
+          ...(job.sampling ? { sampling: job.sampling } : {}),
           signal: abort.signal,
           onPosition: (p) => {
             position = p;
@@ -346,10 +395,10 @@ export class Responder implements ChatCore {
       if (stream.error) return platformOutcome(stream.error, stream, noticeReply, this.callTimeoutMs);
 
       const ending = decideEnding(result, failure, text, stoppedBy);
+      // Under the answer, each on its own paragraph: why it stopped, what the model did not see.
+      const notes = [ending.note, historyNotice(result?.trimmedTurns ?? 0), ...prepared.notes].filter((n): n is string => n !== null && n !== undefined);
       const finalParts =
-        ending.shownText.trim() === ""
-          ? { parts: [ending.emptyMessage] }
-          : splitter.finish(ending.note ? `${ending.shownText}\n\n${ending.note}` : ending.shownText);
+        ending.shownText.trim() === "" ? { parts: [ending.emptyMessage] } : splitter.finish([ending.shownText, ...notes].join("\n\n"));
       try {
         await stream.finish(finalParts.parts);
       } catch (error) {
@@ -489,3 +538,8 @@ function safeFormat(format: (markdown: string) => string): (markdown: string) =>
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+const defaultAttachmentOptions: Omit<ReadAttachmentsOptions, "signal"> = {
+  budgetTokens: DEFAULT_ATTACHMENT_TOKENS,
+  countTokens: (text) => [...text].length,
+};

@@ -2,6 +2,8 @@
 // reading a thread back as history keeps the answers and drops "考え中…" and "順番待ち: 2番目".
 // Built from src/core/messages.ts so that a change of wording there needs no change here.
 
+import { stripLeftOutNotice } from "../attachments/render.js";
+import { stripHistoryNotice } from "./history-notice.js";
 import { messages } from "./messages.js";
 import type { TimeoutKind } from "../inference/errors.js";
 import type { ChatTurn } from "../inference/types.js";
@@ -41,10 +43,13 @@ export function isStatusText(text: string): boolean {
   return cached.exact.has(t) || cached.patterns.some((p) => p.test(t));
 }
 
-/** Removes the core's remark appended to a partial answer ("（時間切れのため…）"). */
+/**
+ * Removes the core's remarks under an answer: the one after a partial answer ("（時間切れのため…）"),
+ * the history-trim notice and the attachments left-out notice (put in that order; taken off in reverse).
+ */
 export function stripStatusNotes(text: string): string {
   cached ??= build();
-  let t = text.trimEnd();
+  let t = stripHistoryNotice(stripLeftOutNotice(text.trimEnd())).trimEnd();
   for (const note of cached.notes) if (t.endsWith(note)) t = t.slice(0, -note.length).trimEnd();
   return t;
 }

@@ -5,6 +5,7 @@
 // platform package.
 
 import { ElyzaBotError } from "../errors.js";
+import type { AttachmentDescriptor } from "../attachments/read-attachments.js";
 import type { ChatTurn } from "../inference/types.js";
 
 export interface Asker {
@@ -29,6 +30,10 @@ export interface IncomingQuestion {
   readonly loadHistory: () => Promise<readonly ChatTurn[]>;
   /** Identifies the message asked in; deleting it cancels the answer (see ChatCore.cancelSource). */
   readonly sourceKey: string;
+  /** The channel's name (e.g. "general"), when the adapter knows it: fills {channel} in a channel prompt. */
+  readonly channelName?: string;
+  /** Files attached to the question; the core reads them (within a budget) after its checks. */
+  readonly attachments?: readonly AttachmentDescriptor[];
 }
 
 /**

@@ -15,6 +15,8 @@ export interface ScriptedAnswer {
   readonly fail?: Error;
   /** After streaming this many chunks, wait until aborted (a long answer in progress). */
   readonly hangAfterChunks?: number;
+  /** Report this many older turns as dropped to fit the context (GenerationResult.trimmedTurns). */
+  readonly trimmedTurns?: number;
 }
 
 export type Script = (options: GenerateOptions, callIndex: number) => ScriptedAnswer;
@@ -60,7 +62,7 @@ export class ScriptedEngine implements Engine {
         stopReason: aborted ? "aborted" : tokens >= options.sampling.maxTokens ? "length" : "done",
         promptTokens: options.conversation.turns.reduce((n, t) => n + t.text.length, 0),
         completionTokens: tokens,
-        trimmedTurns: 0,
+        trimmedTurns: answer.trimmedTurns ?? 0,
         timings: { queueMs: 0, firstTokenMs, generationMs: Date.now() - started },
       };
     } finally {

@@ -5,7 +5,8 @@
 //   DirectMessages  — DMs.
 //   MessageContent  — PRIVILEGED (enable "Message Content Intent" in the developer portal): a message
 //                     that mentions the bot carries its content anyway, but the earlier messages of a
-//                     reply chain fetched for history would arrive blank without it.
+//                     reply chain fetched for history would arrive blank without it, and so
+//                     would a follow-up (a message in the bot's thread that does not mention it).
 // Partials.Channel: DM channels are not cached before their first message; Partials.Message: a
 // deletion of an uncached message still reaches us (to cancel its answer).
 

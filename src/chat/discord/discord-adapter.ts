@@ -1,7 +1,8 @@
 // The Discord adapter: turns mentions and DMs into questions for the chat core, deletions into
 // cancellations, and /probe into the core's probe handler. Nothing else is decided here (see src/core).
 
-import { Events, RESTEvents, type Message } from "discord.js";
+import { Events, RESTEvents, type Message, type SendableChannels } from "discord.js";
+import { decideFollowUp, type FollowUpSettings } from "../../core/follow-up.js";
 import { withoutProbes } from "../../core/probe-chat.js";
 import type { IncomingQuestion } from "../../core/types.js";
 import type { ChatTurn } from "../../inference/types.js";
@@ -9,14 +10,18 @@ import { NO_OBSERVER } from "../../metrics/platform-observer.js";
 import { createDiscordClient } from "./client.js";
 import { connect } from "./connect.js";
 import { handleProbeCommand } from "./probe-interaction.js";
-import { accessChannelId, askerOf, isQuestionForBot, plainText, sourceKeyOf } from "./question.js";
+import { discordAttachments } from "./attachments.js";
+import { accessChannelId, askerOf, followUpFacts, isBotThread, isQuestionForBot, plainText, sourceKeyOf, threadName } from "./question.js";
 import { readReplyChain } from "./reply-chain.js";
+import { readThreadHistory } from "./thread-history.js";
 import { DiscordReplyChannel } from "./reply-channel.js";
 import { DEFAULT_REST_RETRY } from "./rest-retry.js";
 import type { DiscordHandle, DiscordLogger, StartDiscordOptions } from "./types.js";
 import { PROBE_COMMAND_NAME } from "./commands.js";
 
 export type { DiscordHandle, DiscordLogger, StartDiscordOptions } from "./types.js";
+
+const DEFAULT_FOLLOW_UPS: FollowUpSettings = { enabled: true, ignorePrefix: "//" };
 
 const consoleLogger: DiscordLogger = {
   info: (m) => console.log(m),
@@ -55,12 +60,16 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
     channelId: accessChannelId(message),
     isDirect: !message.inGuild(),
     text: plainText(message, botId),
-    loadHistory: () => replyChain(message, botId),
+    loadHistory: () => history(message, botId),
     sourceKey: sourceKeyOf(message.id),
+    ...(channelNameOf(message) ? { channelName: channelNameOf(message)! } : {}),
+    ...(message.attachments.size > 0 ? { attachments: discordAttachments(message.attachments.values()) } : {}),
   });
 
-  const replyChain = async (message: Message, botId: string): Promise<ChatTurn[]> => {
+  /** In a thread the bot opened, the thread is the conversation; elsewhere the reply chain is. */
+  const history = async (message: Message, botId: string): Promise<ChatTurn[]> => {
     try {
+      if (isBotThread(message, botId) && !message.reference) return await readThreadHistory(message, options.historyMessages, botId);
       return await readReplyChain(message, options.historyMessages, botId);
     } catch (error) {
       logger.warn(`discord: could not read the reply chain of ${message.id}: ${error instanceof Error ? error.message : String(error)}`);
@@ -68,11 +77,41 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
     }
   };
 
+  const followUps = options.followUps ?? DEFAULT_FOLLOW_UPS;
+  /** Not a mention: a follow-up in the bot's conversation? The core's rule decides. */
+  const isFollowUp = (message: Message, botId: string): boolean => {
+    const facts = followUpFacts(message, botId);
+    if (!facts) return false;
+    const decision = decideFollowUp(facts, followUps);
+    // Said only inside the bot's conversation: every other guild message passes through here too.
+    if (decision.kind === "ignore" && facts.inBotConversation === true) logger.info(`discord: ${message.id} is not a follow-up: ${decision.reason}`);
+    return decision.kind === "answer";
+  };
+
+  /** chat.discord.answerInThread: a mention in a channel opens a thread on it, answered there. */
+  const replyChannelFor = async (message: Message, botId: string): Promise<DiscordReplyChannel> => {
+    // A reply (to one of the bot's answers, pinging it) continues its reply chain where it is.
+    if (!options.answerInThread || !message.inGuild() || message.channel.isThread() || message.reference) return DiscordReplyChannel.forQuestion(message, restRetry);
+    try {
+      const thread = await message.startThread({ name: threadName(plainText(message, botId)) });
+      return new DiscordReplyChannel(thread as SendableChannels, message.id, restRetry, false);
+    } catch (error) {
+      // Without Create Public Threads (or in a channel that has none) the answer goes under the question.
+      logger.warn(`discord: could not open a thread on ${message.id}, answering in the channel: ${error instanceof Error ? error.message : String(error)}`);
+      return DiscordReplyChannel.forQuestion(message, restRetry);
+    }
+  };
+
   client.on(Events.MessageCreate, (message) => {
     const botId = client.user?.id;
-    if (!botId || stopping || !isQuestionForBot(message, botId)) return;
+    if (!botId || stopping) return;
+    const mention = isQuestionForBot(message, botId);
+    if (!mention && !isFollowUp(message, botId)) return;
     // The core decides, tracks and logs the rest; answer() never rejects.
-    void responder.answer(questionOf(message, botId), DiscordReplyChannel.forQuestion(message, restRetry));
+    void (async () => {
+      const reply = mention ? await replyChannelFor(message, botId) : DiscordReplyChannel.forQuestion(message, restRetry);
+      await responder.answer(questionOf(message, botId), reply);
+    })();
   });
 
   const cancel = (messageId: string) => void responder.cancelSource(sourceKeyOf(messageId));
@@ -113,4 +152,10 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
       await client.destroy();
     },
   };
+}
+
+/** The channel's name for {channel} in a channel prompt: a thread's parent, as access counts it. */
+function channelNameOf(message: Message): string | undefined {
+  const channel = message.channel.isThread() ? message.channel.parent : message.channel;
+  return channel && "name" in channel && channel.name ? channel.name : undefined;
 }

@@ -1,6 +1,7 @@
 // Which Discord messages are questions for the bot, and how one becomes an IncomingQuestion.
 
 import { ChannelType, MessageType, type Message } from "discord.js";
+import type { FollowUpFacts } from "../../core/follow-up.js";
 import type { Asker } from "../../core/types.js";
 
 export function sourceKeyOf(messageId: string): string {
@@ -13,11 +14,44 @@ export function sourceKeyOf(messageId: string): string {
  * @everyone/@here and role mentions are not in it, so they do not summon the bot.
  */
 export function isQuestionForBot(message: Message, botId: string): boolean {
-  if (message.author.bot || message.author.id === botId || message.system) return false;
-  if (message.type !== MessageType.Default && message.type !== MessageType.Reply) return false;
+  if (!isPersonsMessage(message, botId)) return false;
   if (message.channel.type === ChannelType.DM) return true;
   if (!message.inGuild()) return false; // group DMs: bots are never in them
   return message.mentions.users.has(botId);
+}
+
+/** A person's own message (not a bot's, not a system message such as a join or a pin). */
+function isPersonsMessage(message: Message, botId: string): boolean {
+  if (message.author.bot || message.author.id === botId || message.system) return false;
+  return message.type === MessageType.Default || message.type === MessageType.Reply;
+}
+
+/** A thread the bot opened (on a question, with chat.discord.answerInThread): its conversation. */
+export function isBotThread(message: Message, botId: string): boolean {
+  return message.channel.isThread() && message.channel.ownerId === botId;
+}
+
+/**
+ * The facts the core's decideFollowUp needs about a guild message that does not mention the bot:
+ * undefined for anything that cannot be a follow-up (a bot's or system message, a DM, which is
+ * always answered). In the bot's conversation: in a thread the bot opened, or a reply to one of its
+ * answers (a reply that does not ping still names the replied author).
+ */
+export function followUpFacts(message: Message, botId: string): FollowUpFacts | undefined {
+  if (!isPersonsMessage(message, botId) || !message.inGuild()) return undefined;
+  return {
+    text: plainText(message, botId),
+    mentionsOthers: message.mentions.users.some((u) => u.id !== botId),
+    inBotConversation: isBotThread(message, botId) || message.mentions.repliedUser?.id === botId,
+  };
+}
+
+/** A thread's name from the question: its first line, at most 100 characters (Discord's limit). */
+export function threadName(question: string): string {
+  const line = question.split("\n").find((l) => l.trim() !== "")?.trim() ?? "";
+  const chars = [...line];
+  if (chars.length === 0) return "質問";
+  return chars.length <= 100 ? line : `${chars.slice(0, 99).join("")}…`;
 }
 
 /** The text as a person reads it: the bot's mention removed, other mentions turned into names. */

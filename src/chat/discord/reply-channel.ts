@@ -19,16 +19,18 @@ const EMPTY = "\u200b";
 export class DiscordReplyChannel implements ReplyChannel {
   readonly limits: MessageLimits = { maxChars: 2000 };
   readonly address: ReplyAddress;
-  /** The message the next part replies to: the question, then the latest part. */
-  #replyTo: string;
+  /** The message the next part replies to: the question (unless it is in another channel), then the latest part. */
+  #replyTo: string | undefined;
   #nextPart = 0;
 
   constructor(
     private readonly channel: SendableChannels,
     private readonly questionId: string,
     private readonly retry: RestRetryOptions,
+    /** False for a thread opened on the question: the question is in the parent channel, the thread shows it above. */
+    replyToQuestion = true,
   ) {
-    this.#replyTo = questionId;
+    this.#replyTo = replyToQuestion ? questionId : undefined;
     this.address = { platform: "discord", channelId: channel.id, questionId };
   }
 
@@ -45,7 +47,7 @@ export class DiscordReplyChannel implements ReplyChannel {
       () =>
         this.channel.send({
           content: text || EMPTY,
-          reply: { messageReference: this.#replyTo, failIfNotExists: false },
+          ...(this.#replyTo !== undefined ? { reply: { messageReference: this.#replyTo, failIfNotExists: false } } : {}),
           nonce,
           enforceNonce: true,
         }),
@@ -72,7 +74,7 @@ export class DiscordReplyChannel implements ReplyChannel {
 
   /** Continuations reply to the newest part (snowflakes grow with time), also after a replay's edits. */
   private follow(id: string): void {
-    if (this.#replyTo === this.questionId || BigInt(id) > BigInt(this.#replyTo)) this.#replyTo = id;
+    if (this.#replyTo === undefined || this.#replyTo === this.questionId || BigInt(id) > BigInt(this.#replyTo)) this.#replyTo = id;
   }
 }
 

@@ -1,6 +1,7 @@
 // The Discord adapter's options and handle. What it needs of the chat core is the core's one
 // ChatCore interface (src/core/types.ts), the same for every platform.
 
+import type { FollowUpSettings } from "../../core/follow-up.js";
 import type { ProbeChat } from "../../core/probe-chat.js";
 import type { ChatCore, ReplyChannelSource } from "../../core/types.js";
 import type { RestRetryOptions } from "./rest-retry.js";
@@ -24,6 +25,10 @@ export interface StartDiscordOptions {
   readonly probeChat?: ProbeChat;
   /** Earlier messages of a reply chain read as conversation history. */
   readonly historyMessages: number;
+  /** Follow-ups without a mention in the bot's threads and in replies to its answers (chat.followUps); default on, prefix "//". */
+  readonly followUps?: FollowUpSettings;
+  /** A mention in a channel is answered in a new thread on it (chat.discord.answerInThread). */
+  readonly answerInThread?: boolean;
   readonly logger?: DiscordLogger;
   /** How long an interaction token may be used (Discord: 15 min); after it, /probe posts in the channel. */
   readonly interactionTokenMs?: number;

@@ -1,20 +1,29 @@
 // Which Slack events are questions, which cancel one, and which are ignored. Only people's own
 // messages are answered: anything with a bot_id, from the bot itself, or with a subtype (edits,
 // deletions, joins, bot_message…) is ignored, so the bot's own chat.update calls (which come back as
-// message_changed events) can never start a loop.
+// message_changed events) can never start a loop. A person's message in a channel thread without
+// the bot's mention is a possible follow-up: the core's decideFollowUp (src/core/follow-up.ts)
+// decides whether it is one, with the facts given here and whether the bot answered in that thread.
+
+import type { SlackFile } from "./attachments.js";
+
+interface Asked {
+  readonly channel: string;
+  readonly ts: string;
+  /** Thread to answer in; undefined = top level (a DM message that is not in a thread). */
+  readonly threadTs: string | undefined;
+  readonly user: string;
+  readonly text: string;
+  readonly isDirect: boolean;
+  readonly sourceKey: string;
+  /** Files shared with the message (app_mention and file_share messages carry them). */
+  readonly files: readonly SlackFile[];
+}
 
 export type SlackAction =
-  | {
-      readonly kind: "question";
-      readonly channel: string;
-      readonly ts: string;
-      /** Thread to answer in; undefined = top level (a DM message that is not in a thread). */
-      readonly threadTs: string | undefined;
-      readonly user: string;
-      readonly text: string;
-      readonly isDirect: boolean;
-      readonly sourceKey: string;
-    }
+  | ({ readonly kind: "question" } & Asked)
+  /** A message in a channel thread without the bot's mention: a follow-up if the bot answered there. */
+  | ({ readonly kind: "thread-message"; readonly threadTs: string; readonly mentionsOthers: boolean } & Omit<Asked, "threadTs">)
   | { readonly kind: "cancel"; readonly sourceKey: string }
   | { readonly kind: "ignore"; readonly reason: string };
 
@@ -46,15 +55,22 @@ export function classifyEvent(event: Record<string, unknown>, botUserId: string)
   if (!ts) return ignore("no ts");
   const text = str("text") ?? "";
   const threadTs = str("thread_ts");
+  const files = Array.isArray(event["files"]) ? (event["files"] as SlackFile[]) : [];
 
   if (type === "app_mention") {
     // DMs are answered from their message.im event; a mention there must not answer twice.
     if (channel.startsWith("D")) return ignore("mention in a DM");
-    return { kind: "question", channel, ts, threadTs: threadTs ?? ts, user, text, isDirect: false, sourceKey: sourceKey(channel, ts) };
+    return { kind: "question", channel, ts, threadTs: threadTs ?? ts, user, text, isDirect: false, sourceKey: sourceKey(channel, ts), files };
   }
-  // Channel messages arrive only so that deletions can cancel; mentions come as app_mention.
-  if (str("channel_type") !== "im") return ignore("channel message without app_mention");
-  return { kind: "question", channel, ts, threadTs, user, text, isDirect: true, sourceKey: sourceKey(channel, ts) };
+  if (str("channel_type") !== "im") {
+    // A mention comes (also) as app_mention, answered from there; top-level channel messages
+    // arrive only so that deletions can cancel.
+    if (text.includes(`<@${botUserId}>`)) return ignore("channel message with a mention (answered from app_mention)");
+    if (!threadTs || threadTs === ts) return ignore("channel message without app_mention");
+    const mentionsOthers = [...text.matchAll(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g)].some((m) => m[1] !== botUserId);
+    return { kind: "thread-message", channel, ts, threadTs, user, text, isDirect: false, sourceKey: sourceKey(channel, ts), files, mentionsOthers };
+  }
+  return { kind: "question", channel, ts, threadTs, user, text, isDirect: true, sourceKey: sourceKey(channel, ts), files };
 }
 
 function ignore(reason: string): SlackAction {

@@ -8,12 +8,14 @@ import type { AddressInfo } from "node:net";
 import { App, HTTPReceiver, SocketModeReceiver, webApi } from "@slack/bolt";
 import { LRUCache } from "lru-cache";
 import pTimeout from "p-timeout";
+import { decideFollowUp, type FollowUpSettings } from "../../core/follow-up.js";
 import { type ProbeChat, withoutProbes } from "../../core/probe-chat.js";
 import type { ChatCore, IncomingQuestion, ReplyChannelSource } from "../../core/types.js";
 import type { RouteHandler } from "../../http/server.js";
 import type { ChatTurn } from "../../inference/types.js";
 import { NO_OBSERVER, type PlatformObserver } from "../../metrics/platform-observer.js";
 import { guardProcessEvent, guardSocketEnvelopes, type SocketClientLike } from "./envelope-guard.js";
+import { slackAttachments } from "./attachments.js";
 import { classifyEvent, type SlackAction } from "./events.js";
 import { readHistory } from "./history.js";
 import { consoleLogger, toBoltLogger, type AdapterLogger } from "./logging.js";
@@ -43,6 +45,8 @@ export interface SlackAdapterOptions {
   readonly probeChat?: ProbeChat;
   /** Earlier thread messages read as history. */
   readonly historyMessages: number;
+  /** Follow-ups without a mention in threads the bot answered in (chat.followUps); default on, prefix "//". */
+  readonly followUps?: FollowUpSettings;
   /** /probe progress is edited at most this often (and never more than once a second). */
   readonly editIntervalMs: number;
   readonly logger?: AdapterLogger;
@@ -90,6 +94,15 @@ const DISCONNECT_MS = 5_000;
  */
 const SEEN_TTL_MS = 10 * 60_000;
 const SEEN_MAX = 10_000;
+/**
+ * Whether the bot has answered in a thread, remembered so that a busy thread is read once: set when
+ * the bot takes a question there, and from conversations.replies for threads it does not know
+ * (after a restart). A "no" is kept only briefly: the bot may be mentioned there any moment.
+ */
+const THREADS_MAX = 10_000;
+const THREAD_YES_TTL_MS = 24 * 60 * 60_000;
+const THREAD_NO_TTL_MS = 60_000;
+const DEFAULT_FOLLOW_UPS: FollowUpSettings = { enabled: true, ignorePrefix: "//" };
 
 export async function startSlack(options: SlackAdapterOptions): Promise<SlackAdapter> {
   const log = options.logger ?? consoleLogger();
@@ -168,6 +181,31 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
   };
   let stopping = false;
 
+  const botThreads = new LRUCache<string, boolean>({ max: THREADS_MAX, ttl: THREAD_YES_TTL_MS });
+  const threadKey = (channel: string, threadTs: string) => `${channel}:${threadTs}`;
+  /** Has the bot posted in this thread? The cache, else the thread itself (first page: the bot's answer is near the start). */
+  const botAnsweredIn = async (channel: string, threadTs: string): Promise<boolean> => {
+    const known = botThreads.get(threadKey(channel, threadTs));
+    if (known !== undefined) return known;
+    try {
+      const res = await app.client.conversations.replies({ channel, ts: threadTs, limit: 200 });
+      const answered = (res.messages ?? []).some((m) => m.user === botUserId || (m.bot_id !== undefined && m.bot_id === botId));
+      botThreads.set(threadKey(channel, threadTs), answered, answered ? {} : { ttl: THREAD_NO_TTL_MS });
+      return answered;
+    } catch (error) {
+      log.warn(`could not read thread ${threadTs} in ${channel} to see whether the bot answered there: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    }
+  };
+  const followUps = options.followUps ?? DEFAULT_FOLLOW_UPS;
+  /** A thread message without a mention: the core's rule decides, with the facts of this thread. */
+  const isFollowUp = async (action: Extract<SlackAction, { kind: "thread-message" }>): Promise<string | true> => {
+    const facts = { text: slackTextToPlain(action.text, botUserId), mentionsOthers: action.mentionsOthers };
+    let decision = decideFollowUp({ ...facts, inBotConversation: "unknown" }, followUps);
+    if (decision.kind === "check-conversation") decision = decideFollowUp({ ...facts, inBotConversation: await botAnsweredIn(action.channel, action.threadTs) }, followUps);
+    return decision.kind === "answer" ? true : decision.kind === "ignore" ? decision.reason : "undecided";
+  };
+
   const onEvent = async ({ event, body }: { event: unknown; body: unknown }) => {
     if (stopping) return;
     const action = classifyEvent(event as Record<string, unknown>, botUserId);
@@ -177,7 +215,7 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
       return;
     }
     // A redelivered event keeps its event_id; a DM mention could also come twice as two events.
-    if ((eventId && !firstSeen(eventId)) || (action.kind === "question" && !firstSeen(action.sourceKey))) {
+    if ((eventId && !firstSeen(eventId)) || (action.kind !== "cancel" && !firstSeen(action.sourceKey))) {
       log.debug(`duplicate event ${eventId ?? "?"} dropped`);
       return;
     }
@@ -185,8 +223,17 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
       if (options.responder.cancelSource(action.sourceKey)) log.info(`answer cancelled: ${action.sourceKey} was deleted`);
       return;
     }
+    if (action.kind === "thread-message") {
+      const followUp = await isFollowUp(action);
+      if (followUp !== true) {
+        log.debug(`not a follow-up ${eventId ?? "?"}: ${followUp}`);
+        return;
+      }
+    }
+    const question = { ...action, kind: "question" } as const;
+    if (question.threadTs !== undefined && !question.isDirect) botThreads.set(threadKey(question.channel, question.threadTs), true);
     // The core decides, tracks and logs the rest; answer() never rejects.
-    void options.responder.answer(questionOf(action), replyTo({ channel: action.channel, threadTs: action.threadTs, questionTs: action.ts }));
+    void options.responder.answer(questionOf(question), replyTo({ channel: question.channel, threadTs: question.threadTs, questionTs: question.ts }));
   };
   app.event("app_mention", onEvent);
   app.event("message", onEvent);
@@ -199,6 +246,7 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     text: slackTextToPlain(q.text, botUserId),
     loadHistory: () => threadHistory(q),
     sourceKey: q.sourceKey,
+    ...(q.files.length > 0 ? { attachments: slackAttachments(q.files, options.botToken) } : {}),
   });
 
   const threadHistory = async (q: Extract<SlackAction, { kind: "question" }>): Promise<ChatTurn[]> => {

@@ -5,7 +5,7 @@ import { startDiscord, type DiscordHandle, type StartDiscordOptions } from "../.
 import type { AccessConfig } from "../../../src/core/access.js";
 import type { Journal } from "../../../src/core/journal.js";
 import { ProbeChat } from "../../../src/core/probe-chat.js";
-import { Responder } from "../../../src/core/responder.js";
+import { Responder, type ResponderOptions } from "../../../src/core/responder.js";
 import type { AnswerOutcome, ChatCore, IncomingQuestion } from "../../../src/core/types.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";
 import type { ChatTurn, Engine } from "../../../src/inference/types.js";
@@ -25,9 +25,11 @@ export interface HarnessOptions<E extends Engine = ScriptedEngine> {
   readonly historyMessages?: number;
   readonly probe?: ProbeService;
   readonly fake?: FakeDiscordOptions;
-  readonly adapter?: Partial<Pick<StartDiscordOptions, "interactionTokenMs" | "probeProgressIntervalMs" | "readyTimeoutMs" | "restRetry">>;
+  readonly adapter?: Partial<Pick<StartDiscordOptions, "interactionTokenMs" | "probeProgressIntervalMs" | "readyTimeoutMs" | "restRetry" | "followUps" | "answerInThread">>;
   /** The answer journal given to the Responder (none by default). */
   readonly journal?: Journal;
+  /** How attachments are read (the Responder's default otherwise). */
+  readonly attachments?: ResponderOptions["attachments"];
 }
 
 /** A question as the core got it; `history` is set only if the core called its loader. */
@@ -70,6 +72,7 @@ export async function startHarness<E extends Engine = ScriptedEngine>(options: H
       ...options.access,
     },
     ...(options.journal && { journal: options.journal }),
+    ...(options.attachments && { attachments: options.attachments }),
   });
   const questions: RecordedQuestion[] = [];
   const outcomes: AnswerOutcome[] = [];

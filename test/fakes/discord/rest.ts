@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { compareIds, snowflake } from "./ids.js";
 import { readBody, type UploadedFile } from "./http-body.js";
-import { channelPayload, type FakeMessage, type FakeUser } from "./world.js";
+import { channelPayload, type FakeChannel, type FakeMessage, type FakeUser } from "./world.js";
 import { NONCE_WINDOW_MS, type FakeDiscord, type FakeInteraction } from "./fake-discord.js";
 
 export interface RecordedRequest {
@@ -120,6 +120,8 @@ function route(fake: FakeDiscord, r: RecordedRequest): Reply {
       fake.deleteMessage(message);
       return { status: 204 };
     }
+    case "POST /channels/:id/messages/:id/threads":
+      return startThread(fake, r, seg[1]!, seg[3]!);
     case "PUT /applications/:id/commands":
     case "PUT /applications/:id/guilds/:id/commands":
       return putCommands(fake, r, seg);
@@ -186,6 +188,27 @@ function editMessage(fake: FakeDiscord, r: RecordedRequest, channelId: string, m
     mentions: pings.users,
   });
   return ok(message);
+}
+
+/**
+ * Start Thread from Message: the thread takes the message's id, its owner is the bot, and every
+ * client gets THREAD_CREATE (Guilds intent) before the response, as Discord sends both. Discord's
+ * errors: 10008 for an unknown message, 160004 when the message already has a thread, 50035 for a
+ * name outside 1–100 characters.
+ */
+function startThread(fake: FakeDiscord, r: RecordedRequest, channelId: string, messageId: string): Reply {
+  const parent = fake.channel(channelId);
+  if (!parent) return error(404, 10003, "Unknown Channel");
+  const message = fake.messages.get(messageId);
+  if (!message || message.channel_id !== channelId) return error(404, 10008, "Unknown Message");
+  if (fake.channel(messageId)) return error(400, 160004, "A thread has already been created for this message");
+  const name = String(((r.body ?? {}) as Record<string, unknown>).name ?? "");
+  if ([...name].length < 1 || [...name].length > 100) return formError("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.");
+  const thread = { id: messageId, type: 11, name, guild_id: parent.guild_id!, parent_id: parent.id };
+  (fake.world.guild.threads as FakeChannel[]).push(thread);
+  const payload = channelPayload(thread, fake.world.bot.id);
+  fake.gateway.dispatch("THREAD_CREATE", { ...payload, newly_created: true }, 1);
+  return ok(payload);
 }
 
 function listMessages(fake: FakeDiscord, r: RecordedRequest, channelId: string): Reply {

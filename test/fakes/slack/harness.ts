@@ -6,7 +6,8 @@ import type { AccessConfig } from "../../../src/core/access.js";
 import type { AnswerOutcome } from "../../../src/core/types.js";
 import type { Journal } from "../../../src/core/journal.js";
 import { ProbeChat } from "../../../src/core/probe-chat.js";
-import { Responder } from "../../../src/core/responder.js";
+import type { FollowUpSettings } from "../../../src/core/follow-up.js";
+import { Responder, type ResponderOptions } from "../../../src/core/responder.js";
 import { startSlack, type RetryOptions, type SlackAdapter } from "../../../src/chat/slack/slack-adapter.js";
 import type { AdapterLogger } from "../../../src/chat/slack/logging.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";
@@ -36,6 +37,12 @@ export interface HarnessOptions {
   readonly maxTokens?: number;
   /** The answer journal given to the Responder (none by default). */
   readonly journal?: Journal;
+  /** Per-channel prompts and sampling (chat.channels) given to the Responder. */
+  readonly channelSettings?: ResponderOptions["channelSettings"];
+  /** How attachments are read (the Responder's default otherwise). */
+  readonly attachments?: ResponderOptions["attachments"];
+  /** chat.followUps / chat.ignorePrefix (the adapter's default otherwise). */
+  readonly followUps?: FollowUpSettings;
 }
 
 export interface Harness {
@@ -78,6 +85,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     editIntervalMs,
     access: { allowedChannels: [], allowedUsers: [], allowedRoles: [], probeAdmins: [], ratePerMinute: 0, ...options.access },
     ...(options.journal ? { journal: options.journal } : {}),
+    ...(options.channelSettings ? { channelSettings: options.channelSettings } : {}),
+    ...(options.attachments ? { attachments: options.attachments } : {}),
   });
   const logs: string[] = [];
   const logger: AdapterLogger = {
@@ -110,6 +119,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     probeChat,
     historyMessages: options.historyMessages ?? 20,
     editIntervalMs,
+    ...(options.followUps ? { followUps: options.followUps } : {}),
     logger,
     // Fast retries keep the tests short; a 429 still waits its Retry-After.
     retryConfig: options.retryConfig ?? { retries: 3, factor: 1, minTimeout: 10, maxTimeout: 50 },
