@@ -13,6 +13,7 @@ export function journaledChannel(reply: ReplyChannel, journal: Journal, key: str
     limits: reply.limits,
     ...(reply.address ? { address: reply.address } : {}),
     ...(reply.format ? { format: (markdown: string) => reply.format!(markdown) } : {}),
+    ...(reply.controls ? { controls: (controls) => reply.controls!(controls) } : {}),
     async post(text: string): Promise<PostedMessage> {
       const part = posts++;
       const adopted = earlier[part];

@@ -13,6 +13,7 @@ import type { ChatCore, IncomingQuestion, ReplyChannelSource } from "../../core/
 import type { RouteHandler } from "../../http/server.js";
 import type { ChatTurn } from "../../inference/types.js";
 import { NO_OBSERVER, type PlatformObserver } from "../../metrics/platform-observer.js";
+import { registerAnswerClicks } from "./answer-clicks.js";
 import { guardProcessEvent, guardSocketEnvelopes, type SocketClientLike } from "./envelope-guard.js";
 import { classifyEvent, type SlackAction } from "./events.js";
 import { readHistory } from "./history.js";
@@ -218,6 +219,8 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
       return [];
     }
   };
+
+  registerAnswerClicks(app, { core: options.responder, replyTo: (target) => replyTo(target), log });
 
   registerProbeCommand(app, {
     probeChat: options.probeChat ?? withoutProbes(options.responder),

@@ -243,6 +243,44 @@ export class FakeSlack {
   }
 
   /**
+   * A person clicks a button in a message: an `interactive` envelope with a block_actions payload,
+   * as Slack sends it over Socket Mode (the message as stored, the clicked element with its
+   * action_ts, a response_url served by this fake).
+   */
+  clickButton(options: { user: string; channel: string; messageTs: string; actionId: string; value: string }): Delivery {
+    const id = ++this.counter;
+    const stored = this.store.find(options.channel, options.messageTs);
+    const message = stored ? this.store.render(stored) : { ts: options.messageTs };
+    const threadTs = stored?.thread_ts;
+    const payload = {
+      type: "block_actions",
+      user: { id: options.user, username: options.user.toLowerCase(), name: options.user.toLowerCase(), team_id: this.teamId },
+      api_app_id: this.appId,
+      token: "verification-token",
+      container: { type: "message", message_ts: options.messageTs, channel_id: options.channel, is_ephemeral: false, ...(threadTs ? { thread_ts: threadTs } : {}) },
+      trigger_id: `trigger-${id}`,
+      team: { id: this.teamId, domain: "fake" },
+      enterprise: null,
+      is_enterprise_install: false,
+      channel: { id: options.channel, name: "general" },
+      message,
+      state: { values: {} },
+      response_url: `http://127.0.0.1:${this.port}/respond/${id}`,
+      actions: [
+        {
+          action_id: options.actionId,
+          block_id: "elyza_answer",
+          text: { type: "plain_text", text: options.actionId, emoji: true },
+          value: options.value,
+          type: "button",
+          action_ts: this.nextTs(),
+        },
+      ],
+    };
+    return { envelopeId: this.send({ type: "interactive", payload, accepts_response_payload: false }) };
+  }
+
+  /**
    * A person writes in a channel: stores the message and delivers what Slack would — a `message`
    * event (channel_type from the id) and, when it mentions the bot outside a DM, an `app_mention`.
    */

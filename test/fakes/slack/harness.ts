@@ -6,7 +6,7 @@ import type { AccessConfig } from "../../../src/core/access.js";
 import type { AnswerOutcome } from "../../../src/core/types.js";
 import type { Journal } from "../../../src/core/journal.js";
 import { ProbeChat } from "../../../src/core/probe-chat.js";
-import { Responder } from "../../../src/core/responder.js";
+import { type AnswerFeedbackOptions, Responder } from "../../../src/core/responder.js";
 import { startSlack, type RetryOptions, type SlackAdapter } from "../../../src/chat/slack/slack-adapter.js";
 import type { AdapterLogger } from "../../../src/chat/slack/logging.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";
@@ -36,6 +36,8 @@ export interface HarnessOptions {
   readonly maxTokens?: number;
   /** The answer journal given to the Responder (none by default). */
   readonly journal?: Journal;
+  /** Where 👍/👎 go (none by default: votes are refused). */
+  readonly feedback?: AnswerFeedbackOptions;
 }
 
 export interface Harness {
@@ -78,6 +80,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     editIntervalMs,
     access: { allowedChannels: [], allowedUsers: [], allowedRoles: [], probeAdmins: [], ratePerMinute: 0, ...options.access },
     ...(options.journal ? { journal: options.journal } : {}),
+    ...(options.feedback ? { feedback: options.feedback } : {}),
   });
   const logs: string[] = [];
   const logger: AdapterLogger = {
@@ -106,6 +109,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       },
       cancelSource: (key) => responder.cancelSource(key),
       isProbeAdmin: (asker) => responder.isProbeAdmin(asker),
+      act: (click, reply) => responder.act(click, reply),
     },
     probeChat,
     historyMessages: options.historyMessages ?? 20,
