@@ -5,6 +5,7 @@
 
 import type { AccessConfig } from "../core/access.js";
 import { Journal } from "../core/journal.js";
+import { FeedbackStore } from "../feedback/store.js";
 import { Recovery } from "../core/recovery.js";
 import { ProbeChat } from "../core/probe-chat.js";
 import { Responder } from "../core/responder.js";
@@ -114,6 +115,8 @@ export async function runBot(options: BotOptions): Promise<void> {
   });
   // The journal is for platform answers (the terminal chat has nobody to come back to).
   const journal = platforms.length > 0 ? new Journal(config.probe.dataDirectory) : undefined;
+  // 👍/👎 under platform answers (the terminal has no buttons), beside the journal.
+  const feedbackStore = platforms.length > 0 ? new FeedbackStore(config.probe.dataDirectory) : undefined;
   const probeService = instrumentProbe(probe.runner, metrics);
   const responder = new Responder({
     queue,
@@ -122,6 +125,16 @@ export async function runBot(options: BotOptions): Promise<void> {
     // The terminal's user owns the process: no allow-lists and no rate limit apply to them.
     access: platforms.length > 0 ? config.access : OPEN_ACCESS,
     ...(journal ? { journal } : {}),
+    ...(feedbackStore
+      ? {
+          feedback: {
+            store: feedbackStore,
+            modelName: engine.modelName,
+            modelFingerprint: () => inference.fingerprint(),
+            sampling: { temperature: config.sampling.temperature, topP: config.sampling.topP, maxTokens: config.sampling.maxTokens },
+          },
+        }
+      : {}),
     onOutcome: (outcome, question, durationMs) => {
       const labels = outcomeLabels(outcome);
       metrics.answer(labels.outcome, labels.reason);
@@ -180,6 +193,7 @@ export async function runBot(options: BotOptions): Promise<void> {
       await queue.onIdle();
       await probe[Symbol.asyncDispose]();
       await journal?.[Symbol.asyncDispose]();
+      await feedbackStore?.[Symbol.asyncDispose]();
       await inference[Symbol.asyncDispose]();
       await http?.[Symbol.asyncDispose]();
       logger.info("stopped");

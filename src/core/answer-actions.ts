@@ -65,6 +65,7 @@ export const actionNotices = {
   alreadyOver: "この回答はすでに終わっています。",
   stillStreaming: "回答の生成中は再生成できません。停止してからお試しください。",
   noFeedback: "このボットでは評価を記録していません。",
+  voteFailed: "評価を記録できませんでした。しばらくしてからもう一度お試しください。",
   notFinished: "評価は回答が終わってからお願いします。",
   thanksUp: "👍 ありがとうございます。評価を記録しました。",
   thanksDown: "👎 ありがとうございます。評価を記録しました（改善に使わせていただきます）。",

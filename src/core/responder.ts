@@ -58,7 +58,8 @@ export interface ResponderOptions {
 export interface AnswerFeedbackOptions {
   readonly store: { record(vote: FeedbackVote): "added" | "changed" };
   readonly modelName: string;
-  readonly modelFingerprint: string | null;
+  /** Identifies the model file(s) (computed once, on the first vote); null when unknown. */
+  readonly modelFingerprint: () => Promise<string | null>;
   /** The queue's sampling defaults (answers use them; the seed is per answer). */
   readonly sampling: FeedbackSampling;
 }
@@ -130,15 +131,26 @@ export class Responder implements ChatCore {
         decision.record.stop();
         return { kind: "stopped" };
       case "vote":
-        return this.vote(decision.record, click, decision.rating);
+        try {
+          return await this.vote(decision.record, click, decision.rating);
+        } catch {
+          // The store failed (disk full, a locked file): the rater is told, the answer is unaffected.
+          return { kind: "refused", notice: actionNotices.voteFailed };
+        }
       case "regenerate":
         return this.regenerate(decision.record, click, reply);
     }
   }
 
-  private vote(record: AnswerRecord, click: AnswerClick, rating: "up" | "down"): ClickResult {
+  private async vote(record: AnswerRecord, click: AnswerClick, rating: "up" | "down"): Promise<ClickResult> {
     const feedback = this.options.feedback;
     if (!feedback) return { kind: "refused", notice: actionNotices.noFeedback };
+    let fingerprint: string | null;
+    try {
+      fingerprint = await feedback.modelFingerprint();
+    } catch {
+      fingerprint = null; // the vote counts without it
+    }
     const conversation = record.conversation;
     const question = conversation?.turns.at(-1)?.text ?? "";
     feedback.store.record({
@@ -153,7 +165,7 @@ export class Responder implements ChatCore {
       answer: record.text,
       systemPrompt: conversation?.systemPrompt ?? this.options.systemPrompt,
       modelName: feedback.modelName,
-      modelFingerprint: feedback.modelFingerprint,
+      modelFingerprint: fingerprint,
       seed: record.seed,
       sampling: feedback.sampling,
     });

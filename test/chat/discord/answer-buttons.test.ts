@@ -98,7 +98,7 @@ describe("Discord answer buttons", () => {
   it("writes a 👎 to the feedback store with the answer and its seed, and thanks the rater ephemerally", async () => {
     store = new FeedbackStore(path.join(mkdtempSync(path.join(os.tmpdir(), "discord-feedback-")), "data"));
     const sampling = { temperature: 0.6, topP: 0.9, maxTokens: 1200 };
-    h = await startHarness({ script: () => ({ chunks: ["確率は1/2です。"], chunkDelayMs: 1 }), feedback: { store, modelName: "test.gguf", modelFingerprint: null, sampling } });
+    h = await startHarness({ script: () => ({ chunks: ["確率は1/2です。"], chunkDelayMs: 1 }), feedback: { store, modelName: "test.gguf", modelFingerprint: async () => null, sampling } });
     const { fake } = h;
     fake.say({ channel: fake.world.channels.general, author: fake.world.users.bob, content: mention(h, "モンティ・ホール問題は？") });
     await h.settled(1);

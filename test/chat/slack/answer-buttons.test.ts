@@ -145,7 +145,7 @@ describe("Slack answer buttons", () => {
     const sampling = { temperature: 0.6, topP: 0.9, maxTokens: 1200 };
     h = await startHarness({
       script: () => ({ chunks: ["変えても変えなくても", "確率は1/2です。"], chunkDelayMs: 1 }),
-      feedback: { store, modelName: "test.gguf", modelFingerprint: "sha256:abc", sampling },
+      feedback: { store, modelName: "test.gguf", modelFingerprint: async () => "sha256:abc", sampling },
     });
     const said = h.fake.userSays("C100", "U1", "<@UBOT> モンティ・ホール問題で、選択を変えるべきですか？");
     await h.waitForOutcomes(1);
@@ -169,7 +169,7 @@ describe("Slack answer buttons", () => {
       question: "モンティ・ホール問題で、選択を変えるべきですか？",
       answer: "変えても変えなくても確率は1/2です。",
       modelName: "test.gguf",
-      modelFingerprint: "sha256:abc",
+      modelFingerprint: async () => "sha256:abc",
       seed: h.scripted!.calls[0]!.sampling.seed,
       sampling,
     });
