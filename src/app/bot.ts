@@ -255,6 +255,7 @@ export async function runBot(options: BotOptions): Promise<void> {
         probeChat,
         historyMessages: config.chat.historyMessages,
         editIntervalMs: config.chat.editIntervalMs,
+        nativeStreaming: config.chat.slack.nativeStreaming,
         logger,
         observer: observers["slack"]!,
       });

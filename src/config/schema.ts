@@ -161,6 +161,12 @@ export const configSchema = z.strictObject({
     channels: channelsSchema,
     /** The time zone of {date} in channel prompts. */
     timeZone,
+    slack: z
+      .strictObject({
+        /** DMs and the assistant pane: native streaming (chat.startStream…) with a status line; chat.update on any error. */
+        nativeStreaming: z.boolean().default(true),
+      })
+      .default({ nativeStreaming: true }),
   }),
   access: z.strictObject({
     allowedChannels: idList,

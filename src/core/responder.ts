@@ -363,17 +363,26 @@ export class Responder implements ChatCore {
       ...(ownPace === undefined ? { gate: (force: boolean) => this.pacer.take(job.channelKey, force) } : {}),
       onFailure: (error) => stop(error.message),
     });
+    /** The placeholder shown as a status line (ReplyChannel.status), to set each one once. */
+    let statusShown: string | undefined;
     const render = () => {
       if (text.trim() !== "") {
         const { parts, finalCount } = splitter.update(text);
         stream.show(parts, finalCount);
       } else {
         const p = position === -1 && ticket ? ticket.position() : position;
-        stream.show([p > 0 ? messages.queued(p) : messages.thinking], 0);
+        const placeholder = p > 0 ? messages.queued(p) : messages.thinking;
+        if (!reply.status) return stream.show([placeholder], 0);
+        // A status line instead of a message: the first post is the answer's first text.
+        if (placeholder === statusShown) return;
+        statusShown = placeholder;
+        void reply.status(placeholder).catch(() => undefined);
       }
     };
     /** Ends the answer with one text in place of the placeholder (a refusal, an error, a stop before the start). */
     const endWith = async (message: string, outcome: AnswerOutcome, undelivered = false): Promise<Settled> => {
+      // No buttons on a refusal or an error (the record goes when the answer ends).
+      await this.showControls(reply, { answerId: record.answerId, phase: "none" });
       try {
         await stream.finish([message]);
       } catch (error) {
@@ -474,6 +483,13 @@ export class Responder implements ChatCore {
       if (record.phase === "streaming") this.answers.delete(record.answerId);
       this.untrack(job.sourceKey, entry);
       stream.close();
+      if (reply.end) {
+        try {
+          await withTimeout(reply.end(), this.callTimeoutMs, "end");
+        } catch {
+          // Closing a stream is best effort: the text is shown already.
+        }
+      }
     }
   }
 

@@ -109,6 +109,14 @@ export interface ReplyChannel {
    * Absent: the platform shows no buttons.
    */
   controls?(controls: AnswerControls): Promise<void>;
+  /**
+   * Shows the placeholder (考え中…, the queue position) as a status line instead of a message (Slack's
+   * native streaming: a stream can only grow, so its first text must be the answer's). With it, the
+   * core posts nothing until the answer has text. Never rejects.
+   */
+  status?(text: string): Promise<void>;
+  /** Called once when the answer is over (finished, stopped or failed): close what is still open. */
+  end?(): Promise<void>;
 }
 
 export type AnswerOutcome =

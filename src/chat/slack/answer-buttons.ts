@@ -4,6 +4,10 @@
 // as a block_actions payload; its action_id says which button, its value which answer. What a click
 // may do is the core's decision (src/core/answer-actions.ts).
 
+import type { types } from "@slack/bolt";
+
+type Button = types.Button;
+type KnownBlock = types.KnownBlock;
 import { ANSWER_ACTIONS, type AnswerAction, type AnswerControls } from "../../core/answer-actions.js";
 
 /** action_id of each button: "elyza_answer_stop" etc. (Bolt routes them by this prefix). */
@@ -12,14 +16,6 @@ export const ACTION_ID_PATTERN = /^elyza_answer_(stop|regenerate|up|down)$/;
 
 /** Slack's limit for a section block's text. */
 const SECTION_CHARS = 3000;
-
-interface Button {
-  readonly type: "button";
-  readonly action_id: string;
-  readonly text: { readonly type: "plain_text"; readonly text: string; readonly emoji: true };
-  readonly value: string;
-  readonly style?: "danger";
-}
 
 const LABELS: Record<AnswerAction, string> = { stop: "⏹ 停止", regenerate: "🔄 再生成", up: "👍", down: "👎" };
 
@@ -42,11 +38,18 @@ export function actionsFor(phase: AnswerControls["phase"]): readonly AnswerActio
  * The blocks of a message showing `mrkdwn` with the buttons of `controls`; [] (which removes the
  * blocks, so the message shows its text again) when there are no buttons.
  */
-export function answerBlocks(mrkdwn: string, controls: AnswerControls | undefined): unknown[] {
+export function answerBlocks(mrkdwn: string, controls: AnswerControls | undefined): KnownBlock[] {
+  const actions = actionsBlock(controls);
+  if (actions.length === 0) return [];
+  const sections = pieces(mrkdwn, SECTION_CHARS).map((text): KnownBlock => ({ type: "section", text: { type: "mrkdwn", text } }));
+  return [...sections, ...actions];
+}
+
+/** The buttons alone, as the one block chat.stopStream puts under a streamed answer; [] for none. */
+export function actionsBlock(controls: AnswerControls | undefined): KnownBlock[] {
   const actions = controls ? actionsFor(controls.phase) : [];
   if (actions.length === 0) return [];
-  const sections = pieces(mrkdwn, SECTION_CHARS).map((text) => ({ type: "section", text: { type: "mrkdwn", text } }));
-  return [...sections, { type: "actions", block_id: `elyza_answer:${controls!.answerId}`, elements: actions.map((a) => button(a, controls!.answerId)) }];
+  return [{ type: "actions", block_id: `elyza_answer:${controls!.answerId}`, elements: actions.map((a) => button(a, controls!.answerId)) }];
 }
 
 /** The click's action and answer, or undefined for a payload that is not one of these buttons. */

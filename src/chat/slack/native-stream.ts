@@ -19,7 +19,9 @@
 // to leave it standing after an answer.
 
 import type { webApi } from "@slack/bolt";
+import type { AnswerControls } from "../../core/answer-actions.js";
 import type { PostedMessage, ReplyChannel } from "../../core/types.js";
+import { actionsBlock, answerBlocks } from "./answer-buttons.js";
 import { slackError, type SlackReplyTarget } from "./reply-channel.js";
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
@@ -56,6 +58,12 @@ export interface NativeStreamReplyChannel extends ReplyChannel {
   status(text: string): Promise<void>;
   /** Closes every stream still open (chat.stopStream) and clears the status; call once when the answer is over. */
   end(): Promise<void>;
+  /**
+   * The answer's buttons. A message stays without blocks while it streams (Slack's stream methods
+   * take none), so Stop is not shown on a streamed message; Regenerate and 👍/👎 go under the last
+   * message when its stream is stopped (chat.stopStream's blocks), or by chat.update once closed.
+   */
+  controls(controls: AnswerControls): Promise<void>;
   /** "stream" while native streaming is in use, "update" once it fell back. */
   readonly mode: "stream" | "update";
 }
@@ -82,6 +90,9 @@ export function nativeStreamReplyChannel(target: NativeStreamTarget, options: Na
   const direct = target.channel.startsWith("D");
   const threadTs = target.threadTs ?? target.questionTs;
   let statusShown = false;
+  let controls: AnswerControls | undefined;
+  /** The answer's newest message (the one that carries the buttons). */
+  let lastTs: string | undefined;
   const setStatus = async (status: string): Promise<void> => {
     try {
       await client.assistant.threads.setStatus({ channel_id: target.channel, thread_ts: threadTs, status });
@@ -98,8 +109,9 @@ export function nativeStreamReplyChannel(target: NativeStreamTarget, options: Na
   const stop = async (ts: string, stream: OpenStream): Promise<string | undefined> => {
     if (!stream.open) return undefined;
     stream.open = false;
+    const blocks = ts === lastTs ? actionsBlock(controls) : [];
     try {
-      await client.chat.stopStream({ channel: target.channel, ts });
+      await client.chat.stopStream({ channel: target.channel, ts, ...(blocks.length > 0 ? { blocks } : {}) });
       return undefined;
     } catch (error) {
       return describe(error);
@@ -140,6 +152,7 @@ export function nativeStreamReplyChannel(target: NativeStreamTarget, options: Na
           });
           if (!res.ts) throw new Error("chat.startStream returned no ts");
           streams.set(res.ts, { startedAt: now(), shown: first, open: true });
+          lastTs = res.ts;
           await clearStatus();
           return { id: res.ts };
         } catch (error) {
@@ -147,6 +160,7 @@ export function nativeStreamReplyChannel(target: NativeStreamTarget, options: Na
         }
       }
       const posted = await fallback.post(toMrkdwn(first), part);
+      lastTs = posted.id;
       await clearStatus();
       return posted;
     },
@@ -166,6 +180,17 @@ export function nativeStreamReplyChannel(target: NativeStreamTarget, options: Na
       } catch (error) {
         return rewrite(message, stream, text, `chat.appendStream: ${describe(error)}`);
       }
+    },
+
+    async controls(next: AnswerControls): Promise<void> {
+      controls = next;
+      const stream = lastTs ? streams.get(lastTs) : undefined;
+      // Nothing streamed (yet): what the fallback posts carries the buttons, and it re-renders its own.
+      if (!stream) return fallback.controls?.(next);
+      // Still streaming: end() hands the buttons to chat.stopStream.
+      if (stream.open) return;
+      const text = toMrkdwn(stream.shown);
+      await client.chat.update({ channel: target.channel, ts: lastTs!, text, blocks: answerBlocks(text, next) });
     },
 
     async end(): Promise<void> {

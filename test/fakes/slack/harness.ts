@@ -38,6 +38,8 @@ export interface HarnessOptions {
   readonly journal?: Journal;
   /** Where 👍/👎 go (none by default: votes are refused). */
   readonly feedback?: AnswerFeedbackOptions;
+  /** Native streaming in DMs (off by default, as most tests read chat.update). */
+  readonly nativeStreaming?: boolean;
 }
 
 export interface Harness {
@@ -114,6 +116,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     probeChat,
     historyMessages: options.historyMessages ?? 20,
     editIntervalMs,
+    ...(options.nativeStreaming ? { nativeStreaming: true } : {}),
     logger,
     // Fast retries keep the tests short; a 429 still waits its Retry-After.
     retryConfig: options.retryConfig ?? { retries: 3, factor: 1, minTimeout: 10, maxTimeout: 50 },
