@@ -10,6 +10,8 @@ import { ACTION_ID_PATTERN, clickedAction } from "./answer-buttons.js";
 import type { AdapterLogger } from "./logging.js";
 import type { SlackReplyTarget } from "./reply-channel.js";
 
+const stoppedNotice = "⏹ 回答を停止しました。";
+
 export interface AnswerClicksOptions {
   readonly core: ChatCore;
   readonly replyTo: (target: SlackReplyTarget) => ReplyChannel;
@@ -20,7 +22,7 @@ export interface AnswerClicksOptions {
 interface BlockActionsBody {
   readonly user?: { readonly id?: string };
   readonly channel?: { readonly id?: string };
-  readonly container?: { readonly channel_id?: string; readonly thread_ts?: string; readonly message_ts?: string };
+  readonly container?: { readonly channel_id?: string; readonly thread_ts?: string; readonly message_ts?: string; readonly is_ephemeral?: boolean };
   readonly message?: { readonly ts?: string; readonly thread_ts?: string };
 }
 
@@ -46,10 +48,12 @@ export function registerAnswerClicks(app: App, options: AnswerClicksOptions): vo
     );
     log.info(`answer button ${clicked.action} by ${userId}: ${result.kind}`);
     if ("notice" in result) await respondQuietly(result.notice);
+    // The Stop offered beside a natively streamed answer (native-stream.ts) has done its job.
+    else if (result.kind === "stopped" && b.container?.is_ephemeral) await respondQuietly(stoppedNotice, true);
 
-    async function respondQuietly(text: string): Promise<void> {
+    async function respondQuietly(text: string, replaceOriginal = false): Promise<void> {
       try {
-        await respond({ response_type: "ephemeral", replace_original: false, text });
+        await respond({ response_type: "ephemeral", replace_original: replaceOriginal, text });
       } catch (error) {
         log.warn(`could not answer a button click: ${error instanceof Error ? error.message : String(error)}`);
       }

@@ -26,6 +26,9 @@ import { slackError, type SlackReplyTarget } from "./reply-channel.js";
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
 
+/** The ephemeral message with the Stop button of a streamed answer. */
+export const STOP_OFFER = "回答を途中で止めるには「停止」を押してください。";
+
 /** Slack's limit for markdown_text in one call. */
 export const STREAM_CHUNK_CHARS = 12_000;
 /** Slack closes a stream after about 5 minutes; we stop ours well before and go on with chat.update. */
@@ -59,9 +62,10 @@ export interface NativeStreamReplyChannel extends ReplyChannel {
   /** Closes every stream still open (chat.stopStream) and clears the status; call once when the answer is over. */
   end(): Promise<void>;
   /**
-   * The answer's buttons. A message stays without blocks while it streams (Slack's stream methods
-   * take none), so Stop is not shown on a streamed message; Regenerate and 👍/👎 go under the last
-   * message when its stream is stopped (chat.stopStream's blocks), or by chat.update once closed.
+   * The answer's buttons. A message takes no blocks while it streams (Slack's stream methods accept
+   * none until chat.stopStream), so Stop is offered to the asker alone in an ephemeral message in
+   * the thread (only they may stop it anyway); Regenerate and 👍/👎 go under the last message when
+   * its stream is stopped (chat.stopStream's blocks), or by chat.update once it was closed.
    */
   controls(controls: AnswerControls): Promise<void>;
   /** "stream" while native streaming is in use, "update" once it fell back. */
@@ -93,6 +97,7 @@ export function nativeStreamReplyChannel(target: NativeStreamTarget, options: Na
   let controls: AnswerControls | undefined;
   /** The answer's newest message (the one that carries the buttons). */
   let lastTs: string | undefined;
+  let stopOffered = false;
   const setStatus = async (status: string): Promise<void> => {
     try {
       await client.assistant.threads.setStatus({ channel_id: target.channel, thread_ts: threadTs, status });
@@ -184,6 +189,20 @@ export function nativeStreamReplyChannel(target: NativeStreamTarget, options: Na
 
     async controls(next: AnswerControls): Promise<void> {
       controls = next;
+      if (next.phase === "streaming" && mode === "stream" && !stopOffered) {
+        stopOffered = true;
+        try {
+          await client.chat.postEphemeral({
+            channel: target.channel,
+            user: target.recipientUserId,
+            thread_ts: threadTs,
+            text: STOP_OFFER,
+            blocks: [{ type: "section", text: { type: "mrkdwn", text: STOP_OFFER } }, ...actionsBlock(next)],
+          });
+        } catch (error) {
+          options.onStatusError?.(`chat.postEphemeral (the Stop button): ${describe(error)}`);
+        }
+      }
       const stream = lastTs ? streams.get(lastTs) : undefined;
       // Nothing streamed (yet): what the fallback posts carries the buttons, and it re-renders its own.
       if (!stream) return fallback.controls?.(next);

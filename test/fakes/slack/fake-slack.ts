@@ -102,6 +102,8 @@ export class FakeSlack {
   private readonly uploadNames = new Map<string, string>();
   /** Native streams by ts (chat.startStream / appendStream / stopStream). */
   readonly streams = new Map<string, FakeStream>();
+  /** chat.postEphemeral messages, in order. */
+  readonly ephemerals: { channel: string; user: string; ts: string; threadTs: string | undefined; text: string; blocks: unknown }[] = [];
   /** assistant.threads.* state by "channel:thread_ts". */
   readonly assistantThreads = new Map<string, FakeAssistantThread>();
   streamLifetimeMs: number;
@@ -247,17 +249,17 @@ export class FakeSlack {
    * as Slack sends it over Socket Mode (the message as stored, the clicked element with its
    * action_ts, a response_url served by this fake).
    */
-  clickButton(options: { user: string; channel: string; messageTs: string; actionId: string; value: string }): Delivery {
+  clickButton(options: { user: string; channel: string; messageTs: string; actionId: string; value: string; ephemeral?: boolean; threadTs?: string }): Delivery {
     const id = ++this.counter;
     const stored = this.store.find(options.channel, options.messageTs);
     const message = stored ? this.store.render(stored) : { ts: options.messageTs };
-    const threadTs = stored?.thread_ts;
+    const threadTs = stored?.thread_ts ?? options.threadTs;
     const payload = {
       type: "block_actions",
       user: { id: options.user, username: options.user.toLowerCase(), name: options.user.toLowerCase(), team_id: this.teamId },
       api_app_id: this.appId,
       token: "verification-token",
-      container: { type: "message", message_ts: options.messageTs, channel_id: options.channel, is_ephemeral: false, ...(threadTs ? { thread_ts: threadTs } : {}) },
+      container: { type: "message", message_ts: options.messageTs, channel_id: options.channel, is_ephemeral: options.ephemeral ?? false, ...(threadTs ? { thread_ts: threadTs } : {}) },
       trigger_id: `trigger-${id}`,
       team: { id: this.teamId, domain: "fake" },
       enterprise: null,
@@ -541,8 +543,17 @@ export class FakeSlack {
       case "assistant.threads.setSuggestedPrompts":
       case "assistant.threads.setTitle":
         return this.assistantThread(method, a);
-      case "chat.postEphemeral":
-        return { ok: true, message_ts: this.nextTs() };
+      case "chat.postEphemeral": {
+        // Shown to `user` alone and never stored in the conversation (history does not return it).
+        const channel = str("channel");
+        const user = str("user");
+        if (!channel) return { ok: false, error: "channel_not_found" };
+        if (!user) return { ok: false, error: "user_not_found" };
+        if (!str("text") && !a["blocks"]) return { ok: false, error: "no_text" };
+        const ts = this.nextTs();
+        this.ephemerals.push({ channel, user, ts, threadTs: str("thread_ts"), text: str("text") ?? "", blocks: a["blocks"] });
+        return { ok: true, message_ts: ts };
+      }
       case "conversations.replies":
         return this.store.replies(str("channel") ?? "", str("ts") ?? "", pageArgs(a));
       case "conversations.history":
