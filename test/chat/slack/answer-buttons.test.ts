@@ -169,7 +169,7 @@ describe("Slack answer buttons", () => {
       question: "モンティ・ホール問題で、選択を変えるべきですか？",
       answer: "変えても変えなくても確率は1/2です。",
       modelName: "test.gguf",
-      modelFingerprint: async () => "sha256:abc",
+      modelFingerprint: "sha256:abc",
       seed: h.scripted!.calls[0]!.sampling.seed,
       sampling,
     });
