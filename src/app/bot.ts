@@ -5,6 +5,7 @@
 
 import type { AccessConfig } from "../core/access.js";
 import { Journal } from "../core/journal.js";
+import { FeedbackStore } from "../feedback/store.js";
 import { Recovery } from "../core/recovery.js";
 import { ProbeChat } from "../core/probe-chat.js";
 import { Responder } from "../core/responder.js";
@@ -114,6 +115,8 @@ export async function runBot(options: BotOptions): Promise<void> {
   });
   // The journal is for platform answers (the terminal chat has nobody to come back to).
   const journal = platforms.length > 0 ? new Journal(config.probe.dataDirectory) : undefined;
+  // 👍/👎 under platform answers (the terminal has no buttons), beside the journal.
+  const feedbackStore = platforms.length > 0 ? new FeedbackStore(config.probe.dataDirectory) : undefined;
   const probeService = instrumentProbe(probe.runner, metrics);
   const responder = new Responder({
     queue,
@@ -128,6 +131,16 @@ export async function runBot(options: BotOptions): Promise<void> {
       // The model's own tokenizer where it runs here; a remote backend's is not known: one token per character.
       countTokens: local ? (text) => local.countTokens(text) : (text) => [...text].length,
     },
+    ...(feedbackStore
+      ? {
+          feedback: {
+            store: feedbackStore,
+            modelName: engine.modelName,
+            modelFingerprint: () => inference.fingerprint(),
+            sampling: { temperature: config.sampling.temperature, topP: config.sampling.topP, maxTokens: config.sampling.maxTokens },
+          },
+        }
+      : {}),
     onOutcome: (outcome, question, durationMs) => {
       const labels = outcomeLabels(outcome);
       metrics.answer(labels.outcome, labels.reason);
@@ -186,6 +199,7 @@ export async function runBot(options: BotOptions): Promise<void> {
       await queue.onIdle();
       await probe[Symbol.asyncDispose]();
       await journal?.[Symbol.asyncDispose]();
+      await feedbackStore?.[Symbol.asyncDispose]();
       await inference[Symbol.asyncDispose]();
       await http?.[Symbol.asyncDispose]();
       logger.info("stopped");
@@ -248,6 +262,7 @@ export async function runBot(options: BotOptions): Promise<void> {
         historyMessages: config.chat.historyMessages,
         editIntervalMs: config.chat.editIntervalMs,
         followUps: { enabled: config.chat.followUps, ignorePrefix: config.chat.ignorePrefix },
+        nativeStreaming: config.chat.slack.nativeStreaming,
         logger,
         observer: observers["slack"]!,
       });

@@ -178,6 +178,12 @@ export const configSchema = z.strictObject({
       /** A mention in a channel is answered in a new thread on it (needs Create Public Threads and Send Messages in Threads). */
       answerInThread: z.boolean(),
     }),
+    slack: z
+      .strictObject({
+        /** DMs and the assistant pane: native streaming (chat.startStream…) with a status line; chat.update on any error. */
+        nativeStreaming: z.boolean().default(true),
+      })
+      .default({ nativeStreaming: true }),
   }),
   access: z.strictObject({
     allowedChannels: idList,

@@ -13,6 +13,9 @@ export function journaledChannel(reply: ReplyChannel, journal: Journal, key: str
     limits: reply.limits,
     ...(reply.address ? { address: reply.address } : {}),
     ...(reply.format ? { format: (markdown: string) => reply.format!(markdown) } : {}),
+    ...(reply.controls ? { controls: (controls) => reply.controls!(controls) } : {}),
+    ...(reply.status ? { status: (text: string) => reply.status!(text) } : {}),
+    ...(reply.end ? { end: () => reply.end!() } : {}),
     async post(text: string): Promise<PostedMessage> {
       const part = posts++;
       const adopted = earlier[part];

@@ -31,6 +31,8 @@ export const messages = {
   backendsUnavailable: "推論サーバーに接続できないため回答できませんでした。しばらくしてからもう一度お試しください。",
   emptyAnswer: "回答を生成できませんでした（空の応答）。もう一度お試しください。",
   cancelled: "キャンセルしました。",
+  /** The asker pressed Stop before any text arrived. */
+  stopped: "停止しました。",
   /** The bot is stopping: a waiting or running answer ends with this (or cutByShutdown), a new question gets it too. */
   shuttingDown: "ボットが停止するため回答できませんでした。再開後にもう一度お試しください。",
   /** A question accepted before a restart and now too old to answer (see the journal's maxAgeMs). */
@@ -39,6 +41,8 @@ export const messages = {
   // Notes appended after a partial answer (in parentheses, so they read as the bot's remark).
   cutByTimeout: "（時間切れのため、回答はここまでです）",
   cutByCancel: "（キャンセルされたため、回答はここまでです）",
+  /** The asker (or an admin) pressed Stop. */
+  cutByStop: "（停止ボタンで止めたため、回答はここまでです）",
   cutByError: "（エラーのため、回答はここまでです）",
   cutByShutdown: "（ボットが停止するため、回答はここまでです）",
   cutByLength: "（長さの上限に達したため、回答はここまでです）",

@@ -12,6 +12,7 @@
 // for every platform: new questions are refused, every waiting and running answer is cancelled
 // with the shutdown note, and their last edits are awaited for at most `drainMs`.
 
+import { randomUUID } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import pTimeout from "p-timeout";
 import { BackendsUnavailableError } from "../inference/backends/errors.js";
@@ -22,6 +23,8 @@ import { readAttachments, type ReadAttachmentsOptions } from "../attachments/rea
 import { leftOutNotice, questionWithAttachments } from "../attachments/render.js";
 import { chatSettingsFor, type ChannelSettingsConfig } from "../config/channel-settings.js";
 import { historyNotice } from "./history-notice.js";
+import type { FeedbackSampling, FeedbackVote } from "../feedback/store.js";
+import { actionNotices, type AnswerClick, type AnswerControls, type AnswerRecord, AnswerRecords, type ClickResult, decideClick, newSeed } from "./answer-actions.js";
 import type { Journal, JournalEntry } from "./journal.js";
 import { journaledChannel } from "./journaled-channel.js";
 import { type AccessConfig, type AccessResult, checkAccess, isProbeAdmin } from "./access.js";
@@ -62,6 +65,19 @@ export interface ResponderOptions {
    * of DEFAULT_ATTACHMENT_TOKENS counted as one token per character (an over-estimate for Japanese).
    */
   readonly attachments?: Omit<ReadAttachmentsOptions, "signal">;
+  /** Where 👍/👎 go, with what a vote must record about the model; absent: votes are refused. */
+  readonly feedback?: AnswerFeedbackOptions;
+  /** Source of the answers' seeds (tests); Math.random by default. */
+  readonly random?: () => number;
+}
+
+export interface AnswerFeedbackOptions {
+  readonly store: { record(vote: FeedbackVote): "added" | "changed" };
+  readonly modelName: string;
+  /** Identifies the model file(s) (computed once, on the first vote); null when unknown. */
+  readonly modelFingerprint: () => Promise<string | null>;
+  /** The queue's sampling defaults (answers use them; the seed is per answer). */
+  readonly sampling: FeedbackSampling;
 }
 
 export const DEFAULT_ATTACHMENT_TOKENS = 2000;
@@ -74,7 +90,7 @@ interface Settled {
 }
 
 /** Why an answer was stopped by someone other than the engine. */
-type StopCause = "deleted" | "shutdown";
+type StopCause = "deleted" | "shutdown" | "stopped";
 
 interface Active {
   cancel(cause: StopCause): void;
@@ -89,6 +105,8 @@ interface Job {
   readonly conversation: () => Promise<Prepared>;
   /** The channel's sampling (chat.channels); undefined: the queue's. */
   readonly sampling: Omit<SamplingOptions, "seed"> | undefined;
+  /** The sampler's seed; a new one when absent. */
+  readonly seed?: number;
 }
 
 interface Prepared {
@@ -110,6 +128,8 @@ export class Responder implements ChatCore {
   private readonly pacer: ChannelPacer;
   private readonly active = new Map<string, Set<Active>>();
   private readonly deleted = new LRUCache<string, true>({ max: DELETED_MAX, ttl: DELETED_TTL_MS });
+  /** What the buttons under recent answers need (answer-actions.ts). */
+  private readonly answers = new AnswerRecords();
   /** Every answer() and replay() not yet ended: what shutdown waits for. */
   private readonly running = new Set<Promise<unknown>>();
   private closing: Promise<void> | undefined;
@@ -126,6 +146,78 @@ export class Responder implements ChatCore {
   cancelSource(sourceKey: string): boolean {
     this.deleted.set(sourceKey, true);
     return this.stopAnswers(sourceKey, "deleted");
+  }
+
+  async act(click: AnswerClick, reply: () => ReplyChannel): Promise<ClickResult> {
+    const decision = decideClick(this.answers.get(click.answerId), click, this.options.access);
+    switch (decision.kind) {
+      case "refuse":
+        return { kind: "refused", notice: decision.notice };
+      case "stop":
+        decision.record.stop();
+        return { kind: "stopped" };
+      case "vote":
+        try {
+          return await this.vote(decision.record, click, decision.rating);
+        } catch {
+          // The store failed (disk full, a locked file): the rater is told, the answer is unaffected.
+          return { kind: "refused", notice: actionNotices.voteFailed };
+        }
+      case "regenerate":
+        return this.regenerate(decision.record, click, reply);
+    }
+  }
+
+  private async vote(record: AnswerRecord, click: AnswerClick, rating: "up" | "down"): Promise<ClickResult> {
+    const feedback = this.options.feedback;
+    if (!feedback) return { kind: "refused", notice: actionNotices.noFeedback };
+    let fingerprint: string | null;
+    try {
+      fingerprint = await feedback.modelFingerprint();
+    } catch {
+      fingerprint = null; // the vote counts without it
+    }
+    const conversation = record.conversation;
+    const question = conversation?.turns.at(-1)?.text ?? "";
+    feedback.store.record({
+      platform: click.clicker.platform as FeedbackVote["platform"],
+      channel: click.channelId,
+      questionKey: record.sourceKey,
+      answerMessageId: record.answerId,
+      asker: record.userKey.slice(record.userKey.indexOf(":") + 1),
+      rater: click.clicker.userId,
+      rating,
+      question,
+      answer: record.text,
+      systemPrompt: conversation?.systemPrompt ?? this.options.systemPrompt,
+      modelName: feedback.modelName,
+      modelFingerprint: fingerprint,
+      seed: record.seed,
+      sampling: { temperature: record.sampling?.temperature ?? feedback.sampling.temperature, topP: record.sampling?.topP ?? feedback.sampling.topP, maxTokens: record.sampling?.maxTokens ?? feedback.sampling.maxTokens },
+    });
+    return { kind: "voted", notice: rating === "up" ? actionNotices.thanksUp : actionNotices.thanksDown };
+  }
+
+  /**
+   * A new answer to the same conversation with another seed, posted below the old one (which keeps
+   * its text and votes: a 👎 on it must still point at what was rated). Counts as a question of
+   * the clicker for the rate limit; the queue's per-user cap applies to the asker as before.
+   */
+  private regenerate(record: AnswerRecord, click: AnswerClick, reply: () => ReplyChannel): ClickResult {
+    if (this.closing) return { kind: "refused", notice: messages.shuttingDown };
+    const allowed = this.rate.take(`${click.clicker.platform}:${click.clicker.userId}`);
+    if (!allowed.ok) return { kind: "refused", notice: messages.rateLimited(this.rate.perMinute, Math.ceil(allowed.retryAfterMs / 1000)) };
+    const conversation = record.conversation!;
+    const job: Job = {
+      sourceKey: record.sourceKey,
+      userKey: record.userKey,
+      channelKey: record.channelKey,
+      conversation: async () => ({ conversation, notes: [] }),
+      sampling: record.sampling,
+      seed: newSeed(this.options.random, record.seed),
+    };
+    void this.tracked(this.generate(job, reply(), null).catch(() => undefined));
+    return { kind: "regenerating" };
   }
 
   /** Number of answers in progress (for shutdown and tests). */
@@ -320,17 +412,26 @@ export class Responder implements ChatCore {
       ...(ownPace === undefined ? { gate: (force: boolean) => this.pacer.take(job.channelKey, force) } : {}),
       onFailure: (error) => stop(error.message),
     });
+    /** The placeholder shown as a status line (ReplyChannel.status), to set each one once. */
+    let statusShown: string | undefined;
     const render = () => {
       if (text.trim() !== "") {
         const { parts, finalCount } = splitter.update(text);
         stream.show(parts, finalCount);
       } else {
         const p = position === -1 && ticket ? ticket.position() : position;
-        stream.show([p > 0 ? messages.queued(p) : messages.thinking], 0);
+        const placeholder = p > 0 ? messages.queued(p) : messages.thinking;
+        if (!reply.status) return stream.show([placeholder], 0);
+        // A status line instead of a message: the first post is the answer's first text.
+        if (placeholder === statusShown) return;
+        statusShown = placeholder;
+        void reply.status(placeholder).catch(() => undefined);
       }
     };
     /** Ends the answer with one text in place of the placeholder (a refusal, an error, a stop before the start). */
     const endWith = async (message: string, outcome: AnswerOutcome, undelivered = false): Promise<Settled> => {
+      // No buttons on a refusal or an error (the record goes when the answer ends).
+      await this.showControls(reply, { answerId: record.answerId, phase: "none" });
       try {
         await stream.finish([message]);
       } catch (error) {
@@ -342,27 +443,43 @@ export class Responder implements ChatCore {
     const entry: Active = {
       cancel: (cause) => {
         stoppedBy ??= cause;
-        stop(cause === "deleted" ? "the question was deleted" : "the bot is shutting down");
+        stop(cause === "deleted" ? "the question was deleted" : cause === "stopped" ? "stopped by the asker" : "the bot is shutting down");
       },
     };
+    const record: AnswerRecord = {
+      answerId: randomUUID(),
+      userKey: job.userKey,
+      channelKey: job.channelKey,
+      sourceKey: job.sourceKey,
+      conversation: null,
+      seed: job.seed ?? newSeed(this.options.random),
+      sampling: job.sampling,
+      text: "",
+      phase: "streaming",
+      stop: () => entry.cancel("stopped"),
+    };
+    this.answers.add(record);
     this.track(job.sourceKey, entry);
     try {
+      // The Stop button rides on the placeholder and every edit after it.
+      void this.showControls(reply, { answerId: record.answerId, phase: "streaming" });
       render(); // posts the placeholder at once, before the history is read
       let prepared: Prepared;
       try {
         prepared = await job.conversation();
+        record.conversation = prepared.conversation;
       } catch (error) {
         return await endWith(messages.engineError, { kind: "failed", reason: `reading the history failed: ${describe(error)}` });
       }
       if (stream.error) return platformOutcome(stream.error, stream, noticeReply, this.callTimeoutMs);
-      if (stoppedBy) return await endWith(stoppedBy === "shutdown" ? messages.shuttingDown : messages.cancelled, { kind: "cancelled" });
+      if (stoppedBy) return await endWith(stoppedMessage(stoppedBy), { kind: "cancelled" });
 
       try {
         ticket = this.options.queue.submit({
           userId: job.userKey,
           priority: "interactive",
           conversation: prepared.conversation,
-          ...(job.sampling ? { sampling: job.sampling } : {}),
+          sampling: { ...job.sampling, seed: record.seed },
           signal: abort.signal,
           onPosition: (p) => {
             position = p;
@@ -399,15 +516,40 @@ export class Responder implements ChatCore {
       const notes = [ending.note, historyNotice(result?.trimmedTurns ?? 0), ...prepared.notes].filter((n): n is string => n !== null && n !== undefined);
       const finalParts =
         ending.shownText.trim() === "" ? { parts: [ending.emptyMessage] } : splitter.finish([ending.shownText, ...notes].join("\n\n"));
+      // Regenerate and 👍/👎 go under any answer text that stays (a stopped one included); nothing
+      // to rate or regenerate after a deletion, a shutdown or an answer without text.
+      const rateable = ending.shownText.trim() !== "" && stoppedBy !== "deleted" && stoppedBy !== "shutdown";
+      record.text = ending.shownText;
       try {
         await stream.finish(finalParts.parts);
       } catch (error) {
         return platformOutcome(error instanceof PlatformCallError ? error : new PlatformCallError("edit", error), stream, noticeReply, this.callTimeoutMs);
       }
+      if (rateable) record.phase = "finished";
+      // After the final text is shown, so that the buttons' re-render cannot race the last edit.
+      await this.showControls(reply, { answerId: record.answerId, phase: rateable ? "finished" : "none" });
       return { outcome: ending.outcome(stream.messageCount) };
     } finally {
+      if (record.phase === "streaming") this.answers.delete(record.answerId);
       this.untrack(job.sourceKey, entry);
       stream.close();
+      if (reply.end) {
+        try {
+          await withTimeout(reply.end(), this.callTimeoutMs, "end");
+        } catch {
+          // Closing a stream is best effort: the text is shown already.
+        }
+      }
+    }
+  }
+
+  /** Buttons are cosmetic: a platform that fails or hangs on them must not hold the answer. */
+  private async showControls(reply: ReplyChannel, controls: AnswerControls): Promise<void> {
+    if (!reply.controls) return;
+    try {
+      await withTimeout(reply.controls(controls), this.callTimeoutMs, "controls");
+    } catch {
+      // The answer itself goes on; only its buttons are missing.
     }
   }
 
@@ -438,8 +580,8 @@ interface Ending {
 function decideEnding(result: GenerationResult | null, failure: unknown, streamed: string, stoppedBy: StopCause | null): Ending {
   const cancelled = (): Ending => ({
     shownText: streamed,
-    note: stoppedBy === "shutdown" ? messages.cutByShutdown : messages.cutByCancel,
-    emptyMessage: stoppedBy === "shutdown" ? messages.shuttingDown : messages.cancelled,
+    note: stoppedBy === "shutdown" ? messages.cutByShutdown : stoppedBy === "stopped" ? messages.cutByStop : messages.cutByCancel,
+    emptyMessage: stoppedMessage(stoppedBy),
     outcome: () => ({ kind: "cancelled" }),
   });
   if (stoppedBy || failure instanceof CancelledError || result?.stopReason === "aborted") return cancelled();
@@ -492,6 +634,10 @@ function decideEnding(result: GenerationResult | null, failure: unknown, streame
     emptyMessage: messages.emptyAnswer,
     outcome: (count) => ({ kind: "answered", text, messages: count }),
   };
+}
+
+function stoppedMessage(cause: StopCause | null): string {
+  return cause === "shutdown" ? messages.shuttingDown : cause === "stopped" ? messages.stopped : messages.cancelled;
 }
 
 async function platformOutcome(error: PlatformCallError, stream: ReplyStream, reply: ReplyChannel, timeoutMs: number): Promise<Settled> {

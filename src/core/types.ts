@@ -7,6 +7,7 @@
 import { ElyzaBotError } from "../errors.js";
 import type { AttachmentDescriptor } from "../attachments/read-attachments.js";
 import type { ChatTurn } from "../inference/types.js";
+import type { AnswerClick, AnswerControls, ClickResult } from "./answer-actions.js";
 
 export interface Asker {
   /** "slack" | "discord" | "console" — only used to namespace ids, never branched on. */
@@ -54,6 +55,12 @@ export interface ChatCore {
   cancelSource(sourceKey: string): boolean;
   /** May run /probe from chat (the terminal needs no check). */
   isProbeAdmin(asker: Asker): boolean;
+  /**
+   * A button under an answer was pressed (answer-actions.ts decides who may do what). `reply` is
+   * where a regenerated answer goes (below the old one). Never rejects. Absent: the core shows no
+   * buttons.
+   */
+  act?(click: AnswerClick, reply: () => ReplyChannel): Promise<ClickResult>;
 }
 
 export interface MessageLimits {
@@ -100,6 +107,21 @@ export interface ReplyChannel {
    * 0, every chunk at once); absent: the core's chat.editIntervalMs, shared per channel.
    */
   readonly editIntervalMs?: number;
+  /**
+   * The buttons under the answer's last message: Stop while it streams, Regenerate and 👍/👎 once
+   * it is over, none after a failure. The channel takes the new controls synchronously (the posts
+   * and edits that follow carry them) and re-renders its last message with them if it has one.
+   * Absent: the platform shows no buttons.
+   */
+  controls?(controls: AnswerControls): Promise<void>;
+  /**
+   * Shows the placeholder (考え中…, the queue position) as a status line instead of a message (Slack's
+   * native streaming: a stream can only grow, so its first text must be the answer's). With it, the
+   * core posts nothing until the answer has text. Never rejects.
+   */
+  status?(text: string): Promise<void>;
+  /** Called once when the answer is over (finished, stopped or failed): close what is still open. */
+  end?(): Promise<void>;
 }
 
 export type AnswerOutcome =

@@ -9,6 +9,7 @@ import type { ChatTurn } from "../../inference/types.js";
 import { NO_OBSERVER } from "../../metrics/platform-observer.js";
 import { createDiscordClient } from "./client.js";
 import { connect } from "./connect.js";
+import { handleAnswerClick, isAnswerClick } from "./answer-clicks.js";
 import { handleProbeCommand } from "./probe-interaction.js";
 import { discordAttachments } from "./attachments.js";
 import { accessChannelId, askerOf, followUpFacts, isBotThread, isQuestionForBot, plainText, sourceKeyOf, threadName } from "./question.js";
@@ -120,7 +121,10 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
 
   const probeChat = options.probeChat ?? withoutProbes(responder);
   client.on(Events.InteractionCreate, (interaction) => {
-    if (stopping || !interaction.isChatInputCommand() || interaction.commandName !== PROBE_COMMAND_NAME) return;
+    if (stopping) return;
+    // Stop / Regenerate / 👍👎 under an answer: never rejects.
+    if (interaction.isButton() && isAnswerClick(interaction)) return void handleAnswerClick(interaction, { core: responder, logger, restRetry });
+    if (!interaction.isChatInputCommand() || interaction.commandName !== PROBE_COMMAND_NAME) return;
     // Never rejects; the core tracks the run for shutdown.
     void handleProbeCommand(interaction, {
       probeChat,

@@ -3,7 +3,7 @@
 // not answered within 3 s): a short answer as an ephemeral reply, or deferReply() before a run or a
 // chart. The run's progress and report then edit that reply (see probe-reply.ts).
 
-import { MessageFlags, type ChatInputCommandInteraction } from "discord.js";
+import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction } from "discord.js";
 import type { ProbeChat, ProbeChatSurface } from "../../core/probe-chat.js";
 import type { Asker } from "../../core/types.js";
 import { renderTranscript, transcriptFileName } from "../../probe/report/transcript.js";
@@ -22,7 +22,7 @@ export interface ProbeCommandContext {
 
 const MAX_CONTENT = 2000;
 
-export function askerOfInteraction(interaction: ChatInputCommandInteraction): Asker {
+export function askerOfInteraction(interaction: ChatInputCommandInteraction | ButtonInteraction): Asker {
   const member = interaction.member;
   // A cached guild gives a GuildMember; otherwise Discord's raw member with role ids.
   const roleIds = !member

@@ -10,6 +10,8 @@
 // a backoff, on top of discord.js's own immediate retries, so a short burst does not lose the answer.
 
 import { DiscordAPIError, RESTJSONErrorCodes, type Message, type SendableChannels } from "discord.js";
+import type { AnswerControls } from "../../core/answer-actions.js";
+import { answerComponents } from "./answer-buttons.js";
 import { MessageDeletedError, type MessageLimits, type PostedMessage, type ReplyAddress, type ReplyChannel } from "../../core/types.js";
 import { withRestRetries, type RestRetryOptions } from "./rest-retry.js";
 
@@ -22,6 +24,9 @@ export class DiscordReplyChannel implements ReplyChannel {
   /** The message the next part replies to: the question (unless it is in another channel), then the latest part. */
   #replyTo: string | undefined;
   #nextPart = 0;
+  /** The answer's buttons ride on its last message (answer-buttons.ts). */
+  #controls: AnswerControls | undefined;
+  #last: { id: string; text: string } | undefined;
 
   constructor(
     private readonly channel: SendableChannels,
@@ -29,6 +34,8 @@ export class DiscordReplyChannel implements ReplyChannel {
     private readonly retry: RestRetryOptions,
     /** False for a thread opened on the question: the question is in the parent channel, the thread shows it above. */
     replyToQuestion = true,
+    /** Names the nonces (at most 25 characters with the part): another answer to the same question needs its own. */
+    private readonly nonceBase: string = questionId,
   ) {
     this.#replyTo = replyToQuestion ? questionId : undefined;
     this.address = { platform: "discord", channelId: channel.id, questionId };
@@ -42,7 +49,7 @@ export class DiscordReplyChannel implements ReplyChannel {
   async post(text: string, part?: number): Promise<PostedMessage> {
     const index = part ?? this.#nextPart;
     this.#nextPart = Math.max(this.#nextPart, index + 1);
-    const nonce = `${this.questionId}.${index}`;
+    const nonce = `${this.nonceBase}.${index}`;
     const message = await withRestRetries<Message>(
       () =>
         this.channel.send({
@@ -50,17 +57,35 @@ export class DiscordReplyChannel implements ReplyChannel {
           ...(this.#replyTo !== undefined ? { reply: { messageReference: this.#replyTo, failIfNotExists: false } } : {}),
           nonce,
           enforceNonce: true,
+          ...this.componentsFor(true),
         }),
       this.retry,
     ).catch(gone);
     this.follow(message.id);
+    const previous = this.#last;
+    this.#last = { id: message.id, text };
+    // The buttons leave the part before: the answer goes on below it.
+    if (previous && previous.id !== message.id && this.#controls && this.#controls.phase !== "none") await this.edit(previous, previous.text);
     return { id: message.id };
+  }
+
+  async controls(controls: AnswerControls): Promise<void> {
+    this.#controls = controls;
+    if (this.#last) await this.edit(this.#last, this.#last.text);
+  }
+
+  /** `components` for a create or edit: the buttons on the last message, none elsewhere; nothing while no buttons were asked for. */
+  private componentsFor(isLast: boolean) {
+    if (!this.#controls) return {};
+    return { components: isLast ? answerComponents(this.#controls) : [] };
   }
 
   async edit(posted: PostedMessage, text: string): Promise<void> {
     // Idempotent: the PATCH carries the whole content, so a retry (or a replay's edit of a message
     // whose last edit may or may not have landed) leaves the message showing exactly `text`.
-    const edited = await withRestRetries<Message>(() => this.channel.messages.edit(posted.id, { content: text || EMPTY }), this.retry).catch(gone);
+    const isLast = posted.id === this.#last?.id;
+    if (isLast) this.#last = { id: posted.id, text };
+    const edited = await withRestRetries<Message>(() => this.channel.messages.edit(posted.id, { content: text || EMPTY, ...this.componentsFor(isLast) }), this.retry).catch(gone);
     this.follow(edited.id);
     // discord.js returns an edited clone and leaves the cached message as it was until the gateway's
     // MESSAGE_UPDATE arrives; a reply read from the cache in between would see the placeholder.

@@ -19,10 +19,15 @@
 // to leave it standing after an answer.
 
 import type { webApi } from "@slack/bolt";
+import type { AnswerControls } from "../../core/answer-actions.js";
 import type { PostedMessage, ReplyChannel } from "../../core/types.js";
+import { actionsBlock, answerBlocks } from "./answer-buttons.js";
 import { slackError, type SlackReplyTarget } from "./reply-channel.js";
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
+
+/** The ephemeral message with the Stop button of a streamed answer. */
+export const STOP_OFFER = "回答を途中で止めるには「停止」を押してください。";
 
 /** Slack's limit for markdown_text in one call. */
 export const STREAM_CHUNK_CHARS = 12_000;
@@ -56,6 +61,13 @@ export interface NativeStreamReplyChannel extends ReplyChannel {
   status(text: string): Promise<void>;
   /** Closes every stream still open (chat.stopStream) and clears the status; call once when the answer is over. */
   end(): Promise<void>;
+  /**
+   * The answer's buttons. A message takes no blocks while it streams (Slack's stream methods accept
+   * none until chat.stopStream), so Stop is offered to the asker alone in an ephemeral message in
+   * the thread (only they may stop it anyway); Regenerate and 👍/👎 go under the last message when
+   * its stream is stopped (chat.stopStream's blocks), or by chat.update once it was closed.
+   */
+  controls(controls: AnswerControls): Promise<void>;
   /** "stream" while native streaming is in use, "update" once it fell back. */
   readonly mode: "stream" | "update";
 }
@@ -82,6 +94,10 @@ export function nativeStreamReplyChannel(target: NativeStreamTarget, options: Na
   const direct = target.channel.startsWith("D");
   const threadTs = target.threadTs ?? target.questionTs;
   let statusShown = false;
+  let controls: AnswerControls | undefined;
+  /** The answer's newest message (the one that carries the buttons). */
+  let lastTs: string | undefined;
+  let stopOffered = false;
   const setStatus = async (status: string): Promise<void> => {
     try {
       await client.assistant.threads.setStatus({ channel_id: target.channel, thread_ts: threadTs, status });
@@ -98,8 +114,9 @@ export function nativeStreamReplyChannel(target: NativeStreamTarget, options: Na
   const stop = async (ts: string, stream: OpenStream): Promise<string | undefined> => {
     if (!stream.open) return undefined;
     stream.open = false;
+    const blocks = ts === lastTs ? actionsBlock(controls) : [];
     try {
-      await client.chat.stopStream({ channel: target.channel, ts });
+      await client.chat.stopStream({ channel: target.channel, ts, ...(blocks.length > 0 ? { blocks } : {}) });
       return undefined;
     } catch (error) {
       return describe(error);
@@ -140,6 +157,7 @@ export function nativeStreamReplyChannel(target: NativeStreamTarget, options: Na
           });
           if (!res.ts) throw new Error("chat.startStream returned no ts");
           streams.set(res.ts, { startedAt: now(), shown: first, open: true });
+          lastTs = res.ts;
           await clearStatus();
           return { id: res.ts };
         } catch (error) {
@@ -147,6 +165,7 @@ export function nativeStreamReplyChannel(target: NativeStreamTarget, options: Na
         }
       }
       const posted = await fallback.post(toMrkdwn(first), part);
+      lastTs = posted.id;
       await clearStatus();
       return posted;
     },
@@ -166,6 +185,31 @@ export function nativeStreamReplyChannel(target: NativeStreamTarget, options: Na
       } catch (error) {
         return rewrite(message, stream, text, `chat.appendStream: ${describe(error)}`);
       }
+    },
+
+    async controls(next: AnswerControls): Promise<void> {
+      controls = next;
+      if (next.phase === "streaming" && mode === "stream" && !stopOffered) {
+        stopOffered = true;
+        try {
+          await client.chat.postEphemeral({
+            channel: target.channel,
+            user: target.recipientUserId,
+            thread_ts: threadTs,
+            text: STOP_OFFER,
+            blocks: [{ type: "section", text: { type: "mrkdwn", text: STOP_OFFER } }, ...actionsBlock(next)],
+          });
+        } catch (error) {
+          options.onStatusError?.(`chat.postEphemeral (the Stop button): ${describe(error)}`);
+        }
+      }
+      const stream = lastTs ? streams.get(lastTs) : undefined;
+      // Nothing streamed (yet): what the fallback posts carries the buttons, and it re-renders its own.
+      if (!stream) return fallback.controls?.(next);
+      // Still streaming: end() hands the buttons to chat.stopStream.
+      if (stream.open) return;
+      const text = toMrkdwn(stream.shown);
+      await client.chat.update({ channel: target.channel, ts: lastTs!, text, blocks: answerBlocks(text, next) });
     },
 
     async end(): Promise<void> {

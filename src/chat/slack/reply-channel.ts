@@ -9,6 +9,8 @@
 // instead. chat.update sets the whole text, so its retries (inside @slack/web-api) are harmless.
 
 import type { webApi } from "@slack/bolt";
+import type { AnswerControls } from "../../core/answer-actions.js";
+import { answerBlocks } from "./answer-buttons.js";
 import { MessageDeletedError, type MessageLimits, type PostedMessage, type ReplyAddress, type ReplyChannel } from "../../core/types.js";
 import { findOwnReply, replyMarker } from "./find-reply.js";
 import { escapeMrkdwn, markdownToMrkdwn } from "./mrkdwn.js";
@@ -46,6 +48,20 @@ export interface SlackReplyOptions {
 export function slackReplyChannel(target: SlackReplyTarget, options: SlackReplyOptions): ReplyChannel {
   const { client, postClient } = options;
   let nextPart = 0;
+  // The answer's buttons ride on its last message (answer-buttons.ts): what it shows, to re-render it.
+  let controls: AnswerControls | undefined;
+  let last: { id: string; text: string } | undefined;
+  /** `blocks` for a call on the last message; none at all while the core never asked for buttons. */
+  const blocksOf = (text: string) => (controls ? { blocks: answerBlocks(nonEmpty(text), controls) } : {});
+  const update = async (ts: string, text: string, withBlocks: boolean): Promise<void> => {
+    await client.chat.update({ channel: target.channel, ts, text: nonEmpty(text), link_names: false, ...(withBlocks ? blocksOf(text) : controls ? { blocks: [] } : {}) });
+  };
+  /** A new part is posted: the buttons leave the message before it. */
+  const becomeLast = async (id: string, text: string): Promise<void> => {
+    const previous = last;
+    last = { id, text };
+    if (previous && previous.id !== id && controls && controls.phase !== "none") await update(previous.id, previous.text, false);
+  };
   const address: ReplyAddress = { platform: "slack", channel: target.channel, threadTs: target.threadTs, questionTs: target.questionTs };
   const lookFor = async (part: number): Promise<string | undefined> => {
     try {
@@ -62,7 +78,8 @@ export function slackReplyChannel(target: SlackReplyTarget, options: SlackReplyO
       nextPart = Math.max(nextPart, index + 1);
       const adopt = async (ts: string): Promise<PostedMessage> => {
         // The earlier attempt's message may show an older text (a replay's placeholder): set this one.
-        await client.chat.update({ channel: target.channel, ts, text: nonEmpty(text), link_names: false });
+        await update(ts, text, true);
+        await becomeLast(ts, text);
         return { id: ts };
       };
       if (options.lookFirst) {
@@ -80,8 +97,10 @@ export function slackReplyChannel(target: SlackReplyTarget, options: SlackReplyO
             unfurl_links: false,
             unfurl_media: false,
             link_names: false,
+            ...blocksOf(text),
           });
           if (!res.ts) throw new Error("chat.postMessage returned no ts");
+          await becomeLast(res.ts, text);
           return { id: res.ts };
         } catch (error) {
           // Slack answered ok:false: it did not post, and trying again would fail the same way.
@@ -90,13 +109,18 @@ export function slackReplyChannel(target: SlackReplyTarget, options: SlackReplyO
           // Without a verdict the message may exist: adopt it rather than post a second one.
           await new Promise((resolve) => setTimeout(resolve, wait));
           const found = await lookFor(index);
-          if (found) return { id: found };
+          if (found) {
+            await becomeLast(found, text);
+            return { id: found };
+          }
         }
       }
     },
     async edit(message: PostedMessage, text: string): Promise<void> {
       try {
-        await client.chat.update({ channel: target.channel, ts: message.id, text: nonEmpty(text), link_names: false });
+        const isLast = message.id === last?.id;
+        if (isLast) last = { id: message.id, text };
+        await update(message.id, text, isLast);
       } catch (error) {
         // Someone deleted the bot's message: the chat core stops the answer as cancelled.
         if (slackError(error) === "message_not_found") throw new MessageDeletedError(`message ${message.id} was deleted`);
@@ -104,6 +128,10 @@ export function slackReplyChannel(target: SlackReplyTarget, options: SlackReplyO
       }
     },
     format: (markdown) => safeMrkdwn(markdown),
+    async controls(next: AnswerControls): Promise<void> {
+      controls = next;
+      if (last) await update(last.id, last.text, true);
+    },
   };
 }
 

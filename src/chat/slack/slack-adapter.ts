@@ -14,6 +14,9 @@ import type { ChatCore, IncomingQuestion, ReplyChannelSource } from "../../core/
 import type { RouteHandler } from "../../http/server.js";
 import type { ChatTurn } from "../../inference/types.js";
 import { NO_OBSERVER, type PlatformObserver } from "../../metrics/platform-observer.js";
+import { registerAnswerClicks } from "./answer-clicks.js";
+import { assistantThreadOf, offerSuggestedPrompts, setThreadTitle } from "./assistant-pane.js";
+import { nativeStreamReplyChannel } from "./native-stream.js";
 import { guardProcessEvent, guardSocketEnvelopes, type SocketClientLike } from "./envelope-guard.js";
 import { slackAttachments } from "./attachments.js";
 import { classifyEvent, type SlackAction } from "./events.js";
@@ -59,6 +62,13 @@ export interface SlackAdapterOptions {
    * listening on `port` (the bot's one server on http.port, with /healthz, /readyz, /metrics).
    */
   readonly httpServer?: { mount(handler: RouteHandler): void };
+  /**
+   * Stream answers in DMs and the assistant pane with chat.startStream/appendStream/stopStream and a
+   * 考え中… status line (native-stream.ts), falling back to chat.update on any error. Channels keep
+   * the chat.update path: a stream can only grow, so its placeholder would have to be the status
+   * line, which Slack shows in assistant threads only — a queued channel question would show nothing.
+   */
+  readonly nativeStreaming?: boolean;
 }
 
 export interface SlackAdapter extends AsyncDisposable {
@@ -164,6 +174,23 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
   const postClient = new webApi.WebClient(options.botToken, { ...clientOptions, retryConfig: { retries: 0 }, logger: boltLog });
   const replyOptions = { client: app.client, postClient, retryDelaysMs: retryDelays(retry) };
   const replyTo = (target: SlackReplyTarget, lookFirst = false) => slackReplyChannel(target, { ...replyOptions, lookFirst });
+  // The stream methods without retries and without waiting out a 429: any failure falls back at once.
+  const streamClient = new webApi.WebClient(options.botToken, { ...clientOptions, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger: boltLog });
+  const teamId = auth.team_id ?? "";
+  const answerChannel = (target: SlackReplyTarget, q: Extract<SlackAction, { kind: "question" }>) =>
+    options.nativeStreaming && q.isDirect
+      ? nativeStreamReplyChannel(
+          { ...target, recipientUserId: q.user, recipientTeamId: teamId },
+          {
+            client: streamClient,
+            fallback: replyTo(target),
+            onFallback: (reason) => log.info(`native streaming of ${q.sourceKey} fell back to chat.update: ${reason}`),
+            onStatusError: (reason) => log.debug(`status of ${q.sourceKey}: ${reason}`),
+          },
+        )
+      : replyTo(target);
+  /** Assistant threads opened in the pane (their first question names them); bounded like `seen`. */
+  const paneThreads = new LRUCache<string, true>({ max: SEEN_MAX, ttl: 24 * 60 * 60_000 });
 
   // @slack/web-api waits out a 429 itself (Retry-After, then a retry); say so in the log.
   for (const client of [app.client, postClient]) {
@@ -232,9 +259,33 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     }
     const question = { ...action, kind: "question" } as const;
     if (question.threadTs !== undefined && !question.isDirect) botThreads.set(threadKey(question.channel, question.threadTs), true);
+    const paneKey = question.threadTs ? `${question.channel}:${question.threadTs}` : undefined;
+    if (paneKey && paneThreads.has(paneKey)) {
+      paneThreads.delete(paneKey); // titled once, from the first question
+      setThreadTitle(app.client, { channelId: question.channel, threadTs: question.threadTs! }, slackTextToPlain(question.text, botUserId)).catch((error: unknown) =>
+        log.warn(`could not title the assistant thread ${paneKey}: ${describe(error)}`),
+      );
+    }
     // The core decides, tracks and logs the rest; answer() never rejects.
-    void options.responder.answer(questionOf(question), replyTo({ channel: question.channel, threadTs: question.threadTs, questionTs: question.ts }));
+    void options.responder.answer(questionOf(question), answerChannel({ channel: question.channel, threadTs: question.threadTs, questionTs: question.ts }, question));
   };
+  // The split-view pane: a new assistant thread gets the suggested prompts.
+  app.event("assistant_thread_started", async ({ event }) => {
+    if (stopping) return;
+    const thread = assistantThreadOf(event);
+    if (!thread) return log.warn("assistant_thread_started without a thread (channel_id, thread_ts, user_id) was ignored");
+    paneThreads.set(`${thread.channelId}:${thread.threadTs}`, true);
+    try {
+      await offerSuggestedPrompts(app.client, thread);
+    } catch (error) {
+      log.warn(`could not offer the suggested prompts in ${thread.channelId}:${thread.threadTs}: ${describe(error)}`);
+    }
+  });
+  // The pane's context (the channel open beside it) is not used for answers; acked and logged only.
+  app.event("assistant_thread_context_changed", async ({ event }) => {
+    const thread = assistantThreadOf(event);
+    log.debug(`assistant thread ${thread?.channelId ?? "?"}:${thread?.threadTs ?? "?"} now beside ${thread?.contextChannelId ?? "no channel"}`);
+  });
   app.event("app_mention", onEvent);
   app.event("message", onEvent);
   app.error(async (error) => log.error(`Bolt: ${error.message}`));
@@ -266,6 +317,8 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
       return [];
     }
   };
+
+  registerAnswerClicks(app, { core: options.responder, replyTo: (target) => replyTo(target), log });
 
   registerProbeCommand(app, {
     probeChat: options.probeChat ?? withoutProbes(options.responder),
@@ -314,6 +367,10 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
       }
     },
   };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** The waits of a retryConfig as a list (without the randomisation): what the reply channel retries with. */

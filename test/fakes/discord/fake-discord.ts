@@ -54,8 +54,10 @@ export interface FakeInteraction {
   readonly guildId: string | undefined;
   readonly user: FakeUser;
   readonly createdAt: number;
-  /** The first response's callback type (4 reply, 5 deferred), once acknowledged. */
+  /** The first response's callback type (4 reply, 5 deferred, 6 deferred update, 7 update), once acknowledged. */
   responseType?: number;
+  /** A component interaction: the message whose button was clicked. */
+  readonly message?: FakeMessage;
   original?: FakeMessage;
   readonly followups: FakeMessage[];
 }
@@ -203,6 +205,7 @@ export class FakeDiscord {
     replyTo?: FakeMessage;
     embeds?: unknown[];
     attachments?: unknown[];
+    components?: unknown[];
     dispatch?: boolean;
     nonce?: string;
   }): FakeMessage {
@@ -222,7 +225,7 @@ export class FakeDiscord {
       mention_roles: [],
       attachments: input.attachments ?? [],
       embeds: input.embeds ?? [],
-      components: [],
+      components: input.components ?? [],
       pinned: false,
       type: replyTo ? 19 : 0,
       flags: 0,
@@ -243,7 +246,7 @@ export class FakeDiscord {
   }
 
   /** Applies an edit and dispatches MESSAGE_UPDATE, as Discord does for the bot's own edits. */
-  updateMessage(message: FakeMessage, patch: Partial<Pick<FakeMessage, "content" | "embeds" | "attachments" | "flags" | "mention_everyone" | "mentions">>): void {
+  updateMessage(message: FakeMessage, patch: Partial<Pick<FakeMessage, "content" | "embeds" | "attachments" | "components" | "flags" | "mention_everyone" | "mentions">>): void {
     Object.assign(message, patch, { edited_timestamp: new Date().toISOString() });
     const channel = this.channel(message.channel_id);
     if (channel && !message.webhook_id) {
@@ -261,6 +264,50 @@ export class FakeDiscord {
     const intent = message.guild_id ? Intents.GuildMessages : Intents.DirectMessages;
     this.gateway.dispatch("MESSAGE_DELETE", { id: message.id, channel_id: message.channel_id, ...(message.guild_id && { guild_id: message.guild_id }) }, intent);
     this.notify();
+  }
+
+  /**
+   * A user clicks a button of a message: INTERACTION_CREATE (type 3, message component) with the
+   * message and the button's custom_id; the callback (POST /interactions/:id/:token) acks it.
+   */
+  clickButton(input: { user: FakeUser; message: FakeMessage; customId: string }): FakeInteraction {
+    const { user, message } = input;
+    const channel = this.channel(message.channel_id);
+    if (!channel) throw new Error(`FakeDiscord: no channel ${message.channel_id}`);
+    const guildId = channel.guild_id;
+    const interaction: FakeInteraction = {
+      id: snowflake(),
+      token: `interaction-token-${snowflake()}`,
+      channelId: channel.id,
+      guildId,
+      user,
+      createdAt: Date.now(),
+      followups: [],
+      message,
+    };
+    this.interactions.set(interaction.token, interaction);
+    const roles = this.world.guild.memberRoles.get(user.id) ?? [];
+    this.gateway.dispatch("INTERACTION_CREATE", {
+      id: interaction.id,
+      application_id: this.world.applicationId,
+      type: 3,
+      data: { custom_id: input.customId, component_type: 2 },
+      message: this.gatewayMessage(message, channel),
+      ...(guildId
+        ? { guild_id: guildId, member: { ...memberPayload(roles), user, permissions: "0" }, guild_locale: "ja" }
+        : { user }),
+      channel_id: channel.id,
+      channel: { ...channel, ...(channel.recipients && { recipients: [...channel.recipients] }) },
+      token: interaction.token,
+      version: 1,
+      app_permissions: "0",
+      locale: "ja",
+      entitlements: [],
+      authorizing_integration_owners: guildId ? { "0": guildId } : { "1": user.id },
+      context: guildId ? 0 : 1,
+      attachment_size_limit: 8 * 1024 * 1024,
+    });
+    return interaction;
   }
 
   /** A user runs a slash command: INTERACTION_CREATE (type 2, chat input). */

@@ -5,7 +5,7 @@ import { startDiscord, type DiscordHandle, type StartDiscordOptions } from "../.
 import type { AccessConfig } from "../../../src/core/access.js";
 import type { Journal } from "../../../src/core/journal.js";
 import { ProbeChat } from "../../../src/core/probe-chat.js";
-import { Responder, type ResponderOptions } from "../../../src/core/responder.js";
+import { type AnswerFeedbackOptions, Responder, type ResponderOptions } from "../../../src/core/responder.js";
 import type { AnswerOutcome, ChatCore, IncomingQuestion } from "../../../src/core/types.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";
 import type { ChatTurn, Engine } from "../../../src/inference/types.js";
@@ -30,6 +30,8 @@ export interface HarnessOptions<E extends Engine = ScriptedEngine> {
   readonly journal?: Journal;
   /** How attachments are read (the Responder's default otherwise). */
   readonly attachments?: ResponderOptions["attachments"];
+  /** Where 👍/👎 go (none by default: votes are refused). */
+  readonly feedback?: AnswerFeedbackOptions;
 }
 
 /** A question as the core got it; `history` is set only if the core called its loader. */
@@ -39,6 +41,7 @@ export interface Harness<E extends Engine = ScriptedEngine> {
   readonly fake: FakeDiscord;
   readonly engine: E;
   readonly responder: Responder;
+  readonly queue: InferenceQueue;
   readonly probeChat: ProbeChat;
   readonly discord: DiscordHandle;
   /** What the adapter handed to the chat core (with the history, once the core had it read), and what came back, in order. */
@@ -73,6 +76,7 @@ export async function startHarness<E extends Engine = ScriptedEngine>(options: H
     },
     ...(options.journal && { journal: options.journal }),
     ...(options.attachments && { attachments: options.attachments }),
+    ...(options.feedback && { feedback: options.feedback }),
   });
   const questions: RecordedQuestion[] = [];
   const outcomes: AnswerOutcome[] = [];
@@ -89,6 +93,11 @@ export async function startHarness<E extends Engine = ScriptedEngine>(options: H
     },
     cancelSource: (key) => responder.cancelSource(key),
     isProbeAdmin: (asker) => responder.isProbeAdmin(asker),
+    act: async (click, reply) => {
+      const result = await responder.act(click, reply);
+      fake.notify();
+      return result;
+    },
   };
   const probeChat = new ProbeChat({ probe: options.probe, core: spy, defaultSuite: "seed", historyCount: 10 });
   const log = (level: string) => (message: string) => void logs.push(`${level} ${message}`);
@@ -113,6 +122,7 @@ export async function startHarness<E extends Engine = ScriptedEngine>(options: H
     fake,
     engine,
     responder,
+    queue,
     probeChat,
     discord,
     questions,

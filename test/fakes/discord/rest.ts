@@ -165,6 +165,7 @@ function createMessage(fake: FakeDiscord, r: RecordedRequest, channelId: string)
     ...(replyTo && { replyTo }),
     embeds: body.embeds ?? [],
     attachments: attachmentsOf(fake, r.files),
+    components: body.components ?? [],
     ...(nonce !== undefined && { nonce }),
   });
   if (nonceKey) fake.nonces.set(nonceKey, { messageId: message.id, at: Date.now() });
@@ -183,6 +184,7 @@ function editMessage(fake: FakeDiscord, r: RecordedRequest, channelId: string, m
   fake.updateMessage(message, {
     ...(body.content !== undefined && { content: body.content }),
     ...(body.embeds !== undefined && { embeds: body.embeds }),
+    ...(body.components !== undefined && { components: body.components }),
     ...(r.files.length > 0 && { attachments: attachmentsOf(fake, r.files) }),
     mention_everyone: pings.everyone,
     mentions: pings.users,
@@ -229,6 +231,14 @@ function interactionCallback(fake: FakeDiscord, r: RecordedRequest, id: string |
   if (body.type === 4) {
     const invalid = validate(body.data ?? {}, r.files, true);
     if (invalid) return invalid;
+  }
+  // 6: DEFERRED_UPDATE_MESSAGE, the ack of a component click that changes nothing yet; only for components.
+  if (body.type === 6 || body.type === 7) {
+    if (!interaction.message) return error(400, 50035, "Invalid Form Body: interaction callback type 6/7 needs a component interaction");
+    interaction.responseType = body.type;
+    interaction.original = interaction.message;
+    if (body.type === 7) fake.updateMessage(interaction.message, { ...(body.data?.content !== undefined && { content: body.data.content }), ...(body.data?.components !== undefined && { components: body.data.components }) });
+    return { status: 204 };
   }
   interaction.responseType = body.type;
   const data = body.data ?? {};

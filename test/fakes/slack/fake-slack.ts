@@ -102,6 +102,8 @@ export class FakeSlack {
   private readonly uploadNames = new Map<string, string>();
   /** Native streams by ts (chat.startStream / appendStream / stopStream). */
   readonly streams = new Map<string, FakeStream>();
+  /** chat.postEphemeral messages, in order. */
+  readonly ephemerals: { channel: string; user: string; ts: string; threadTs: string | undefined; text: string; blocks: unknown }[] = [];
   /** assistant.threads.* state by "channel:thread_ts". */
   readonly assistantThreads = new Map<string, FakeAssistantThread>();
   streamLifetimeMs: number;
@@ -240,6 +242,44 @@ export class FakeSlack {
       ...fields,
     };
     return { envelopeId: this.send({ type: "slash_commands", payload, accepts_response_payload: true }) };
+  }
+
+  /**
+   * A person clicks a button in a message: an `interactive` envelope with a block_actions payload,
+   * as Slack sends it over Socket Mode (the message as stored, the clicked element with its
+   * action_ts, a response_url served by this fake).
+   */
+  clickButton(options: { user: string; channel: string; messageTs: string; actionId: string; value: string; ephemeral?: boolean; threadTs?: string }): Delivery {
+    const id = ++this.counter;
+    const stored = this.store.find(options.channel, options.messageTs);
+    const message = stored ? this.store.render(stored) : { ts: options.messageTs };
+    const threadTs = stored?.thread_ts ?? options.threadTs;
+    const payload = {
+      type: "block_actions",
+      user: { id: options.user, username: options.user.toLowerCase(), name: options.user.toLowerCase(), team_id: this.teamId },
+      api_app_id: this.appId,
+      token: "verification-token",
+      container: { type: "message", message_ts: options.messageTs, channel_id: options.channel, is_ephemeral: options.ephemeral ?? false, ...(threadTs ? { thread_ts: threadTs } : {}) },
+      trigger_id: `trigger-${id}`,
+      team: { id: this.teamId, domain: "fake" },
+      enterprise: null,
+      is_enterprise_install: false,
+      channel: { id: options.channel, name: "general" },
+      message,
+      state: { values: {} },
+      response_url: `http://127.0.0.1:${this.port}/respond/${id}`,
+      actions: [
+        {
+          action_id: options.actionId,
+          block_id: "elyza_answer",
+          text: { type: "plain_text", text: options.actionId, emoji: true },
+          value: options.value,
+          type: "button",
+          action_ts: this.nextTs(),
+        },
+      ],
+    };
+    return { envelopeId: this.send({ type: "interactive", payload, accepts_response_payload: false }) };
   }
 
   /**
@@ -503,8 +543,17 @@ export class FakeSlack {
       case "assistant.threads.setSuggestedPrompts":
       case "assistant.threads.setTitle":
         return this.assistantThread(method, a);
-      case "chat.postEphemeral":
-        return { ok: true, message_ts: this.nextTs() };
+      case "chat.postEphemeral": {
+        // Shown to `user` alone and never stored in the conversation (history does not return it).
+        const channel = str("channel");
+        const user = str("user");
+        if (!channel) return { ok: false, error: "channel_not_found" };
+        if (!user) return { ok: false, error: "user_not_found" };
+        if (!str("text") && !a["blocks"]) return { ok: false, error: "no_text" };
+        const ts = this.nextTs();
+        this.ephemerals.push({ channel, user, ts, threadTs: str("thread_ts"), text: str("text") ?? "", blocks: a["blocks"] });
+        return { ok: true, message_ts: ts };
+      }
       case "conversations.replies":
         return this.store.replies(str("channel") ?? "", str("ts") ?? "", pageArgs(a));
       case "conversations.history":

@@ -7,7 +7,7 @@ import type { AnswerOutcome } from "../../../src/core/types.js";
 import type { Journal } from "../../../src/core/journal.js";
 import { ProbeChat } from "../../../src/core/probe-chat.js";
 import type { FollowUpSettings } from "../../../src/core/follow-up.js";
-import { Responder, type ResponderOptions } from "../../../src/core/responder.js";
+import { type AnswerFeedbackOptions, Responder, type ResponderOptions } from "../../../src/core/responder.js";
 import { startSlack, type RetryOptions, type SlackAdapter } from "../../../src/chat/slack/slack-adapter.js";
 import type { AdapterLogger } from "../../../src/chat/slack/logging.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";
@@ -43,6 +43,10 @@ export interface HarnessOptions {
   readonly attachments?: ResponderOptions["attachments"];
   /** chat.followUps / chat.ignorePrefix (the adapter's default otherwise). */
   readonly followUps?: FollowUpSettings;
+  /** Where 👍/👎 go (none by default: votes are refused). */
+  readonly feedback?: AnswerFeedbackOptions;
+  /** Native streaming in DMs (off by default, as most tests read chat.update). */
+  readonly nativeStreaming?: boolean;
 }
 
 export interface Harness {
@@ -87,6 +91,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.journal ? { journal: options.journal } : {}),
     ...(options.channelSettings ? { channelSettings: options.channelSettings } : {}),
     ...(options.attachments ? { attachments: options.attachments } : {}),
+    ...(options.feedback ? { feedback: options.feedback } : {}),
   });
   const logs: string[] = [];
   const logger: AdapterLogger = {
@@ -115,11 +120,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       },
       cancelSource: (key) => responder.cancelSource(key),
       isProbeAdmin: (asker) => responder.isProbeAdmin(asker),
+      act: (click, reply) => responder.act(click, reply),
     },
     probeChat,
     historyMessages: options.historyMessages ?? 20,
     editIntervalMs,
     ...(options.followUps ? { followUps: options.followUps } : {}),
+    ...(options.nativeStreaming ? { nativeStreaming: true } : {}),
     logger,
     // Fast retries keep the tests short; a 429 still waits its Retry-After.
     retryConfig: options.retryConfig ?? { retries: 3, factor: 1, minTimeout: 10, maxTimeout: 50 },

@@ -1,0 +1,125 @@
+// Slack's AI app surface end to end: DM answers streamed natively (chat.startStream / appendStream /
+// stopStream) with the 考え中… status line, the fallback to chat.postMessage/chat.update when the
+// fake refuses the stream, and the pane's suggested prompts — real Bolt against the fake Slack, the
+// real Responder and queue in front of a ScriptedEngine.
+
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { messages } from "../../../src/core/messages.js";
+import { STOP_OFFER } from "../../../src/chat/slack/native-stream.js";
+import { SUGGESTED_PROMPTS, SUGGESTED_PROMPTS_TITLE } from "../../../src/chat/slack/suggested-prompts.js";
+import { startHarness, type Harness } from "../../fakes/slack/harness.js";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+const chunks = ["富士山の", "標高は", "3776mです。"];
+
+describe("Slack native streaming", () => {
+  it("streams a DM answer with startStream/appendStream/stopStream, showing 考え中… as the status until it starts", async () => {
+    h = await startHarness({ nativeStreaming: true, script: () => ({ chunks, chunkDelayMs: 30, firstChunkDelayMs: 50 }), editIntervalMs: 20 });
+    const said = h.fake.userSays("D100", "U1", "富士山の高さは？");
+    await h.waitForOutcomes(1);
+    expect(h.outcomes[0]!.outcome.kind).toBe("answered");
+
+    // No placeholder message: the stream's first text is the answer's.
+    expect(h.fake.callsTo("chat.postMessage")).toHaveLength(0);
+    const started = h.fake.callsTo("chat.startStream");
+    expect(started).toHaveLength(1);
+    expect(started[0]!.args).toMatchObject({ channel: "D100", thread_ts: said.ts });
+    const stream = [...h.fake.streams.values()][0]!;
+    await vi.waitFor(() => expect(stream.stopped).toBe(true));
+    expect(stream.chunks.join("")).toBe(chunks.join(""));
+    expect(h.fake.callsTo("chat.appendStream").length).toBeGreaterThan(0);
+    expect(h.botMessages("D100", said.ts)).toEqual([chunks.join("")]);
+    // The status said 考え中… while waiting and was cleared once the answer started.
+    const statuses = h.fake.assistantThreads.get(`D100:${said.ts}`)!.statuses;
+    expect(statuses[0]).toBe(messages.thinking);
+    expect(statuses.at(-1)).toBe("");
+    // Regenerate and 👍/👎 went under the finished stream with chat.stopStream.
+    const stop = h.fake.callsTo("chat.stopStream").at(-1)!;
+    const blocks = stop.args["blocks"] as { type: string; elements: { action_id: string }[] }[];
+    expect(blocks.map((b) => b.type)).toEqual(["actions"]);
+    expect(blocks[0]!.elements.map((e) => e.action_id)).toEqual(["elyza_answer_regenerate", "elyza_answer_up", "elyza_answer_down"]);
+  });
+
+  it("falls back to chat.postMessage/chat.update when the fake refuses chat.startStream, and still clears the status", async () => {
+    h = await startHarness({ nativeStreaming: true, script: () => ({ chunks, chunkDelayMs: 30 }), editIntervalMs: 20 });
+    h.fake.failNext("chat.startStream", { error: "not_allowed" });
+    const said = h.fake.userSays("D100", "U1", "富士山の高さは？");
+    await h.waitForOutcomes(1);
+    expect(h.outcomes[0]!.outcome.kind).toBe("answered");
+    expect(h.fake.callsTo("chat.startStream")).toHaveLength(1);
+    expect(h.fake.callsTo("chat.appendStream")).toHaveLength(0);
+    expect(h.fake.callsTo("chat.postMessage")).toHaveLength(1);
+    // The DM's top level, as without streaming.
+    expect(h.botMessages("D100")).toEqual([chunks.join("")]);
+    expect(h.logs.some((l) => l.includes("fell back to chat.update") && l.includes("not_allowed"))).toBe(true);
+    const statuses = h.fake.assistantThreads.get(`D100:${said.ts}`)!.statuses;
+    expect(statuses[0]).toBe(messages.thinking);
+    expect(statuses.at(-1)).toBe("");
+  });
+
+  it("clears the status when the answer fails before any text", async () => {
+    h = await startHarness({ nativeStreaming: true, script: () => ({ chunks: [], fail: new Error("GPU lost") }) });
+    const said = h.fake.userSays("D100", "U1", "質問です");
+    await h.waitForOutcomes(1);
+    expect(h.outcomes[0]!.outcome.kind).toBe("failed");
+    const statuses = h.fake.assistantThreads.get(`D100:${said.ts}`)!.statuses;
+    expect(statuses[0]).toBe(messages.thinking);
+    expect(statuses.at(-1)).toBe("");
+    expect(h.botMessages("D100", said.ts).join("")).toContain(messages.engineError);
+  });
+
+  it("offers Stop to the asker in an ephemeral message; Stop ends the generation and stops the stream with the partial text", async () => {
+    h = await startHarness({ nativeStreaming: true, script: () => ({ chunks: ["途中まで", "の回答", "（続き）"], hangAfterChunks: 2 }), editIntervalMs: 20 });
+    const said = h.fake.userSays("D100", "U1", "長い話をして");
+    await vi.waitFor(() => expect([...h!.fake.streams.values()][0]?.chunks.join("")).toBe("途中までの回答"));
+    const offer = h.fake.ephemerals.find((e) => e.user === "U1")!;
+    expect(offer).toMatchObject({ channel: "D100", threadTs: said.ts, text: STOP_OFFER });
+    const stop = (offer.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((b) => b.type === "actions")!.elements![0]!;
+    expect(stop.action_id).toBe("elyza_answer_stop");
+    expect(h.queue.stats().running).toBe(1);
+
+    h.fake.clickButton({ user: "U1", channel: "D100", messageTs: offer.ts, actionId: stop.action_id, value: stop.value, ephemeral: true, threadTs: said.ts });
+    await h.waitForOutcomes(1);
+    expect(h.outcomes[0]!.outcome.kind).toBe("cancelled");
+    expect(h.queue.stats()).toEqual({ waiting: 0, running: 0 });
+    const stream = [...h.fake.streams.values()][0]!;
+    await vi.waitFor(() => expect(stream.stopped).toBe(true));
+    expect(h.botMessages("D100", said.ts)).toEqual([`途中までの回答\n\n${messages.cutByStop}`]);
+    // The ephemeral offer was replaced by a note that it stopped.
+    await vi.waitFor(() => expect(h!.fake.responses.at(-1)?.body).toMatchObject({ replace_original: true }));
+  });
+
+  it("keeps chat.update in channels (a queued channel question must show its placeholder)", async () => {
+    h = await startHarness({ nativeStreaming: true });
+    h.fake.userSays("C100", "U1", "<@UBOT> 質問です");
+    await h.waitForOutcomes(1);
+    expect(h.fake.callsTo("chat.startStream")).toHaveLength(0);
+    expect(h.fake.callsTo("chat.postMessage")).toHaveLength(1);
+  });
+});
+
+describe("Slack assistant pane", () => {
+  it("offers the suggested prompts when an assistant thread starts, and titles it from the first question", async () => {
+    h = await startHarness({ nativeStreaming: true });
+    const threadTs = h.fake.nextTs();
+    h.fake.store.add({ channel: "D200", user: h.fake.botUserId, text: "こんにちは", ts: threadTs });
+    const started = h.fake.deliverEvent({
+      type: "assistant_thread_started",
+      assistant_thread: { user_id: "U1", context: { channel_id: "C100", team_id: h.fake.teamId, enterprise_id: null }, channel_id: "D200", thread_ts: threadTs },
+    });
+    await h.fake.waitForAck(started.envelopeId);
+    await vi.waitFor(() => expect(h!.fake.assistantThreads.get(`D200:${threadTs}`)?.prompts).toBeDefined());
+    const pane = h.fake.assistantThreads.get(`D200:${threadTs}`)!;
+    expect(pane.prompts).toEqual({ title: SUGGESTED_PROMPTS_TITLE, prompts: SUGGESTED_PROMPTS.map((p) => ({ title: p.title, message: p.message })) });
+
+    h.fake.userSays("D200", "U1", "社内勉強会のテーマ案を5つ挙げてください。", { threadTs });
+    await h.waitForOutcomes(1);
+    await vi.waitFor(() => expect(pane.title).toBe("社内勉強会のテーマ案を5つ挙げてください。"));
+    expect(h.fake.callsTo("chat.startStream")[0]!.args).toMatchObject({ channel: "D200", thread_ts: threadTs });
+  });
+});
