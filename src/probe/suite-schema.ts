@@ -76,12 +76,15 @@ export const suiteSchema = z.strictObject({
   if (suite.dataset && suite.tests.length > 0) ctx.addIssue({ code: "custom", path: ["tests"], message: "a dataset suite takes its tests from the dataset file; remove tests" });
 }) satisfies z.ZodType<ProbeSuite>;
 
+/** Zod's type names that read badly in a message; the others are used as they are. */
+const EXPECTED_NAMES: Partial<Record<string, string>> = { object: "a mapping", array: "a list", int: "a whole number" };
+
 /** One readable message for an issue that has no message of its own in the schema. */
 export function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code === "invalid_type") {
     if (issue.input === undefined) return "required";
     const got = issue.input === null ? "null" : Array.isArray(issue.input) ? "a list" : typeof issue.input === "object" ? "a mapping" : typeof issue.input;
-    const expected = { object: "a mapping", array: "a list", int: "a whole number" }[issue.expected as string] ?? `a ${issue.expected}`;
+    const expected = EXPECTED_NAMES[issue.expected] ?? `a ${issue.expected}`;
     return `expected ${expected}, got ${got}`;
   }
   if (issue.code === "unrecognized_keys") {
