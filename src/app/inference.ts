@@ -28,7 +28,7 @@ export interface Inference extends AsyncDisposable {
   /** The local model file, when there is one. */
   readonly modelPath: string | undefined;
   /** Identifies the model(s) answering, for the probe history. */
-  fingerprint(): Promise<string>;
+  readonly fingerprint: () => Promise<string>;
 }
 
 export interface OpenInferenceOptions {

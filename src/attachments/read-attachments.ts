@@ -84,7 +84,7 @@ type Loaded = { readonly name: string; readonly kind: ReadableKind; readonly tex
 export async function readAttachments(attachments: readonly AttachmentDescriptor[], options: ReadAttachmentsOptions): Promise<AttachmentsRead> {
   const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
   const loaded = await Promise.all(
-    attachments.map((attachment, i): Promise<Loaded> | Loaded =>
+    attachments.map(async (attachment, i): Promise<Loaded> =>
       i >= maxFiles ? { name: attachment.name, reason: "too_many", detail: `only the first ${maxFiles} files are read` } : load(attachment, options),
     ),
   );
@@ -170,7 +170,8 @@ async function download(
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const reader = response.body?.getReader();
+  // undici types the body's chunks as any; a fetch body yields bytes.
+  const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
   try {
     for (;;) {
       const { done, value } = (await reader?.read()) ?? { done: true, value: undefined };

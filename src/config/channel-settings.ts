@@ -72,6 +72,7 @@ export function chatSettingsFor(config: ChannelSettingsConfig, channelId: string
   return { systemPrompt, sampling };
 }
 
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** The keys whose value is not undefined, typed as such (so they can spread over required ones). */
+function definedOnly<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }

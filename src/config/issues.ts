@@ -77,7 +77,10 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (isPlainObject(value)) return "a mapping";
   if (typeof value === "string") return JSON.stringify(clip(value));
-  return String(value);
+  // Anything else YAML or JSON can hold (a date, say) is shown as JSON would write it.
+  if (typeof value === "object") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  return typeof value;
 }
 
 export function clip(text: string, max = 40): string {

@@ -165,8 +165,14 @@ export class FeedbackStore {
   list(query: FeedbackQuery = {}): FeedbackRow[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
-    if (query.rating !== undefined) where.push("rating = ?"), args.push(query.rating);
-    if (query.since !== undefined) where.push("rated_at >= ?"), args.push(query.since);
+    if (query.rating !== undefined) {
+      where.push("rating = ?");
+      args.push(query.rating);
+    }
+    if (query.since !== undefined) {
+      where.push("rated_at >= ?");
+      args.push(query.since);
+    }
     const sql = `SELECT * FROM feedback${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY rated_at, platform, answer_message_id, rater`;
     return (this.db.prepare(sql).all(...args) as Row[]).map(toVote);
   }

@@ -82,7 +82,7 @@ export class ProgressRenderer {
   private finished = false;
 
   constructor(stream: NodeJS.WritableStream, options: ProgressRendererOptions = {}) {
-    this.stream = stream as Stream;
+    this.stream = stream;
     this.tty = options.tty ?? this.stream.isTTY === true;
     this.label = options.label ? `${options.label} ` : "";
     this.interval = this.tty ? (options.ttyIntervalMs ?? 200) : (options.lineIntervalMs ?? 5000);

@@ -277,7 +277,7 @@ function stopTriggers(chatWrapper: ChatWrapper, model: LlamaModel): StopTriggers
       continue;
     }
     const triggerTokens = trigger.tokenize(model.tokenizer);
-    if (triggerTokens.length === 1 && !model.isEogToken(triggerTokens[0]!)) tokens.add(triggerTokens[0]!);
+    if (triggerTokens.length === 1 && !model.isEogToken(triggerTokens[0])) tokens.add(triggerTokens[0]!);
   }
   return { texts: [...texts], tokens };
 }

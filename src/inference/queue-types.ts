@@ -3,13 +3,16 @@ import type { Conversation, GenerationResult, SamplingOptions } from "./types.js
 /** Interactive answers always go before probe runs. */
 export type Priority = "interactive" | "probe";
 
+/** Overrides of the configured sampling, field by field; a field set to undefined keeps the default. */
+export type SamplingOverrides = { readonly [K in keyof SamplingOptions]?: SamplingOptions[K] | undefined };
+
 export interface InferenceRequest {
   /** Who asked: fairness and the per-user cap are per user id (prefix it with the platform). */
   readonly userId: string;
   readonly priority: Priority;
   readonly conversation: Conversation;
   /** Overrides of the configured sampling defaults. */
-  readonly sampling?: Partial<SamplingOptions>;
+  readonly sampling?: SamplingOverrides;
   readonly signal?: AbortSignal;
   readonly onTextChunk?: (chunk: string) => void;
   /** Called with the 1-based position while queued (on every change), and 0 when it starts. */

@@ -15,7 +15,7 @@
 import PQueue from "p-queue";
 import { CancelledError, InferenceTimeoutError, QueueFullError } from "./errors.js";
 import { FairQueue, type FairQueueOptions } from "./fair-queue.js";
-import type { InferenceQueueLike, InferenceRequest, InferenceTicket, Priority, QueueStats } from "./queue-types.js";
+import type { InferenceQueueLike, InferenceRequest, InferenceTicket, Priority, QueueStats, SamplingOverrides } from "./queue-types.js";
 import { generateWithLimits, startTimer } from "./timed-generate.js";
 import type { Engine, GenerationResult, SamplingOptions } from "./types.js";
 
@@ -342,7 +342,7 @@ function fromSubmission(result: GenerationResult, queueMs: number): GenerationRe
   return { ...result, timings: { queueMs, firstTokenMs: firstTokenMs === null ? null : queueMs + firstTokenMs, generationMs } };
 }
 
-export function mergeSampling(defaults: SamplingOptions, overrides?: Partial<SamplingOptions>): SamplingOptions {
+export function mergeSampling(defaults: SamplingOptions, overrides?: SamplingOverrides): SamplingOptions {
   const set = Object.entries(overrides ?? {}).filter(([, value]) => value !== undefined);
   return { ...defaults, ...Object.fromEntries(set) };
 }

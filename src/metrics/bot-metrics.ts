@@ -46,13 +46,12 @@ export class BotMetrics {
     const registers = [this.registry];
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "elyza_" });
     // Read at scrape time from the queue itself (and, by priority, from the submit decorator).
-    const self = this;
     this.queueDepth = new Gauge({
       name: "elyza_queue_depth",
       help: "Requests waiting in the shared inference queue (not yet running)",
       registers,
-      collect() {
-        this.set(self.queueStats?.().waiting ?? 0);
+      collect: () => {
+        this.queueDepth.set(this.queueStats?.().waiting ?? 0);
       },
     });
     this.queueWaiting = new Gauge({
@@ -60,16 +59,16 @@ export class BotMetrics {
       help: "Requests waiting in the shared inference queue, by priority",
       labelNames: ["priority"],
       registers,
-      collect() {
-        for (const [priority, n] of Object.entries(self.waitingByPriority)) this.set({ priority }, n);
+      collect: () => {
+        for (const [priority, n] of Object.entries(this.waitingByPriority)) this.queueWaiting.set({ priority }, n);
       },
     });
     this.runningSequences = new Gauge({
       name: "elyza_running_sequences",
       help: "Generations running at once (sequences of the context in use)",
       registers,
-      collect() {
-        this.set(self.queueStats?.().running ?? 0);
+      collect: () => {
+        this.runningSequences.set(this.queueStats?.().running ?? 0);
       },
     });
     const histogram = (name: string, help: string) => new Histogram({ name, help, buckets: LATENCY_BUCKETS, registers });

@@ -37,19 +37,19 @@ const test = z.strictObject({
   prompt: verbatim("prompt"),
   reference: verbatim("reference"),
   grader,
-  baseline: tally.optional(),
-  references: z.array(z.strictObject({ label: text("label"), passed: z.int().min(0), total: z.int().min(1) })).optional(),
+  baseline: tally.exactOptional(),
+  references: z.array(z.strictObject({ label: text("label"), passed: z.int().min(0), total: z.int().min(1) })).exactOptional(),
 });
 
 const dataset = z.strictObject({
   source: text("source"),
   passScore: z.int("must be a whole number").min(1, "must be from 1 to 5").max(5, "must be from 1 to 5").default(3),
-  reference: z.strictObject({ label: text("label"), score: z.number().min(1).max(5), judge: text("judge") }).optional(),
+  reference: z.strictObject({ label: text("label"), score: z.number().min(1).max(5), judge: text("judge") }).exactOptional(),
 });
 
 export const suiteSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be letters, digits, dots, dashes or underscores"),
-  description: z.string().optional(),
+  description: z.string().exactOptional(),
   systemPrompt: verbatim("systemPrompt"),
   runs: z.int("must be a whole number").min(1, "must be between 1 and 1000").max(1000, "must be between 1 and 1000"),
   sampling: z.strictObject({
@@ -59,7 +59,7 @@ export const suiteSchema = z.strictObject({
   }),
   grading: z.enum(["rule", "judge"], { error: (issue) => (issue.input === undefined ? "required" : `must be "rule" or "judge"`) }),
   /** A dataset suite's tests come from its file (src/probe/dataset). */
-  dataset: dataset.optional(),
+  dataset: dataset.exactOptional(),
   tests: z
     .array(test)
     .default([])
@@ -76,12 +76,15 @@ export const suiteSchema = z.strictObject({
   if (suite.dataset && suite.tests.length > 0) ctx.addIssue({ code: "custom", path: ["tests"], message: "a dataset suite takes its tests from the dataset file; remove tests" });
 }) satisfies z.ZodType<ProbeSuite>;
 
+/** Zod's type names that read badly in a message; the others are used as they are. */
+const EXPECTED_NAMES: Partial<Record<string, string>> = { object: "a mapping", array: "a list", int: "a whole number" };
+
 /** One readable message for an issue that has no message of its own in the schema. */
 export function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code === "invalid_type") {
     if (issue.input === undefined) return "required";
     const got = issue.input === null ? "null" : Array.isArray(issue.input) ? "a list" : typeof issue.input === "object" ? "a mapping" : typeof issue.input;
-    const expected = { object: "a mapping", array: "a list", int: "a whole number" }[issue.expected as string] ?? `a ${issue.expected}`;
+    const expected = EXPECTED_NAMES[issue.expected] ?? `a ${issue.expected}`;
     return `expected ${expected}, got ${got}`;
   }
   if (issue.code === "unrecognized_keys") {

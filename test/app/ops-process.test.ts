@@ -180,7 +180,7 @@ describe("metrics and malformed input on a running bot", () => {
     // no question text anywhere at info.
     const events = bot.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
     const answers = events.filter((e) => e["msg"] === "answer");
-    expect(answers.map((e) => `${e["platform"]} ${e["outcome"]}`).sort()).toEqual(["discord answered", "slack answered", "slack refused"]);
+    expect(answers.map((e) => `${String(e["platform"])} ${String(e["outcome"])}`).sort()).toEqual(["discord answered", "slack answered", "slack refused"]);
     for (const e of answers) {
       expect(e).toMatchObject({ level: "info", channel: expect.any(String), questionKey: expect.any(String), durationMs: expect.any(Number) });
     }

@@ -76,7 +76,7 @@ describe("elyza-bot feedback export", () => {
     expect(none.err).toMatch(/^elyza-bot: feedback export: no feedback yet \(.*feedback\.sqlite does not exist/);
     expect(existsSync(path.join(data, "feedback.sqlite"))).toBe(false);
 
-    let t = Date.now() - 3 * 86_400_000;
+    const t = Date.now() - 3 * 86_400_000;
     const store = new FeedbackStore(data, { now: () => t });
     store.record(vote({ rating: "up" }));
     store.record(vote({ rater: "2" }));

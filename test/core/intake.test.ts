@@ -124,7 +124,7 @@ describe("chat core intake: the order of the checks", () => {
         conversation: { turns: [{ role: "user", text: "昔話をして" }, { role: "user", text: "続きは？" }] },
       });
     } finally {
-      journal[Symbol.asyncDispose]();
+      await journal[Symbol.asyncDispose]();
     }
   });
 

@@ -37,11 +37,16 @@ class FakeChannel implements ReplyChannel {
   postHook: ((text: string) => Promise<void>) | null = null;
   editHook: ((message: PostedMessage, text: string) => Promise<void>) | null = null;
 
+  readonly format?: (markdown: string) => string;
+
   constructor(
     readonly limits: MessageLimits = { maxChars: 2000 },
     private readonly latencyMs = 2,
-    readonly format?: (markdown: string) => string,
-  ) {}
+    format?: (markdown: string) => string,
+  ) {
+    // A channel without a dialect has no format at all (not one set to undefined).
+    if (format) this.format = format;
+  }
 
   async post(text: string): Promise<PostedMessage> {
     await this.postHook?.(text);

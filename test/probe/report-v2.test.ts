@@ -23,7 +23,8 @@ const AB_TEST: TestResult = {
   compare: { model: "q8.gguf", passed: 3, total: 10, ci95: [0.108, 0.603], difference: 0.7, differenceCi95: [0.29, 0.89], pValue: 0.0031, better: "a", passAll: false, passK: { k: 5, estimate: 0 }, results: runs(3, 10) },
 };
 
-const AB: ProbeResult = {
+/** One model, no comparison: what a dataset suite's probe looks like. */
+const SINGLE: ProbeResult = {
   suite: "seed",
   model: "q4.gguf",
   runs: 10,
@@ -33,8 +34,9 @@ const AB: ProbeResult = {
   cancelled: false,
   settings: { temperature: 0.6, topP: 0.9, maxTokens: 1200, grading: "rule" },
   tests: [AB_TEST],
-  compare: { model: "q8.gguf" },
 };
+
+const AB: ProbeResult = { ...SINGLE, compare: { model: "q8.gguf" } };
 
 const tasks: TestResult[] = Array.from({ length: 100 }, (_, i) => ({
   id: `task-${String(i + 1).padStart(3, "0")}`,
@@ -47,11 +49,10 @@ const tasks: TestResult[] = Array.from({ length: 100 }, (_, i) => ({
 }));
 
 const DATASET: ProbeResult = {
-  ...AB,
+  ...SINGLE,
   suite: "elyza-tasks-100",
   runs: 1,
   tests: tasks,
-  compare: undefined,
   dataset: {
     source: "hf:datasets/elyza/ELYZA-tasks-100/test.csv",
     scored: 100,

@@ -46,7 +46,7 @@ export function checkEnvelope(envelope: unknown): Malformed | undefined {
 export function checkEventsBody(body: Json): Malformed | undefined {
   const type = typeOf(body);
   if (type === "app_rate_limited") {
-    return { type, problem: `Slack is rate-limiting the app's event deliveries (minute ${String(body["minute_rate_limited"] ?? "?")}): events of that minute are not delivered` };
+    return { type, problem: `Slack is rate-limiting the app's event deliveries (minute ${minuteOf(body)}): events of that minute are not delivered` };
   }
   const event = body["event"];
   if (type !== "event_callback" && event === undefined) {
@@ -143,4 +143,10 @@ export function guardProcessEvent(app: AppLike, log: AdapterLogger, onMalformed?
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Slack sends the rate-limited minute as a number (epoch minutes). */
+function minuteOf(body: Json): string {
+  const minute = body["minute_rate_limited"];
+  return typeof minute === "number" ? String(minute) : "?";
 }

@@ -35,7 +35,7 @@ export function sourceKey(channel: string, ts: string): string {
 }
 
 export function classifyEvent(event: Record<string, unknown>, botUserId: string): SlackAction {
-  const str = (key: string) => (typeof event[key] === "string" ? (event[key] as string) : undefined);
+  const str = (key: string) => (typeof event[key] === "string" ? event[key] : undefined);
   const type = str("type");
   const subtype = str("subtype");
   const channel = str("channel");

@@ -140,7 +140,7 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
   if (socketMode) {
     const connectOptions: WebClientOptions = { ...clientOptions, retryConfig: CONNECT_RETRY };
     // Reconnection is ours (socket-reconnect.ts): the library's waits 5 s before its first attempt.
-    receiver = new SocketModeReceiver({ appToken: options.appToken!, logger: boltLog, autoReconnectEnabled: false, installerOptions: { clientOptions: connectOptions } });
+    receiver = new SocketModeReceiver({ appToken: options.appToken, logger: boltLog, autoReconnectEnabled: false, installerOptions: { clientOptions: connectOptions } });
     app = new App({ token: options.botToken, botId, botUserId, receiver, logger: boltLog, clientOptions, convoStore: false });
   } else {
     if (!options.signingSecret) throw new Error("Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP)");
@@ -156,7 +156,7 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
       convoStore: false,
     });
   }
-  guardProcessEvent(app as unknown as Parameters<typeof guardProcessEvent>[0], log, (m) => observer.malformed(m.type));
+  guardProcessEvent(app, log, (m) => observer.malformed(m.type));
   if (receiver) {
     const client = receiver.client;
     guardSocketEnvelopes(client as unknown as SocketClientLike, log, (m) => observer.malformed(m.type));
@@ -333,7 +333,7 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     const events = mounted;
     options.httpServer.mount(async (req, res) => {
       if (req.method !== "POST" || new URL(req.url ?? "/", "http://localhost").pathname !== "/slack/events") return false;
-      await events.requestListener(req, res);
+      events.requestListener(req, res);
       return true;
     });
     observer.connected();

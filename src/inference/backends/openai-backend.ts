@@ -149,7 +149,7 @@ export class OpenAiBackend implements Engine {
     try {
       const response = await fetch(`${root}/slots`, { headers: this.#headers(), signal: AbortSignal.timeout(timeoutMs) });
       if (!response.ok) return undefined;
-      const slots = (await response.json()) as unknown;
+      const slots: unknown = await response.json();
       if (!Array.isArray(slots)) return undefined;
       return slots.filter((s: { is_processing?: unknown }) => s?.is_processing === true).length;
     } catch {
@@ -226,7 +226,7 @@ function toMessages(conversation: Conversation): { role: string; content: string
 function parseChunk(data: string, backend: string): CompletionChunk {
   try {
     const parsed = JSON.parse(data) as unknown;
-    if (parsed && typeof parsed === "object") return parsed as CompletionChunk;
+    if (parsed && typeof parsed === "object") return parsed;
   } catch {
     // reported below
   }

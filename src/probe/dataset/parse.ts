@@ -34,7 +34,7 @@ function records(text: string, file: string): Record<string, unknown>[] {
       });
   }
   try {
-    return parse(text, { columns: true, bom: true, skip_empty_lines: true }) as Record<string, unknown>[];
+    return parse<Record<string, unknown>>(text, { columns: true, bom: true, skip_empty_lines: true });
   } catch (error) {
     throw new SuiteError(`${file}: not a readable CSV file: ${((error as Error).message.split("\n")[0] ?? "").trim()}`);
   }

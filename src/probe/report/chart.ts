@@ -65,7 +65,7 @@ function option(suite: string, histories: readonly TestHistory[]): echarts.EChar
     const stack = `band-${i}`;
     // The band: an invisible series at the low end, and the interval's width stacked on it.
     series.push({ ...axes, type: "line", stack, data: intervals.map((c) => c[0]), lineStyle: { opacity: 0 }, symbol: "none", silent: true });
-    series.push({ ...axes, type: "line", stack, data: intervals.map((c) => c[1]! - c[0]!), lineStyle: { opacity: 0 }, areaStyle: { color: "#5470c6", opacity: 0.18 }, symbol: "none", silent: true });
+    series.push({ ...axes, type: "line", stack, data: intervals.map((c) => c[1] - c[0]), lineStyle: { opacity: 0 }, areaStyle: { color: "#5470c6", opacity: 0.18 }, symbol: "none", silent: true });
     series.push({ ...axes, type: "line", data: values, symbol: "circle", symbolSize: 7, lineStyle: { width: 2, color: "#5470c6" }, itemStyle: { color: "#5470c6" } });
     if (h.baseline && h.baseline.total > 0 && h.points.length > 0) {
       const b = pct(h.baseline.passed / h.baseline.total);

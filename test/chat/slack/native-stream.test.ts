@@ -158,7 +158,7 @@ describe("the assistant pane", () => {
   it("is refused by the fake as by Slack with more than four prompts", async () => {
     const client = new webApi.WebClient(fake.botToken, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } });
     const five = Array.from({ length: 5 }, (_, i) => ({ title: `t${i}`, message: `m${i}` }));
-    await expect(client.assistant.threads.setSuggestedPrompts({ channel_id: "D1", thread_ts: "1.2", prompts: five as never })).rejects.toMatchObject({ data: { error: "invalid_arguments" } });
+    await expect(client.assistant.threads.setSuggestedPrompts({ channel_id: "D1", thread_ts: "1.2", prompts: five })).rejects.toMatchObject({ data: { error: "invalid_arguments" } });
     // offerSuggestedPrompts never sends more than Slack takes.
     await offerSuggestedPrompts(client, { channelId: "D1", threadTs: "1.2" }, five);
     expect(fake.assistantThreads.get("D1:1.2")?.prompts?.prompts).toHaveLength(4);

@@ -16,10 +16,10 @@ export interface StoredMessage {
 }
 
 export interface PageArgs {
-  readonly limit?: number;
-  readonly cursor?: string;
-  readonly latest?: string;
-  readonly oldest?: string;
+  readonly limit?: number | undefined;
+  readonly cursor?: string | undefined;
+  readonly latest?: string | undefined;
+  readonly oldest?: string | undefined;
   readonly inclusive?: boolean;
   readonly includeMetadata?: boolean;
 }
