@@ -50,7 +50,9 @@ export async function main(argv: readonly string[], io: CommandIo = processIo())
     return 2;
   }
   try {
-    return await (await load())(args, io);
+    return await (
+      await load()
+    )(args, io);
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     const firstLine = (e.message.split("\n")[0] ?? "").trim() || e.name;

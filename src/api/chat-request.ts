@@ -10,7 +10,7 @@ import type { ChatTurn, Conversation, SamplingOptions } from "../inference/types
 const text = z.string();
 /** Content as a string, or OpenAI's array of parts of which only text parts are understood. */
 const content = z.union([text, z.array(z.looseObject({ type: z.literal("text"), text }))], {
-  error: () => "must be a string or a list of text parts ({type: \"text\", text})",
+  error: () => 'must be a string or a list of text parts ({type: "text", text})',
 });
 
 const message = z.looseObject({
@@ -27,7 +27,12 @@ export const chatRequestSchema = z.looseObject({
   top_p: z.number().gt(0).max(1).nullish(),
   max_tokens: z.number().int().min(1).nullish(),
   max_completion_tokens: z.number().int().min(1).nullish(),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).nullish(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .nullish(),
   n: z.literal(1, { error: () => "only 1 is supported" }).nullish(),
   stop: z.union([z.string(), z.array(z.string()).max(4)], { error: () => "must be a string or a list of at most 4 strings" }).nullish(),
 });

@@ -56,7 +56,13 @@ export function openAiApi(options: OpenAiApiOptions): ApiHandler {
       const body = await readJsonBody(req, options.maxBodyBytes);
       const model = (body as { model?: unknown } | null)?.model;
       if (typeof model === "string" && model !== options.modelId) {
-        return sendError(res, { status: 404, message: `model "${model}" does not exist here (this server serves "${options.modelId}")`, type: "invalid_request_error", param: "model", code: "model_not_found" });
+        return sendError(res, {
+          status: 404,
+          message: `model "${model}" does not exist here (this server serves "${options.modelId}")`,
+          type: "invalid_request_error",
+          param: "model",
+          code: "model_not_found",
+        });
       }
       request = parseChatRequest(body, { defaultSystemPrompt: options.systemPrompt, maxTokens: options.maxTokens });
     } catch (error) {
@@ -72,7 +78,11 @@ export function openAiApi(options: OpenAiApiOptions): ApiHandler {
     }
 
     if (inFlight >= options.maxConcurrent) {
-      return sendBusy(res, `too many API requests at once (${inFlight}; the limit is ${options.maxConcurrent}); try again shortly`, options.retryAfterSeconds ?? 5);
+      return sendBusy(
+        res,
+        `too many API requests at once (${inFlight}; the limit is ${options.maxConcurrent}); try again shortly`,
+        options.retryAfterSeconds ?? 5,
+      );
     }
     const stops = new StopSequences(request.stop);
     const id = `chatcmpl-${randomUUID()}`;
@@ -112,13 +122,22 @@ export function openAiApi(options: OpenAiApiOptions): ApiHandler {
       }
       if (result.stopReason === "aborted" && !stops.stopped) {
         // Cancelled by shutdown or by the client itself (then nobody reads this).
-        const body: ApiErrorBody = { status: 503, message: "the request was cancelled (the bot is shutting down or the client left)", type: "server_error", code: "cancelled" };
+        const body: ApiErrorBody = {
+          status: 503,
+          message: "the request was cancelled (the bot is shutting down or the client left)",
+          type: "server_error",
+          code: "cancelled",
+        };
         if (stream?.started) return stream.fail(body);
         return sendError(res, body);
       }
       const rest = stops.flush();
       const finishReason = stops.stopped || result.stopReason !== "length" ? "stop" : "length";
-      const usage = { prompt_tokens: result.promptTokens, completion_tokens: result.completionTokens, total_tokens: result.promptTokens + result.completionTokens };
+      const usage = {
+        prompt_tokens: result.promptTokens,
+        completion_tokens: result.completionTokens,
+        total_tokens: result.promptTokens + result.completionTokens,
+      };
       if (stream) {
         if (rest) stream.content(rest);
         stream.finish(finishReason, request.includeUsage ? usage : undefined);
@@ -145,7 +164,13 @@ export function openAiApi(options: OpenAiApiOptions): ApiHandler {
     const method = path === "/v1/models" ? "GET" : "POST";
     if (req.method !== method) {
       res.setHeader("allow", method);
-      sendError(res, { status: 405, message: `${path} takes ${method}, not ${req.method}`, type: "invalid_request_error", param: null, code: "method_not_allowed" });
+      sendError(res, {
+        status: 405,
+        message: `${path} takes ${method}, not ${req.method}`,
+        type: "invalid_request_error",
+        param: null,
+        code: "method_not_allowed",
+      });
       return true;
     }
     const fairnessKey = options.tokens.check(req.headers.authorization);
@@ -186,7 +211,8 @@ function errorFor(error: unknown): ApiErrorBody {
     return { status: 400, message: error.message, type: "invalid_request_error", param: "messages", code: "context_length_exceeded" };
   }
   if (error instanceof BackendsUnavailableError) return { status: 503, message: error.message, type: "server_error", code: "backends_unavailable" };
-  if (error instanceof InferenceTimeoutError) return { status: error.kind === "queue_wait" ? 503 : 504, message: error.message, type: "server_error", code: `timeout_${error.kind}` };
+  if (error instanceof InferenceTimeoutError)
+    return { status: error.kind === "queue_wait" ? 503 : 504, message: error.message, type: "server_error", code: `timeout_${error.kind}` };
   if (error instanceof BackendStreamError) return { status: 502, message: error.message, type: "server_error", code: "backend_failed" };
   return { status: 500, message: error instanceof Error ? error.message : String(error), type: "server_error", code: null };
 }
@@ -247,7 +273,13 @@ class SseWriter {
   }
 
   #chunk(delta: Record<string, string>, finishReason: string | null): void {
-    this.#send({ id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }] });
+    this.#send({
+      id: this.id,
+      object: "chat.completion.chunk",
+      created: this.created,
+      model: this.model,
+      choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
+    });
   }
 
   #send(data: unknown): void {

@@ -100,7 +100,10 @@ export async function runBot(options: BotOptions): Promise<void> {
     onEnd: (e) => logger.info("generation", { ...e }),
   });
   readiness.set("model", { state: "ready" });
-  if (local) logger.info(`model ${local.modelName} loaded on ${local.gpu || "the CPU"}; ${local.parallel} parallel sequences (${local.parallelReason}) × ${local.contextSize} tokens`);
+  if (local)
+    logger.info(
+      `model ${local.modelName} loaded on ${local.gpu || "the CPU"}; ${local.parallel} parallel sequences (${local.parallelReason}) × ${local.contextSize} tokens`,
+    );
   for (const b of inference.pool?.status() ?? []) {
     logger.info(`backend ${b.name} (${b.kind}, ${b.model}): ${b.state}${b.reason ? ` (${b.reason})` : ""}, ${b.slots} slots`);
   }
@@ -338,7 +341,9 @@ async function listenHttp(port: number, logger: Logger): Promise<HttpServer> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE" || code === "EACCES") {
-      throw new ConfigError(`http.port: cannot listen on port ${port} (${code === "EADDRINUSE" ? "already in use" : "not allowed"}): set PORT or http.port to a free port`);
+      throw new ConfigError(
+        `http.port: cannot listen on port ${port} (${code === "EADDRINUSE" ? "already in use" : "not allowed"}): set PORT or http.port to a free port`,
+      );
     }
     throw error;
   }

@@ -14,7 +14,7 @@ export class HeldOutput {
   }
 
   write(chunk: string): boolean {
-    if (this.held) return this.held.push(chunk), true;
+    if (this.held) return (this.held.push(chunk), true);
     return this.out.write(chunk);
   }
 

@@ -64,7 +64,9 @@ export async function openInference(config: AppConfig, options: OpenInferenceOpt
     engine = local.engine;
   } else {
     const members: PoolMember[] = backends.map((b) =>
-      b.kind === "in-process" ? { name: b.name, kind: "in-process", engine: local!.engine, slots: local!.engine.parallel } : remote.find((m) => m.name === b.name)!,
+      b.kind === "in-process"
+        ? { name: b.name, kind: "in-process", engine: local!.engine, slots: local!.engine.parallel }
+        : remote.find((m) => m.name === b.name)!,
     );
     const log = options.log ?? ((level, message) => options.status.write(`${level}: ${message}\n`));
     try {

@@ -38,7 +38,8 @@ export interface LogOutput {
 export function createLogger(level: LogLevel, secrets: Secrets, out: LogOutput = process.stdout, options: LoggerOptions = {}): Logger {
   const isTty = out.isTTY === true;
   // Formatted synchronously in the process (no worker thread): a line is out before the next one.
-  const format = (options.pretty ?? isTty) ? prettyFactory({ colorize: isTty, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" }) : (line: string) => line;
+  const format =
+    (options.pretty ?? isTty) ? prettyFactory({ colorize: isTty, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" }) : (line: string) => line;
   // Redaction by value, after serialisation: nothing reaches `out` unredacted.
   const destination = { write: (line: string) => out.write(redact(format(line), secrets)) };
   const log: Pino = pino(
@@ -51,16 +52,18 @@ export function createLogger(level: LogLevel, secrets: Secrets, out: LogOutput =
     },
     destination as Parameters<typeof pino>[1],
   );
-  const write = (at: "debug" | "info" | "warn" | "error") => (message: string, ...meta: unknown[]) => {
-    if (!log.isLevelEnabled(at)) return;
-    const fields: Record<string, unknown> = {};
-    const extra: string[] = [];
-    for (const m of meta) {
-      if (m instanceof Error) fields["err"] = m;
-      else if (typeof m === "object" && m !== null && !Array.isArray(m)) Object.assign(fields, m);
-      else extra.push(typeof m === "string" ? m : inspect(m, { depth: 3, breakLength: Infinity }));
-    }
-    log[at](fields, extra.length > 0 ? `${message} ${extra.join(" ")}` : message);
-  };
+  const write =
+    (at: "debug" | "info" | "warn" | "error") =>
+    (message: string, ...meta: unknown[]) => {
+      if (!log.isLevelEnabled(at)) return;
+      const fields: Record<string, unknown> = {};
+      const extra: string[] = [];
+      for (const m of meta) {
+        if (m instanceof Error) fields["err"] = m;
+        else if (typeof m === "object" && m !== null && !Array.isArray(m)) Object.assign(fields, m);
+        else extra.push(typeof m === "string" ? m : inspect(m, { depth: 3, breakLength: Infinity }));
+      }
+      log[at](fields, extra.length > 0 ? `${message} ${extra.join(" ")}` : message);
+    };
   return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
 }

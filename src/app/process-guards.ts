@@ -9,7 +9,14 @@ import { ElyzaBotError } from "../errors.js";
 import type { Logger } from "./logger.js";
 
 /** Packages whose throws are survivable (matched against the error's stack). */
-const PLATFORM_LIBRARIES = [/node_modules[\\/]@slack[\\/]/, /node_modules[\\/]discord\.js[\\/]/, /node_modules[\\/]@discordjs[\\/]/, /node_modules[\\/]undici[\\/]/, /node_modules[\\/]ws[\\/]/, /node:internal[\\/]deps[\\/]undici/];
+const PLATFORM_LIBRARIES = [
+  /node_modules[\\/]@slack[\\/]/,
+  /node_modules[\\/]discord\.js[\\/]/,
+  /node_modules[\\/]@discordjs[\\/]/,
+  /node_modules[\\/]undici[\\/]/,
+  /node_modules[\\/]ws[\\/]/,
+  /node:internal[\\/]deps[\\/]undici/,
+];
 
 export function isPlatformLibraryError(error: unknown): boolean {
   if (!(error instanceof Error) || !error.stack) return false;

@@ -16,7 +16,9 @@ const TEXT_EXTENSIONS = new Set(
 );
 
 const BINARY_EXTENSIONS = new Set(
-  "png jpg jpeg gif webp bmp ico heic tiff psd mp3 wav ogg flac m4a mp4 mov avi mkv webm zip gz tgz bz2 xz 7z rar tar jar exe dll so dylib bin iso dmg doc docx xls xlsx ppt pptx odt ods odp key numbers pages sqlite db woff woff2 ttf otf".split(" "),
+  "png jpg jpeg gif webp bmp ico heic tiff psd mp3 wav ogg flac m4a mp4 mov avi mkv webm zip gz tgz bz2 xz 7z rar tar jar exe dll so dylib bin iso dmg doc docx xls xlsx ppt pptx odt ods odp key numbers pages sqlite db woff woff2 ttf otf".split(
+    " ",
+  ),
 );
 
 /** Files known by their whole name rather than an extension. */

@@ -134,11 +134,7 @@ async function load(attachment: AttachmentDescriptor, options: ReadAttachmentsOp
   return { name, kind, text: decoded.text };
 }
 
-async function download(
-  attachment: AttachmentDescriptor,
-  maxBytes: number,
-  options: ReadAttachmentsOptions,
-): Promise<{ readonly data: Uint8Array } | LeftOut> {
+async function download(attachment: AttachmentDescriptor, maxBytes: number, options: ReadAttachmentsOptions): Promise<{ readonly data: Uint8Array } | LeftOut> {
   const { name } = attachment;
   const failed = (detail: string): LeftOut => ({ name, reason: "fetch_failed", detail });
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 15_000);

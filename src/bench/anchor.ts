@@ -130,12 +130,14 @@ async function scenarios(engine: LlamaEngine, queue: InferenceQueue, tokens: num
   let probing = true;
   const probeRun = async (i: number): Promise<void> => {
     while (probing) {
-      await queue.submit({
-        userId: "probe",
-        priority: "probe",
-        conversation: { systemPrompt: SYSTEM, turns: [{ role: "user", text: PROMPTS[(i + 3) % PROMPTS.length]! }] },
-        sampling: { seed: 500 + i, maxTokens: tokens * 4 },
-      }).result.catch(() => undefined);
+      await queue
+        .submit({
+          userId: "probe",
+          priority: "probe",
+          conversation: { systemPrompt: SYSTEM, turns: [{ role: "user", text: PROMPTS[(i + 3) % PROMPTS.length]! }] },
+          sampling: { seed: 500 + i, maxTokens: tokens * 4 },
+        })
+        .result.catch(() => undefined);
     }
   };
   const probes = Array.from({ length: 2 * engine.parallel }, (_, i) => probeRun(i));
@@ -157,7 +159,11 @@ async function scenarios(engine: LlamaEngine, queue: InferenceQueue, tokens: num
     idleFirstTokenMs: { p50: percentile(idle, 0.5), p95: percentile(idle, 0.95) },
     busyFirstTokenMs: { p50: percentile(busy, 0.5), p95: percentile(busy, 0.95) },
     preemptions,
-    followUp: { firstQuestionMs: first.timings.firstTokenMs ?? NaN, secondQuestionMs: second.timings.firstTokenMs ?? NaN, reusedTokens: second.reusedPromptTokens ?? 0 },
+    followUp: {
+      firstQuestionMs: first.timings.firstTokenMs ?? NaN,
+      secondQuestionMs: second.timings.firstTokenMs ?? NaN,
+      reusedTokens: second.reusedPromptTokens ?? 0,
+    },
   };
 }
 
@@ -167,7 +173,9 @@ export function anchorLines(rows: readonly AnchorRow[], scenario: ScenarioFigure
   lines.push(`threads  figure                          llama-server   elyza-bot    ratio`);
   for (const r of rows) {
     const row = (name: string, server: number, ours: number, unit: string, d = 1) =>
-      lines.push(`${String(r.threads).padStart(7)}  ${name.padEnd(30)} ${f(server, d)} ${unit.padEnd(5)}${f(ours, d)} ${unit.padEnd(5)} ${(ours / server).toFixed(2)}×`);
+      lines.push(
+        `${String(r.threads).padStart(7)}  ${name.padEnd(30)} ${f(server, d)} ${unit.padEnd(5)}${f(ours, d)} ${unit.padEnd(5)} ${(ours / server).toFixed(2)}×`,
+      );
     row(`decode, ${parallel} at once`, r.server.many.decodeTokensPerSecond, r.ours.many.decodeTokensPerSecond, "tok/s");
     row(`whole requests, ${parallel} at once`, r.server.many.wholeTokensPerSecond, r.ours.many.wholeTokensPerSecond, "tok/s");
     row(`first token, median of ${parallel}`, r.server.many.medianFirstTokenMs, r.ours.many.medianFirstTokenMs, "ms", 0);
@@ -177,7 +185,9 @@ export function anchorLines(rows: readonly AnchorRow[], scenario: ScenarioFigure
   const s = scenario;
   lines.push(``, `mention during a probe (32-token mentions; probe runs hold every sequence), first token from submission:`);
   lines.push(`  idle  p50 ${s.idleFirstTokenMs.p50.toFixed(0)} ms  p95 ${s.idleFirstTokenMs.p95.toFixed(0)} ms`);
-  lines.push(`  busy  p50 ${s.busyFirstTokenMs.p50.toFixed(0)} ms  p95 ${s.busyFirstTokenMs.p95.toFixed(0)} ms  (${(s.busyFirstTokenMs.p50 / s.idleFirstTokenMs.p50).toFixed(2)}× idle; ${s.preemptions} probe runs preempted)`);
+  lines.push(
+    `  busy  p50 ${s.busyFirstTokenMs.p50.toFixed(0)} ms  p95 ${s.busyFirstTokenMs.p95.toFixed(0)} ms  (${(s.busyFirstTokenMs.p50 / s.idleFirstTokenMs.p50).toFixed(2)}× idle; ${s.preemptions} probe runs preempted)`,
+  );
   lines.push(
     `follow-up in a thread: first question ${s.followUp.firstQuestionMs.toFixed(0)} ms, second ${s.followUp.secondQuestionMs.toFixed(0)} ms to first token ` +
       `(${((100 * s.followUp.secondQuestionMs) / s.followUp.firstQuestionMs).toFixed(0)} %; ${s.followUp.reusedTokens} prompt tokens reused)`,

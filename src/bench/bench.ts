@@ -94,7 +94,9 @@ async function main(): Promise<void> {
       sampling: { seed },
     }).result;
 
-  log(`model ${path.basename(modelPath)} · gpu ${engine.gpu || "none (CPU)"} · threads ${threads} · parallel ${parallel} · ${tokens} tokens/answer · UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "(default 4)"}`);
+  log(
+    `model ${path.basename(modelPath)} · gpu ${engine.gpu || "none (CPU)"} · threads ${threads} · parallel ${parallel} · ${tokens} tokens/answer · UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "(default 4)"}`,
+  );
   await viaQueue(PROMPTS[0]!, 0, "warmup"); // first decode allocates buffers: keep it out of the figures
 
   const samples: BenchReport["samples"] = { raw: [], queued: [], concurrent: {} };
@@ -109,9 +111,7 @@ async function main(): Promise<void> {
     }
     for (const n of [1, 4, 8].filter((c) => c <= parallel)) {
       const started = performance.now();
-      const results = await Promise.all(
-        Array.from({ length: n }, (_, i) => viaQueue(PROMPTS[i % PROMPTS.length]!, round * 100 + i, `user${i}`)),
-      );
+      const results = await Promise.all(Array.from({ length: n }, (_, i) => viaQueue(PROMPTS[i % PROMPTS.length]!, round * 100 + i, `user${i}`)));
       const wallMs = performance.now() - started;
       // Decode phase: from when the last prompt was evaluated (everyone is generating) to the end.
       const allStartedMs = Math.max(...results.map((r) => r.timings.firstTokenMs ?? wallMs));

@@ -60,7 +60,11 @@ export async function serverRounds(server: LlamaServerProcess, n: number, rounds
   const out: Timed[][] = [];
   for (let round = 0; round < rounds; round++) {
     const t0 = performance.now();
-    out.push(await Promise.all(Array.from({ length: n }, (_, i) => serverRequest(server, { prompt: PROMPTS[i % PROMPTS.length]!, seed: round * 100 + i, maxTokens }, t0))));
+    out.push(
+      await Promise.all(
+        Array.from({ length: n }, (_, i) => serverRequest(server, { prompt: PROMPTS[i % PROMPTS.length]!, seed: round * 100 + i, maxTokens }, t0)),
+      ),
+    );
   }
   return out;
 }

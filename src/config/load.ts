@@ -19,7 +19,6 @@ import { packageRoot, resolvePaths } from "./paths.js";
 import { configSchema, type AppConfig, type DeepPartial } from "./schema.js";
 import { readYamlFile } from "./yaml-file.js";
 
-
 export interface LoadConfigInput {
   /** A YAML file with any subset of default.yaml's keys (--config). */
   readonly configFile?: string | undefined;

@@ -41,8 +41,5 @@ export function checkAccess(config: AccessConfig, asker: Asker, channelId: strin
 
 /** probeAdmins may name users or (Discord) roles. */
 export function isProbeAdmin(config: AccessConfig, asker: Asker): boolean {
-  return (
-    listed(config.probeAdmins, asker.platform, asker.userId) ||
-    asker.roleIds.some((role) => listed(config.probeAdmins, asker.platform, role))
-  );
+  return listed(config.probeAdmins, asker.platform, asker.userId) || asker.roleIds.some((role) => listed(config.probeAdmins, asker.platform, role));
 }

@@ -24,7 +24,16 @@ import { leftOutNotice, questionWithAttachments } from "../attachments/render.js
 import { chatSettingsFor, type ChannelSettingsConfig } from "../config/channel-settings.js";
 import { historyNotice } from "./history-notice.js";
 import type { FeedbackSampling, FeedbackVote } from "../feedback/store.js";
-import { actionNotices, type AnswerClick, type AnswerControls, type AnswerRecord, AnswerRecords, type ClickResult, decideClick, newSeed } from "./answer-actions.js";
+import {
+  actionNotices,
+  type AnswerClick,
+  type AnswerControls,
+  type AnswerRecord,
+  AnswerRecords,
+  type ClickResult,
+  decideClick,
+  newSeed,
+} from "./answer-actions.js";
 import type { Journal, JournalEntry } from "./journal.js";
 import { journaledChannel } from "./journaled-channel.js";
 import { type AccessConfig, type AccessResult, checkAccess, isProbeAdmin } from "./access.js";
@@ -193,7 +202,11 @@ export class Responder implements ChatCore {
       modelName: feedback.modelName,
       modelFingerprint: fingerprint,
       seed: record.seed,
-      sampling: { temperature: record.sampling?.temperature ?? feedback.sampling.temperature, topP: record.sampling?.topP ?? feedback.sampling.topP, maxTokens: record.sampling?.maxTokens ?? feedback.sampling.maxTokens },
+      sampling: {
+        temperature: record.sampling?.temperature ?? feedback.sampling.temperature,
+        topP: record.sampling?.topP ?? feedback.sampling.topP,
+        maxTokens: record.sampling?.maxTokens ?? feedback.sampling.maxTokens,
+      },
     });
     return { kind: "voted", notice: rating === "up" ? actionNotices.thanksUp : actionNotices.thanksDown };
   }
@@ -514,8 +527,7 @@ export class Responder implements ChatCore {
       const ending = decideEnding(result, failure, text, stoppedBy);
       // Under the answer, each on its own paragraph: why it stopped, what the model did not see.
       const notes = [ending.note, historyNotice(result?.trimmedTurns ?? 0), ...prepared.notes].filter((n): n is string => n !== null && n !== undefined);
-      const finalParts =
-        ending.shownText.trim() === "" ? { parts: [ending.emptyMessage] } : splitter.finish([ending.shownText, ...notes].join("\n\n"));
+      const finalParts = ending.shownText.trim() === "" ? { parts: [ending.emptyMessage] } : splitter.finish([ending.shownText, ...notes].join("\n\n"));
       // Regenerate and 👍/👎 go under any answer text that stays (a stopped one included); nothing
       // to rate or regenerate after a deletion, a shutdown or an answer without text.
       const rateable = ending.shownText.trim() !== "" && stoppedBy !== "deleted" && stoppedBy !== "shutdown";

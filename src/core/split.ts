@@ -80,13 +80,7 @@ export interface SplitStep {
  * enough. `complete` says no more text will come: only then is a cut moved so that the rest is not
  * whitespace only (a whitespace-only message is rejected by the platforms).
  */
-export function splitStep(
-  text: string,
-  start: number,
-  fence: OpenFence | null,
-  limits: MessageLimits,
-  complete = true,
-): SplitStep {
+export function splitStep(text: string, start: number, fence: OpenFence | null, limits: MessageLimits, complete = true): SplitStep {
   const firstOpener = fence ? `${fence.marker}${fence.info}\n` : "";
   if (fits(firstOpener + text.slice(start), limits)) {
     const part = { text: firstOpener + text.slice(start), start, end: text.length, opener: firstOpener, closer: "" };
@@ -167,7 +161,7 @@ function fitEnd(text: string, start: number, limits: MessageLimits): number {
 
 const SENTENCE_END = new Set(["。", "！", "？", "．"]);
 const ASCII_SENTENCE_END = new Set(["!", "?", "."]);
-const CLOSING = new Set(["」", "』", "）", ")", "】", "〉", "》", "\"", "'", "”", "’"]);
+const CLOSING = new Set(["」", "』", "）", ")", "】", "〉", "》", '"', "'", "”", "’"]);
 const SPACE = new Set([" ", "\t", "\u3000"]);
 const COMMA = new Set(["、", "，", ","]);
 
@@ -268,9 +262,7 @@ const CLOSER = /^ {0,3}(`{3,})[ \t\r]*$/;
 /** Code blocks from `start` on; `fence` is a block already open at `start`. */
 function scanFences(text: string, start: number, fence: OpenFence | null): FenceBlock[] {
   const blocks: FenceBlock[] = [];
-  let open: { openStart: number; openEnd: number; fence: OpenFence } | null = fence
-    ? { openStart: start, openEnd: start, fence }
-    : null;
+  let open: { openStart: number; openEnd: number; fence: OpenFence } | null = fence ? { openStart: start, openEnd: start, fence } : null;
   let lineStart = start;
   // A part may start mid-line (cut at a sentence end): that line's rest is not a line start.
   if (start > 0 && text[start - 1] !== "\n") {
@@ -375,9 +367,7 @@ export class StreamingSplitter {
       const scale = Math.min(charScale, byteScale, 0.98);
       limits = {
         maxChars: Math.max(1, Math.floor(Math.min(limits.maxChars, step.part.text.length) * scale)),
-        ...(limits.maxBytes !== undefined
-          ? { maxBytes: Math.max(4, Math.floor(Math.min(limits.maxBytes, utf8Length(step.part.text)) * scale)) }
-          : {}),
+        ...(limits.maxBytes !== undefined ? { maxBytes: Math.max(4, Math.floor(Math.min(limits.maxBytes, utf8Length(step.part.text)) * scale)) } : {}),
       };
       step = splitStep(text, this.start, this.fence, limits, complete);
     }

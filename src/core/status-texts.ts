@@ -29,7 +29,10 @@ function build() {
         continue;
       }
       const sample = String((value as (a: number, b: number) => unknown)(N1, N2));
-      const source = sample.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(String(N1), "\\d+").replace(String(N2), "\\d+");
+      const source = sample
+        .replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+        .replace(String(N1), "\\d+")
+        .replace(String(N2), "\\d+");
       patterns.push(new RegExp(`^${source}$`));
     }
   }

@@ -55,13 +55,24 @@ export function draftSuiteYaml(rows: readonly FeedbackRow[], options: DraftSuite
     if (row.rating !== "down") continue;
     const key = feedbackTestId(row);
     const seen = answers.get(key);
-    answers.set(key, seen ? { first: seen.first, raters: seen.raters + 1, lastRatedAt: Math.max(seen.lastRatedAt, row.ratedAt) } : { first: row, raters: 1, lastRatedAt: row.ratedAt });
+    answers.set(
+      key,
+      seen
+        ? { first: seen.first, raters: seen.raters + 1, lastRatedAt: Math.max(seen.lastRatedAt, row.ratedAt) }
+        : { first: row, raters: 1, lastRatedAt: row.ratedAt },
+    );
   }
   if (answers.size === 0) throw new Error("draftSuiteYaml needs at least one 👎 vote");
   const list = [...answers.entries()].sort(([, a], [, b]) => a.first.ratedAt - b.first.ratedAt);
 
-  const systemPrompt = mostCommon(list.map(([, a]) => a.first.systemPrompt), (s) => s);
-  const sampling = mostCommon(list.map(([, a]) => a.first.sampling), (s) => `${s.temperature}/${s.topP}/${s.maxTokens}`);
+  const systemPrompt = mostCommon(
+    list.map(([, a]) => a.first.systemPrompt),
+    (s) => s,
+  );
+  const sampling = mostCommon(
+    list.map(([, a]) => a.first.sampling),
+    (s) => `${s.temperature}/${s.topP}/${s.maxTokens}`,
+  );
   const suite = {
     name: options.name,
     description: `Draft from 👎 feedback in chat: ${list.length} answer${list.length === 1 ? "" : "s"}, exported ${options.exportedAt.toISOString()}.`,
@@ -103,7 +114,11 @@ export function draftSuiteYaml(rows: readonly FeedbackRow[], options: DraftSuite
 
 /** The question's first line, shortened: a title has to fit a report line. */
 function titleOf(question: string): string {
-  const line = question.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? question.trim();
+  const line =
+    question
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => l !== "") ?? question.trim();
   return [...line].length > 40 ? `${[...line].slice(0, 40).join("")}…` : line;
 }
 
@@ -119,4 +134,3 @@ function mostCommon<T>(values: readonly T[], key: (value: T) => string): T {
   for (const entry of counts.values()) if (!best || entry.n > best.n) best = entry;
   return best!.value;
 }
-

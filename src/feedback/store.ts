@@ -146,7 +146,9 @@ export class FeedbackStore {
     };
     const upsert = this.db.transaction(() => {
       const existed =
-        this.db.prepare("SELECT 1 FROM feedback WHERE platform = ? AND answer_message_id = ? AND rater = ?").get(vote.platform, vote.answerMessageId, vote.rater) !== undefined;
+        this.db
+          .prepare("SELECT 1 FROM feedback WHERE platform = ? AND answer_message_id = ? AND rater = ?")
+          .get(vote.platform, vote.answerMessageId, vote.rater) !== undefined;
       this.db
         .prepare(
           `INSERT INTO feedback (platform, answer_message_id, rater, channel, question_key, asker, rating, question, answer, system_prompt,

@@ -123,9 +123,7 @@ export function shareBatch(items: readonly BatchItem[], size: number): Prioritiz
     result.push({ item, processAmount: amount });
     free -= amount;
   }
-  const clipped = result
-    .filter((r) => r.processAmount < r.item.tokens.length)
-    .sort((a, b) => b.item.evaluationPriority - a.item.evaluationPriority);
+  const clipped = result.filter((r) => r.processAmount < r.item.tokens.length).sort((a, b) => b.item.evaluationPriority - a.item.evaluationPriority);
   for (const r of clipped) {
     if (free <= 0) break;
     const more = Math.min(r.item.tokens.length - r.processAmount, free);

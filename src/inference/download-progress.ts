@@ -45,8 +45,7 @@ export function formatProgressLine(progress: ProgressLine): string {
   const filled = Math.floor(fraction * width);
   const bar = "#".repeat(filled) + "-".repeat(width - filled);
   const remaining = Math.max(0, totalBytes - downloadedBytes);
-  const eta =
-    remaining === 0 ? "0s" : bytesPerSecond !== undefined && bytesPerSecond > 0 ? formatDuration(remaining / bytesPerSecond) : "--";
+  const eta = remaining === 0 ? "0s" : bytesPerSecond !== undefined && bytesPerSecond > 0 ? formatDuration(remaining / bytesPerSecond) : "--";
   return `[${bar}] ${formatBytes(downloadedBytes)} / ${formatBytes(totalBytes)}  ${speed}  ETA ${eta}`;
 }
 
@@ -119,9 +118,7 @@ export class ProgressRenderer {
   private write(t: number, final = false): void {
     if (!this.last) return;
     this.lastWrite = t;
-    let line =
-      this.label +
-      formatProgressLine({ downloadedBytes: this.last.downloaded, totalBytes: this.last.total, bytesPerSecond: this.speed() });
+    let line = this.label + formatProgressLine({ downloadedBytes: this.last.downloaded, totalBytes: this.last.total, bytesPerSecond: this.speed() });
     if (this.tty) {
       const columns = this.stream.columns;
       if (columns !== undefined && columns > 1 && line.length >= columns) line = line.slice(0, columns - 1);

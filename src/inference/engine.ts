@@ -317,4 +317,3 @@ export function generatedTokens(contextTokens: number, promptTokens: number, sto
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
-

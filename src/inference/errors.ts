@@ -46,9 +46,7 @@ export class ContextOverflowError extends UserError {
     readonly neededTokens: number,
     readonly availableTokens: number,
   ) {
-    super(
-      `the question needs ${neededTokens} tokens but the context holds ${availableTokens}; shorten it`,
-    );
+    super(`the question needs ${neededTokens} tokens but the context holds ${availableTokens}; shorten it`);
   }
 }
 

@@ -6,9 +6,7 @@ import { open } from "node:fs/promises";
 import { GGML_TYPE_SIZES } from "./ggml-type-sizes.js";
 
 /** `unreadable`: the file could not be opened or read (permissions, I/O) — not evidence it is bad. */
-export type GgufCheck =
-  | { readonly ok: true; readonly size: number }
-  | { readonly ok: false; readonly problem: string; readonly unreadable?: true };
+export type GgufCheck = { readonly ok: true; readonly size: number } | { readonly ok: false; readonly problem: string; readonly unreadable?: true };
 
 const GGUF_MAGIC = Buffer.from("GGUF", "latin1");
 

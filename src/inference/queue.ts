@@ -187,9 +187,7 @@ export class InferenceQueue implements InferenceQueueLike {
     // Starts at once (synchronously, through #run) when a slot is free. #run never rejects; the add()
     // promise only rejects when `unqueue` aborts, and that outcome is settled by #drop.
     const { priority, userId } = entry.request;
-    this.#pq
-      .add(() => this.#run(entry), { id: entry.key, priority: PRIORITY[priority], userId, signal: entry.unqueue.signal, front })
-      .catch(() => {});
+    this.#pq.add(() => this.#run(entry), { id: entry.key, priority: PRIORITY[priority], userId, signal: entry.unqueue.signal, front }).catch(() => {});
   }
 
   /**

@@ -28,19 +28,16 @@ export async function rawGenerate(
         { type: "model", response: [] },
       ] satisfies ChatHistoryItem[];
       const promptTokens = chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(model.tokenizer).length;
-      const response = await chat.generateResponse(
-        history,
-        {
-          maxTokens: options.maxTokens,
-          temperature: options.temperature,
-          topP: options.topP,
-          seed: options.seed,
-          onToken: (t) => {
-            if (firstTokenMs < 0) firstTokenMs = performance.now() - started;
-            tokens += t.length;
-          },
+      const response = await chat.generateResponse(history, {
+        maxTokens: options.maxTokens,
+        temperature: options.temperature,
+        topP: options.topP,
+        seed: options.seed,
+        onToken: (t) => {
+          if (firstTokenMs < 0) firstTokenMs = performance.now() - started;
+          tokens += t.length;
         },
-      );
+      });
       const ms = performance.now() - started;
       return { tokens: Math.max(tokens, generatedTokens(sequence.contextTokens.length, promptTokens, response.metadata.stopReason)), ms, firstTokenMs };
     } finally {

@@ -67,9 +67,7 @@ export async function generateOnSequence(options: SequenceGenerateOptions): Prom
     ...(sampling.topK > 0 ? { topK: sampling.topK } : {}),
     ...(sampling.minP > 0 ? { minP: sampling.minP } : {}),
     ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
-    ...(sampling.repeatPenalty > 1
-      ? { repeatPenalty: { penalty: sampling.repeatPenalty, punishTokens: () => generated.slice(-REPEAT_PENALTY_TOKENS) } }
-      : {}),
+    ...(sampling.repeatPenalty > 1 ? { repeatPenalty: { penalty: sampling.repeatPenalty, punishTokens: () => generated.slice(-REPEAT_PENALTY_TOKENS) } } : {}),
   });
   let stopReason: SequenceGeneration["stopReason"] | undefined;
   try {

@@ -12,11 +12,7 @@ export interface GenerationLimits {
   readonly totalMs: number;
 }
 
-export async function generateWithLimits(
-  engine: Engine,
-  options: GenerateOptions,
-  limits: GenerationLimits,
-): Promise<GenerationResult> {
+export async function generateWithLimits(engine: Engine, options: GenerateOptions, limits: GenerationLimits): Promise<GenerationResult> {
   const stop = new AbortController();
   let timedOut: InferenceTimeoutError | undefined;
   const end = (timeout?: InferenceTimeoutError) => {

@@ -115,13 +115,7 @@ function buildPaths(release: string, flavour: LlamaServerFlavour, cacheDirectory
   };
 }
 
-async function build(
-  bundle: string,
-  release: string,
-  flavour: LlamaServerFlavour,
-  paths: ReturnType<typeof buildPaths>,
-  options: BuildOptions,
-): Promise<void> {
+async function build(bundle: string, release: string, flavour: LlamaServerFlavour, paths: ReturnType<typeof buildPaths>, options: BuildOptions): Promise<void> {
   const log = options.log ?? (() => {});
   const work = path.join(paths.root, "work");
   const logPath = path.join(paths.root, "build.log");

@@ -84,12 +84,42 @@ export class BotMetrics {
       labelNames: ["outcome", "reason"],
       registers,
     });
-    this.apiCalls = new Counter({ name: "elyza_platform_api_calls_total", help: "Platform API requests sent (every attempt)", labelNames: ["platform", "method"], registers });
-    this.apiRetries = new Counter({ name: "elyza_platform_api_retries_total", help: "Platform API requests that were retries of a failed attempt", labelNames: ["platform", "method"], registers });
-    this.apiRateLimited = new Counter({ name: "elyza_platform_api_rate_limited_total", help: "Platform API responses with HTTP 429", labelNames: ["platform", "method"], registers });
-    this.reconnects = new Counter({ name: "elyza_platform_reconnects_total", help: "Gateway / Socket Mode connections re-established after a drop or refresh", labelNames: ["platform"], registers });
-    this.malformed = new Counter({ name: "elyza_malformed_input_total", help: "Envelopes or events that were not what the bot expects (acked and ignored)", labelNames: ["platform", "type"], registers });
-    this.journalReplays = new Counter({ name: "elyza_journal_replays_total", help: "Unfinished questions taken up again from the journal at start-up", labelNames: ["result"], registers });
+    this.apiCalls = new Counter({
+      name: "elyza_platform_api_calls_total",
+      help: "Platform API requests sent (every attempt)",
+      labelNames: ["platform", "method"],
+      registers,
+    });
+    this.apiRetries = new Counter({
+      name: "elyza_platform_api_retries_total",
+      help: "Platform API requests that were retries of a failed attempt",
+      labelNames: ["platform", "method"],
+      registers,
+    });
+    this.apiRateLimited = new Counter({
+      name: "elyza_platform_api_rate_limited_total",
+      help: "Platform API responses with HTTP 429",
+      labelNames: ["platform", "method"],
+      registers,
+    });
+    this.reconnects = new Counter({
+      name: "elyza_platform_reconnects_total",
+      help: "Gateway / Socket Mode connections re-established after a drop or refresh",
+      labelNames: ["platform"],
+      registers,
+    });
+    this.malformed = new Counter({
+      name: "elyza_malformed_input_total",
+      help: "Envelopes or events that were not what the bot expects (acked and ignored)",
+      labelNames: ["platform", "type"],
+      registers,
+    });
+    this.journalReplays = new Counter({
+      name: "elyza_journal_replays_total",
+      help: "Unfinished questions taken up again from the journal at start-up",
+      labelNames: ["result"],
+      registers,
+    });
     this.probePassed = new Gauge({ name: "elyza_probe_passed", help: "Passed runs of each test in the last probe", labelNames: ["suite", "test"], registers });
     this.probeRuns = new Gauge({ name: "elyza_probe_runs", help: "Graded runs of each test in the last probe", labelNames: ["suite", "test"], registers });
     // Label sets that exist from the start read 0 instead of being absent.

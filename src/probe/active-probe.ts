@@ -200,7 +200,16 @@ export class ActiveProbe {
     if (this.cancelled && err instanceof CancelledError) return this.settleOne();
     // A refusal, a timeout or an engine error is a failed run, kept with its reason, never dropped.
     const durationMs = this.now() - (job.submittedAt ?? this.now());
-    this.add(job, { run: job.run, seed: job.seed, pass: false, reason: `inference failed: ${errorText(err)}`, answer: "", tokens: 0, durationMs, stopReason: "error" });
+    this.add(job, {
+      run: job.run,
+      seed: job.seed,
+      pass: false,
+      reason: `inference failed: ${errorText(err)}`,
+      answer: "",
+      tokens: 0,
+      durationMs,
+      stopReason: "error",
+    });
   }
 
   private add(job: Job, result: RunResult): void {

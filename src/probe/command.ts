@@ -39,7 +39,11 @@ const SUITE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export function parseProbeCommand(input: string, options: ParseProbeOptions = {}): ParsedProbeCommand {
   const maxRuns = options.maxRuns ?? MAX_CHAT_RUNS;
   // NFKC: full-width digits, letters and "＝" typed with a Japanese IME become ASCII.
-  const words = input.normalize("NFKC").trim().split(/\s+/u).filter((w) => w !== "");
+  const words = input
+    .normalize("NFKC")
+    .trim()
+    .split(/\s+/u)
+    .filter((w) => w !== "");
   if (words[0]?.toLowerCase() === "/probe") words.shift();
   const first = words[0]?.toLowerCase();
   if (first !== undefined && CANCEL.has(first)) return alone({ action: "cancel" }, words);

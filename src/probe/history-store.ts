@@ -109,9 +109,7 @@ export class ProbeHistory {
   private migrate(): void {
     const version = this.db.pragma("user_version", { simple: true }) as number;
     if (version > HISTORY_SCHEMA_VERSION) {
-      throw new Error(
-        `probe history ${this.path} has schema version ${version}, newer than this build knows (${HISTORY_SCHEMA_VERSION})`,
-      );
+      throw new Error(`probe history ${this.path} has schema version ${version}, newer than this build knows (${HISTORY_SCHEMA_VERSION})`);
     }
     if (version < 1) {
       this.db.transaction(() => {
@@ -137,7 +135,10 @@ export class ProbeHistory {
       `INSERT INTO runs (probe_id, test_id, run, seed, pass, reason, answer, tokens, duration_ms, stop_reason, score)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const summary = result.dataset && Number.isFinite(result.dataset.mean) ? JSON.stringify({ mean: result.dataset.mean, ci95: result.dataset.ci95, scored: result.dataset.scored }) : null;
+    const summary =
+      result.dataset && Number.isFinite(result.dataset.mean)
+        ? JSON.stringify({ mean: result.dataset.mean, ci95: result.dataset.ci95, scored: result.dataset.scored })
+        : null;
     // Planned runs and throughput are not settings, but belong with them for later comparison.
     const settings = { ...result.settings, runs: result.runs, tokensPerSecond: result.tokensPerSecond };
     return this.db.transaction(() => {
@@ -199,17 +200,13 @@ export class ProbeHistory {
 
   /** The last complete probe of the suite (what a new probe is compared with), if any. */
   previous(suite: string): StoredProbe | undefined {
-    const row = this.db
-      .prepare(`SELECT * FROM probes WHERE suite = ? AND cancelled = 0 ORDER BY id DESC LIMIT 1`)
-      .get(suite) as ProbeRow | undefined;
+    const row = this.db.prepare(`SELECT * FROM probes WHERE suite = ? AND cancelled = 0 ORDER BY id DESC LIMIT 1`).get(suite) as ProbeRow | undefined;
     return row ? this.stored(row) : undefined;
   }
 
   /** The last complete probe of the suite whose settings have this settingsKey (any model). */
   previousMatching(suite: string, key: string): StoredProbe | undefined {
-    const rows = this.db
-      .prepare(`SELECT * FROM probes WHERE suite = ? AND cancelled = 0 ORDER BY id DESC LIMIT 500`)
-      .all(suite) as ProbeRow[];
+    const rows = this.db.prepare(`SELECT * FROM probes WHERE suite = ? AND cancelled = 0 ORDER BY id DESC LIMIT 500`).all(suite) as ProbeRow[];
     const row = rows.find((r) => settingsKey(JSON.parse(r.settings) as Record<string, unknown>) === key);
     return row ? this.stored(row) : undefined;
   }
@@ -251,10 +248,7 @@ function summaryOf(row: ProbeRow): Pick<StoredProbe, "meanScore" | "meanScoreCi9
  * Tests whose new pass rate lies outside the Wilson interval of the previous probe's tally: more
  * than sampling noise, worth a warning. Tests new to the suite or with no runs are skipped.
  */
-export function findShifts(
-  previous: StoredProbe | undefined,
-  tests: readonly ({ readonly id: string } & Tally)[],
-): NonNullable<ProbeResult["shifts"]> {
+export function findShifts(previous: StoredProbe | undefined, tests: readonly ({ readonly id: string } & Tally)[]): NonNullable<ProbeResult["shifts"]> {
   if (!previous) return [];
   const shifts: { id: string; previous: Tally; previousCi95: [number, number] }[] = [];
   for (const test of tests) {

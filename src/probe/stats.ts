@@ -40,7 +40,13 @@ export function fisherExactTwoSided(passed1: number, total1: number, passed2: nu
   const passes = passed1 + passed2;
   const logDenominator = logFactorial(n) - logFactorial(passes) - logFactorial(n - passes);
   const logP = (a: number) =>
-    logFactorial(total1) - logFactorial(a) - logFactorial(total1 - a) + logFactorial(total2) - logFactorial(passes - a) - logFactorial(total2 - passes + a) - logDenominator;
+    logFactorial(total1) -
+    logFactorial(a) -
+    logFactorial(total1 - a) +
+    logFactorial(total2) -
+    logFactorial(passes - a) -
+    logFactorial(total2 - passes + a) -
+    logDenominator;
   const observed = logP(passed1);
   const lo = Math.max(0, passes - total2);
   const hi = Math.min(total1, passes);

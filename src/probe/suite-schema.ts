@@ -47,34 +47,38 @@ const dataset = z.strictObject({
   reference: z.strictObject({ label: text("label"), score: z.number().min(1).max(5), judge: text("judge") }).exactOptional(),
 });
 
-export const suiteSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be letters, digits, dots, dashes or underscores"),
-  description: z.string().exactOptional(),
-  systemPrompt: verbatim("systemPrompt"),
-  runs: z.int("must be a whole number").min(1, "must be between 1 and 1000").max(1000, "must be between 1 and 1000"),
-  sampling: z.strictObject({
-    temperature: z.number().min(0, "must be between 0 and 2").max(2, "must be between 0 and 2"),
-    topP: z.number().gt(0, "must be more than 0 and at most 1").max(1, "must be more than 0 and at most 1"),
-    maxTokens: z.int("must be a whole number").min(1, "must be 1 or more").max(32768, "must be at most 32768"),
-  }),
-  grading: z.enum(["rule", "judge"], { error: (issue) => (issue.input === undefined ? "required" : `must be "rule" or "judge"`) }),
-  /** A dataset suite's tests come from its file (src/probe/dataset). */
-  dataset: dataset.exactOptional(),
-  tests: z
-    .array(test)
-    .default([])
-    .superRefine((tests, ctx) => {
-      const seen = new Map<string, number>();
-      tests.forEach((t, i) => {
-        const first = seen.get(t.id);
-        if (first === undefined) seen.set(t.id, i);
-        else ctx.addIssue({ code: "custom", path: [i, "id"], message: `duplicate test id "${t.id}" (also tests[${first}])` });
-      });
+export const suiteSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be letters, digits, dots, dashes or underscores"),
+    description: z.string().exactOptional(),
+    systemPrompt: verbatim("systemPrompt"),
+    runs: z.int("must be a whole number").min(1, "must be between 1 and 1000").max(1000, "must be between 1 and 1000"),
+    sampling: z.strictObject({
+      temperature: z.number().min(0, "must be between 0 and 2").max(2, "must be between 0 and 2"),
+      topP: z.number().gt(0, "must be more than 0 and at most 1").max(1, "must be more than 0 and at most 1"),
+      maxTokens: z.int("must be a whole number").min(1, "must be 1 or more").max(32768, "must be at most 32768"),
     }),
-}).superRefine((suite, ctx) => {
-  if (!suite.dataset && suite.tests.length === 0) ctx.addIssue({ code: "custom", path: ["tests"], message: "must list at least one test (or name a dataset)" });
-  if (suite.dataset && suite.tests.length > 0) ctx.addIssue({ code: "custom", path: ["tests"], message: "a dataset suite takes its tests from the dataset file; remove tests" });
-}) satisfies z.ZodType<ProbeSuite>;
+    grading: z.enum(["rule", "judge"], { error: (issue) => (issue.input === undefined ? "required" : `must be "rule" or "judge"`) }),
+    /** A dataset suite's tests come from its file (src/probe/dataset). */
+    dataset: dataset.exactOptional(),
+    tests: z
+      .array(test)
+      .default([])
+      .superRefine((tests, ctx) => {
+        const seen = new Map<string, number>();
+        tests.forEach((t, i) => {
+          const first = seen.get(t.id);
+          if (first === undefined) seen.set(t.id, i);
+          else ctx.addIssue({ code: "custom", path: [i, "id"], message: `duplicate test id "${t.id}" (also tests[${first}])` });
+        });
+      }),
+  })
+  .superRefine((suite, ctx) => {
+    if (!suite.dataset && suite.tests.length === 0)
+      ctx.addIssue({ code: "custom", path: ["tests"], message: "must list at least one test (or name a dataset)" });
+    if (suite.dataset && suite.tests.length > 0)
+      ctx.addIssue({ code: "custom", path: ["tests"], message: "a dataset suite takes its tests from the dataset file; remove tests" });
+  }) satisfies z.ZodType<ProbeSuite>;
 
 /** Zod's type names that read badly in a message; the others are used as they are. */
 const EXPECTED_NAMES: Partial<Record<string, string>> = { object: "a mapping", array: "a list", int: "a whole number" };

@@ -156,7 +156,14 @@ export interface ProbeResult {
    * The last stored complete probe of this suite with the same sampling, prompt and grading (any
    * model): what `--fail-on regression` compares with.
    */
-  readonly previousRun?: { readonly id: number; readonly startedAt: string; readonly model: string; readonly tests: readonly ({ readonly id: string } & Tally)[]; readonly meanScore?: number; readonly meanScoreCi95?: readonly [number, number] };
+  readonly previousRun?: {
+    readonly id: number;
+    readonly startedAt: string;
+    readonly model: string;
+    readonly tests: readonly ({ readonly id: string } & Tally)[];
+    readonly meanScore?: number;
+    readonly meanScoreCi95?: readonly [number, number];
+  };
   /** Tests whose tally moved outside the previous stored run's interval. */
   readonly shifts?: readonly { readonly id: string; readonly previous: Tally; readonly previousCi95: readonly [number, number] }[];
 }
@@ -164,7 +171,12 @@ export interface ProbeResult {
 export interface ProbeProgress {
   readonly done: number;
   readonly total: number;
-  readonly perTest: readonly ({ readonly id: string; readonly title: string; readonly done: number; readonly compare?: { readonly done: number; readonly passed: number } } & Tally)[];
+  readonly perTest: readonly ({
+    readonly id: string;
+    readonly title: string;
+    readonly done: number;
+    readonly compare?: { readonly done: number; readonly passed: number };
+  } & Tally)[];
   /** A/B probes: the compared model's name. */
   readonly compareModel?: string;
 }

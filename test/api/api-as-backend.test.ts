@@ -19,14 +19,25 @@ const conversation = { systemPrompt: "", turns: [{ role: "user" as const, text: 
 
 /** A bot (queue + API) whose only backend is `backend`, listening on 127.0.0.1. */
 async function botOver(backend: OpenAiBackend) {
-  const pool = await BackendPool.open([{ name: backend.name, kind: "openai", engine: backend, slots: backend.parallel, check: () => backend.check() }], { retryMinMs: FOREVER });
+  const pool = await BackendPool.open([{ name: backend.name, kind: "openai", engine: backend, slots: backend.parallel, check: () => backend.check() }], {
+    retryMinMs: FOREVER,
+  });
   const queue = new InferenceQueue(pool, {
     sampling: { temperature: 0, topP: 0.9, maxTokens: 3000 },
     maxWaiting: 10,
     maxPerUser: 10,
     timeouts: { queueWaitMs: FOREVER, firstTokenMs: FOREVER, totalMs: FOREVER },
   });
-  const handler = openAiApi({ queue, tokens: apiTokens([TOKEN]), priority: "probe", modelId: "elyza-bot", maxBodyBytes: 65536, maxTokens: 3000, systemPrompt: "", maxConcurrent: 8 });
+  const handler = openAiApi({
+    queue,
+    tokens: apiTokens([TOKEN]),
+    priority: "probe",
+    modelId: "elyza-bot",
+    maxBodyBytes: 65536,
+    maxTokens: 3000,
+    systemPrompt: "",
+    maxConcurrent: 8,
+  });
   const server: Server = createServer((req, res) => void handler(req, res).then((handled) => handled || res.writeHead(404).end()));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
@@ -80,7 +91,12 @@ describe("the bot's API as a backend, and backend faults seen through the API", 
     const bot = await botOver(new OpenAiBackend({ name: "doomed", baseUrl: `${doomed.url}/v1`, model: "m", slots: 1 }));
     try {
       const client = new OpenAI({ apiKey: TOKEN, baseURL: `${bot.url}/v1`, maxRetries: 0 });
-      const stream = await client.chat.completions.create({ model: "elyza-bot", messages: [{ role: "user", content: "日本の首都は？" }], max_tokens: 3000, stream: true });
+      const stream = await client.chat.completions.create({
+        model: "elyza-bot",
+        messages: [{ role: "user", content: "日本の首都は？" }],
+        max_tokens: 3000,
+        stream: true,
+      });
       let text = "";
       const failure = await (async () => {
         for await (const chunk of stream) {

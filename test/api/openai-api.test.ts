@@ -132,7 +132,8 @@ describe("the bot's OpenAI-compatible API", () => {
     expect(cut.choices[0]!.message.content).toBe(expected);
     expect(cut.choices[0]!.finish_reason).toBe("stop");
     let streamed = "";
-    for await (const chunk of await client().chat.completions.create({ ...settings, stop: [stop], stream: true })) streamed += chunk.choices[0]?.delta.content ?? "";
+    for await (const chunk of await client().chat.completions.create({ ...settings, stop: [stop], stream: true }))
+      streamed += chunk.choices[0]?.delta.content ?? "";
     expect(streamed).toBe(expected);
   });
 

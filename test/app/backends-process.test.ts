@@ -18,7 +18,12 @@ const dir = mkdtempSync(path.join(os.tmpdir(), "elyza-backends-start-"));
 
 async function predicted(server: LlamaServerProcess): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
-  return Number(text.split("\n").find((l) => l.startsWith("llamacpp:tokens_predicted_total"))?.split(/\s+/)[1] ?? NaN);
+  return Number(
+    text
+      .split("\n")
+      .find((l) => l.startsWith("llamacpp:tokens_predicted_total"))
+      ?.split(/\s+/)[1] ?? NaN,
+  );
 }
 
 describe("elyza-bot start with an in-process model and a llama-server backend", () => {
@@ -93,7 +98,10 @@ describe("elyza-bot start with an in-process model and a llama-server backend", 
   it("does not start the API without ELYZA_API_TOKEN, naming it", async () => {
     const apiConfig = path.join(dir, "api.yaml");
     writeFileSync(apiConfig, `engine: {threads: 1}\napi: {enabled: true}\nprobe: {dataDirectory: ${JSON.stringify(path.join(dir, "data"))}}\n`);
-    const bot = BotProcess.start(["start", "--config", apiConfig, "--model", model, "--console"], { env: { PATH: process.env.PATH, HOME: process.env.HOME }, cwd: dir });
+    const bot = BotProcess.start(["start", "--config", apiConfig, "--model", model, "--console"], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      cwd: dir,
+    });
     const exit = await bot.exited;
     expect(exit.code).toBe(1);
     expect(bot.stderr.trim()).toMatch(/^elyza-bot: config error: api\.enabled is true but ELYZA_API_TOKEN is not set/);

@@ -98,10 +98,14 @@ describe("kill -9 mid-answer, then restart", () => {
     // Edits land but are never answered: A's answer is on screen and the bot waits on it.
     const unfreezeEdits = discord.fault({ method: "PATCH", path: PATCH, applied: true, hang: true });
     const a = ask("富士山の高さは？");
-    const frozenText = await first.waitFor(() => {
-      const text = replies(a)[0]?.content;
-      return text !== undefined && !isStatusText(text) && text;
-    }, 30_000, "A's answer text on screen");
+    const frozenText = await first.waitFor(
+      () => {
+        const text = replies(a)[0]?.content;
+        return text !== undefined && !isStatusText(text) && text;
+      },
+      30_000,
+      "A's answer text on screen",
+    );
     // In the DM, the post is stored but its response never comes (a lost response): E's placeholder
     // is on screen and the bot does not know its id.
     const unfreezeDm = discord.fault({ method: "POST", path: new RegExp(`^/channels/${dm.id}/messages$`), applied: true, hang: true });
@@ -159,10 +163,14 @@ describe("kill -9 mid-answer, then restart", () => {
     // chat.update is applied but never answered; then chat.postMessage never arrives.
     slack.hangNext("chat.update", { applied: true, count: 100 });
     const a = slack.userSays("C100", "U1", "<@UBOT> 富士山の高さは？");
-    const frozenText = await first.waitFor(() => {
-      const text = replies(a.ts)[0]?.text;
-      return text !== undefined && !isStatusText(text) && text;
-    }, 30_000, "A's answer text on screen");
+    const frozenText = await first.waitFor(
+      () => {
+        const text = replies(a.ts)[0]?.text;
+        return text !== undefined && !isStatusText(text) && text;
+      },
+      30_000,
+      "A's answer text on screen",
+    );
     slack.hangNext("chat.postMessage", { applied: false, count: 100 });
     const b = slack.userSays("C100", "U1", "<@UBOT> 日本の首都は？");
     await first.waitFor(() => slack.callsTo("chat.postMessage").some((c) => c.args["thread_ts"] === b.ts), 30_000, "B's post to be sent");

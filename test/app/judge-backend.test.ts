@@ -19,7 +19,12 @@ const unusedQueue: InferenceQueueLike = {
 
 async function predicted(server: LlamaServerProcess): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
-  return Number(text.split("\n").find((l) => l.startsWith("llamacpp:tokens_predicted_total"))?.split(/\s+/)[1] ?? NaN);
+  return Number(
+    text
+      .split("\n")
+      .find((l) => l.startsWith("llamacpp:tokens_predicted_total"))
+      ?.split(/\s+/)[1] ?? NaN,
+  );
 }
 
 describe("createJudge with probe.judgeModel: backend:NAME", () => {

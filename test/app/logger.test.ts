@@ -31,7 +31,15 @@ describe("createLogger", () => {
     log.warn("plain message", 42);
     expect(sink.lines).toHaveLength(2);
     const [answer, warn] = sink.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(answer).toMatchObject({ level: "info", msg: "answer", platform: "slack", channel: "C1", questionKey: "slack:C1:1.2", outcome: "answered", durationMs: 1234 });
+    expect(answer).toMatchObject({
+      level: "info",
+      msg: "answer",
+      platform: "slack",
+      channel: "C1",
+      questionKey: "slack:C1:1.2",
+      outcome: "answered",
+      durationMs: 1234,
+    });
     expect(new Date(String(answer!["time"])).toISOString()).toBe(answer!["time"]);
     expect(warn).toMatchObject({ level: "warn", msg: "plain message 42" });
   });

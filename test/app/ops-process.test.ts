@@ -82,7 +82,15 @@ describe("readiness across start-up", () => {
 
     const { dir, file } = config();
     const bot = BotProcess.start(["start", "--config", file], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, MODEL: "hf:test/tiny/tiny.gguf", HF_ENDPOINT: hub.endpoint, SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_API_URL: slack.apiUrl },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        MODEL: "hf:test/tiny/tiny.gguf",
+        HF_ENDPOINT: hub.endpoint,
+        SLACK_BOT_TOKEN,
+        SLACK_APP_TOKEN,
+        SLACK_API_URL: slack.apiUrl,
+      },
       cwd: dir,
     });
     const port = await httpPort(bot);
@@ -126,7 +134,15 @@ describe("metrics and malformed input on a running bot", () => {
     stops.push(() => discord.stop());
     const { dir, file } = config();
     const bot = BotProcess.start(["start", "--config", file, "--model", model], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_API_URL: slack.apiUrl, DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.apiUrl },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        SLACK_BOT_TOKEN,
+        SLACK_APP_TOKEN,
+        SLACK_API_URL: slack.apiUrl,
+        DISCORD_TOKEN: discord.token,
+        DISCORD_API_URL: discord.apiUrl,
+      },
       cwd: dir,
     });
     const port = await httpPort(bot);
@@ -135,7 +151,11 @@ describe("metrics and malformed input on a running bot", () => {
 
     // The shapes that used to end the process: events_api without a payload, and app_rate_limited.
     slack.deliverRaw({ envelope_id: "bad-1", type: "events_api", accepts_response_payload: false, retry_attempt: 0 });
-    slack.deliverRaw({ envelope_id: "bad-2", type: "events_api", payload: { type: "app_rate_limited", team_id: "T0001", minute_rate_limited: 1518467820, api_app_id: "A0001" } });
+    slack.deliverRaw({
+      envelope_id: "bad-2",
+      type: "events_api",
+      payload: { type: "app_rate_limited", team_id: "T0001", minute_rate_limited: 1518467820, api_app_id: "A0001" },
+    });
     await slack.waitForAck("bad-1");
     await slack.waitForAck("bad-2");
 
@@ -178,7 +198,10 @@ describe("metrics and malformed input on a running bot", () => {
 
     // The log: JSON lines; one "answer" event per question with ids, outcome and duration — and
     // no question text anywhere at info.
-    const events = bot.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = bot.stdout
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const answers = events.filter((e) => e["msg"] === "answer");
     expect(answers.map((e) => `${String(e["platform"])} ${String(e["outcome"])}`).sort()).toEqual(["discord answered", "slack answered", "slack refused"]);
     for (const e of answers) {
@@ -186,7 +209,13 @@ describe("metrics and malformed input on a running bot", () => {
     }
     const generations = events.filter((e) => e["msg"] === "generation");
     expect(generations).toHaveLength(2);
-    for (const e of generations) expect(e).toMatchObject({ priority: "interactive", completionTokens: expect.any(Number), promptTokens: expect.any(Number), firstTokenMs: expect.any(Number) });
+    for (const e of generations)
+      expect(e).toMatchObject({
+        priority: "interactive",
+        completionTokens: expect.any(Number),
+        promptTokens: expect.any(Number),
+        firstTokenMs: expect.any(Number),
+      });
     expect(bot.stdout).not.toContain("日本の首都");
     expect(bot.stdout).not.toContain("富士山");
     for (const secret of [SLACK_BOT_TOKEN, SLACK_APP_TOKEN, discord.token]) expect(bot.output).not.toContain(secret);
@@ -211,7 +240,9 @@ describe("a port that is taken", () => {
     expect(await bot.exitWithin(30_000)).toEqual({ code: 1, signal: null });
     // The log (stdout) had its start-up events; stderr holds the error alone, on one line.
     expect(bot.stdout).toMatch(/readiness: model loading/);
-    expect(bot.stderr.trim().split("\n")).toEqual([`elyza-bot: config error: http.port: cannot listen on port ${port} (already in use): set PORT or http.port to a free port`]);
+    expect(bot.stderr.trim().split("\n")).toEqual([
+      `elyza-bot: config error: http.port: cannot listen on port ${port} (already in use): set PORT or http.port to a free port`,
+    ]);
     expect(bot.output).not.toMatch(/\n\s+at /);
   }, 60_000);
 });

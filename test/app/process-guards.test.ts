@@ -23,7 +23,12 @@ function setUp() {
   const fatal: unknown[] = [];
   const survived: unknown[] = [];
   const logger = { debug() {}, info() {}, warn() {}, error: (m: string) => logs.push(m) };
-  const remove = installProcessGuards({ logger, onFatal: (e) => fatal.push(e), onSurvived: (e) => survived.push(e), target: target as unknown as NodeJS.Process });
+  const remove = installProcessGuards({
+    logger,
+    onFatal: (e) => fatal.push(e),
+    onSurvived: (e) => survived.push(e),
+    target: target as unknown as NodeJS.Process,
+  });
   return { target, logs, fatal, survived, remove };
 }
 
@@ -42,7 +47,10 @@ describe("process guards", () => {
     g.target.emit("uncaughtException", discordError());
     expect(g.fatal).toHaveLength(0);
     expect(g.survived).toHaveLength(2);
-    expect(g.logs).toEqual(["unhandled rejection in a platform library (the bot keeps running)", "uncaught exception in a platform library (the bot keeps running)"]);
+    expect(g.logs).toEqual([
+      "unhandled rejection in a platform library (the bot keeps running)",
+      "uncaught exception in a platform library (the bot keeps running)",
+    ]);
     g.remove();
   });
 

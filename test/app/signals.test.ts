@@ -55,8 +55,16 @@ describe("SIGTERM reaches the bot", () => {
       });
       await bot.waitFor(() => /discord: connected/.test(bot.stdout), 60_000, "Discord to connect");
       // An answer first, so there is a model and an adapter with work behind them to stop.
-      const question = discord.say({ channel: discord.world.channels.general, author: discord.world.users.alice, content: `<@${discord.world.bot.id}> こんにちは` });
-      await bot.waitFor(() => /answered|discord: answer/.test(bot.stdout) || discord!.botMessages(question.channel_id).some((m) => m.edited_timestamp !== null), 30_000, "the answer");
+      const question = discord.say({
+        channel: discord.world.channels.general,
+        author: discord.world.users.alice,
+        content: `<@${discord.world.bot.id}> こんにちは`,
+      });
+      await bot.waitFor(
+        () => /answered|discord: answer/.test(bot.stdout) || discord!.botMessages(question.channel_id).some((m) => m.edited_timestamp !== null),
+        30_000,
+        "the answer",
+      );
 
       bot.signal("SIGTERM");
       const exit = await bot.exitWithin(20_000);

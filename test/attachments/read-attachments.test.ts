@@ -78,10 +78,13 @@ describe("readAttachments", () => {
 
   it("names and skips what it does not read, never downloading it", async () => {
     const before = seenAuth.length;
-    const read = await readAttachments([at("/photo.png", { mimeType: "image/png" }), at("/huge.txt", { size: 50_000_000 }), { name: "gone.txt", url: undefined }], {
-      budgetTokens: 100,
-      countTokens: perChar,
-    });
+    const read = await readAttachments(
+      [at("/photo.png", { mimeType: "image/png" }), at("/huge.txt", { size: 50_000_000 }), { name: "gone.txt", url: undefined }],
+      {
+        budgetTokens: 100,
+        countTokens: perChar,
+      },
+    );
     expect(read.blocks).toEqual([]);
     expect(read.leftOut.map((l) => [l.name, l.reason])).toEqual([
       ["photo.png", "unsupported"],

@@ -59,7 +59,11 @@ describe("/probe in chat, written once", () => {
   it("answers help, cancel with nothing running, a typo and a bad suite with the same texts everywhere", async () => {
     slack = await startSlack({ access: { probeAdmins: ["UADMIN"] }, probe: new StubProbe() });
     discord = await startDiscord({ probe: new StubProbe() });
-    const [onSlack, onDiscord, inTerminal] = [await slackReplies(slack, "UADMIN", COMMANDS), await discordReplies(discord, "alice", COMMANDS), await consoleReplies(COMMANDS)];
+    const [onSlack, onDiscord, inTerminal] = [
+      await slackReplies(slack, "UADMIN", COMMANDS),
+      await discordReplies(discord, "alice", COMMANDS),
+      await consoleReplies(COMMANDS),
+    ];
     expect(onSlack).toEqual(inTerminal);
     expect(onDiscord).toEqual(inTerminal);
     expect(inTerminal[0]).toBe(PROBE_HELP);

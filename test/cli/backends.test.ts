@@ -16,7 +16,11 @@ const dir = mkdtempSync(path.join(os.tmpdir(), "elyza-backends-cli-"));
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, cwd: dir, timeout: 240_000 });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      cwd: dir,
+      timeout: 240_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -78,7 +82,10 @@ describe("elyza-bot backends / probe --backend", () => {
   });
 
   it("runs a probe against one backend", async () => {
-    const result = await cli(["probe", "--config", configFile, "--backend", "llama", "--runs", "1", "--tests", "reading", "--json"], { LLAMA_KEY: "k-123456", MAX_NEW_TOKENS: "16" });
+    const result = await cli(["probe", "--config", configFile, "--backend", "llama", "--runs", "1", "--tests", "reading", "--json"], {
+      LLAMA_KEY: "k-123456",
+      MAX_NEW_TOKENS: "16",
+    });
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { model: string; tests: { id: string; total: number; results: { answer: string; tokens: number }[] }[] };
     expect(report.model).toBe("test-model");

@@ -14,7 +14,10 @@ const BIN = path.resolve("bin/elyza-bot.js");
 const dir = mkdtempSync(path.join(os.tmpdir(), "elyza-cli-"));
 // One llama.cpp thread: on a busy 2-core machine two threads spin-wait on each other (platform notes).
 const configFile = path.join(dir, "test.yaml");
-writeFileSync(configFile, `engine:\n  threads: 1\n  contextSize: 2048\nprobe:\n  dataDirectory: ${JSON.stringify(path.join(dir, "data"))}\nlog:\n  level: warn\n`);
+writeFileSync(
+  configFile,
+  `engine:\n  threads: 1\n  contextSize: 2048\nprobe:\n  dataDirectory: ${JSON.stringify(path.join(dir, "data"))}\nlog:\n  level: warn\n`,
+);
 
 interface Outcome {
   code: number;
@@ -127,7 +130,10 @@ describe("elyza-bot start: a start-up error is one line on stderr", () => {
     const r = await cli(["start"], { env: { MODEL: "/nope.gguf", DISCORD_TOKEN: "not-a-real-token", PORT: "0" } });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split("\n")).toEqual(["elyza-bot: model file not found: /nope.gguf (check MODEL or --model)"]);
-    const events = r.stdout.trim().split("\n").map((line) => JSON.parse(line) as { msg: string });
+    const events = r.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { msg: string });
     expect(events.map((e) => e.msg)).toContain("readiness: model loading");
   });
 });
@@ -135,7 +141,9 @@ describe("elyza-bot start: a start-up error is one line on stderr", () => {
 describe("elyza-bot probe", () => {
   it("--runs 2 --json yields the three ids with totals 2 (the random model fails them)", async () => {
     const transcript = path.join(dir, "transcript.md");
-    const r = await cli(["probe", "--config", configFile, "--model", model, "--runs", "2", "--json", "--transcript", transcript], { env: { MAX_NEW_TOKENS: "64" } });
+    const r = await cli(["probe", "--config", configFile, "--model", model, "--runs", "2", "--json", "--transcript", transcript], {
+      env: { MAX_NEW_TOKENS: "64" },
+    });
     expect(r.code).toBe(0);
     const md = readFileSync(transcript, "utf8");
     expect(md).toContain("サリーはボールを取り出そうとして最初にどこを探しますか");
@@ -145,7 +153,15 @@ describe("elyza-bot probe", () => {
       model: string;
       runs: number;
       durationMs: number;
-      tests: { id: string; title: string; passed: number; total: number; ci95: number[]; baseline: { passed: number; total: number }; results: { run: number; seed: number; pass: boolean; reason: string; answer: string; tokens: number }[] }[];
+      tests: {
+        id: string;
+        title: string;
+        passed: number;
+        total: number;
+        ci95: number[];
+        baseline: { passed: number; total: number };
+        results: { run: number; seed: number; pass: boolean; reason: string; answer: string; tokens: number }[];
+      }[];
     };
     expect(out.suite).toBe("seed");
     expect(out.model).toBe(path.basename(model));
@@ -175,7 +191,9 @@ describe("elyza-bot probe", () => {
     const judge = await tinyModelPath("tiny", 2);
     const judgeConfig = path.join(dir, "judge.yaml");
     writeFileSync(judgeConfig, readFileSync(configFile, "utf8").replace("probe:\n", `probe:\n  judgeModel: ${JSON.stringify(judge)}\n`));
-    const r = await cli(["probe", "--config", judgeConfig, "--model", model, "--runs", "1", "--tests", "reading", "--judge", "--json"], { env: { MAX_NEW_TOKENS: "32" } });
+    const r = await cli(["probe", "--config", judgeConfig, "--model", model, "--runs", "1", "--tests", "reading", "--judge", "--json"], {
+      env: { MAX_NEW_TOKENS: "32" },
+    });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { tests: { id: string; total: number; results: { pass: boolean; reason: string }[] }[] };
     expect(out.tests.map((t) => [t.id, t.total])).toEqual([["reading", 1]]);

@@ -93,7 +93,10 @@ describe("elyza-bot feedback export", () => {
     expect(await cli(["feedback", "export", "--config", config])).toMatchObject({ code: 2, err: expect.stringContaining("--out FILE.yaml is required") });
     expect(await cli(["feedback", "export", "--out", "x.txt"])).toMatchObject({ code: 2, err: expect.stringContaining("--out must end in .yaml") });
     expect(await cli(["feedback", "import"])).toMatchObject({ code: 2, err: expect.stringContaining('unknown subcommand "import"') });
-    expect(await cli(["feedback", "export", "--out", "x.yaml", "--since", "yesterday"])).toMatchObject({ code: 2, err: expect.stringContaining("--since must be") });
+    expect(await cli(["feedback", "export", "--out", "x.yaml", "--since", "yesterday"])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("--since must be"),
+    });
   });
 });
 

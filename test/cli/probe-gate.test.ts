@@ -41,7 +41,16 @@ async function store(data: string, passed: number): Promise<void> {
     passed,
     total: 10,
     ci95: [0, 1] as [number, number],
-    results: Array.from({ length: 10 }, (_, i) => ({ run: i + 1, seed: i, pass: i < passed, reason: "stored", answer: "", tokens: 1, durationMs: 1, stopReason: "done" })),
+    results: Array.from({ length: 10 }, (_, i) => ({
+      run: i + 1,
+      seed: i,
+      pass: i < passed,
+      reason: "stored",
+      answer: "",
+      tokens: 1,
+      durationMs: 1,
+      stopReason: "done",
+    })),
   }));
   const result: ProbeResult = {
     suite: "seed",
@@ -86,9 +95,13 @@ describe("elyza-bot probe --fail-on", () => {
     const junit = path.join(dir, "drop", "report.xml");
     const r = await cli(["probe", "--config", file, "--model", model, "--runs", "2", "--fail-on", "regression", "--junit", junit]);
     expect(r.code).toBe(100);
-    expect(r.stderr).toContain("gate --fail-on regression failed for 3 tests (against probe #1 of 2026-11-30T00:00:00.000Z (old.gguf) with the same settings):");
+    expect(r.stderr).toContain(
+      "gate --fail-on regression failed for 3 tests (against probe #1 of 2026-11-30T00:00:00.000Z (old.gguf) with the same settings):",
+    );
     expect(r.stderr).toMatch(/ {2}theory-of-mind 心のモデル: 0\/2 against the previous run's 10\/10 \(95% CI 72–100%\): below the interval/);
-    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (n) => n === "testcase" || n === "property" }).parse(readFileSync(junit, "utf8")) as {
+    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (n) => n === "testcase" || n === "property" }).parse(
+      readFileSync(junit, "utf8"),
+    ) as {
       testsuites: { testsuite: { tests: string; failures: string; testcase: { name: string; failure?: { message: string; "#text": string } }[] } };
     };
     const suite = doc.testsuites.testsuite;
@@ -105,7 +118,11 @@ describe("elyza-bot probe --fail-on", () => {
     await store(data, 0);
     const ok = await cli(["probe", "--config", file, "--model", model, "--runs", "2", "--tests", "monty-hall", "--fail-on", "regression", "--json"]);
     expect(ok.code).toBe(0);
-    const out = JSON.parse(ok.stdout) as { gate: { mode: string; passed: boolean }; previousRun: { model: string }; tests: { id: string; passAll: boolean; passK: { k: number; estimate: number } }[] };
+    const out = JSON.parse(ok.stdout) as {
+      gate: { mode: string; passed: boolean };
+      previousRun: { model: string };
+      tests: { id: string; passAll: boolean; passK: { k: number; estimate: number } }[];
+    };
     expect(out.gate).toMatchObject({ mode: "regression", passed: true });
     expect(out.previousRun.model).toBe("old.gguf");
     expect(out.tests[0]).toMatchObject({ id: "monty-hall", passAll: false, passK: { k: 2, estimate: 0 } });
@@ -128,7 +145,11 @@ describe("elyza-bot probe --compare", () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as {
       compare: { model: string };
-      tests: { id: string; results: { seed: number }[]; compare: { model: string; total: number; pValue: number; differenceCi95: number[]; results: { seed: number }[] } }[];
+      tests: {
+        id: string;
+        results: { seed: number }[];
+        compare: { model: string; total: number; pValue: number; differenceCi95: number[]; results: { seed: number }[] };
+      }[];
     };
     expect(out.compare.model).toBe(path.basename(other));
     expect(out.tests).toHaveLength(3);
@@ -161,9 +182,23 @@ describe("elyza-bot probe history --png", () => {
 describe("elyza-bot probe --suite elyza-tasks-100", () => {
   it("scores a local dataset file with the bot's own model as judge: a mean near 1, every row listed", async () => {
     const { file } = config("tasks");
-    const r = await cli(["probe", "--config", file, "--model", model, "--suite", "elyza-tasks-100", "--dataset", path.resolve("test/fixtures/elyza-tasks-5.csv"), "--json"]);
+    const r = await cli([
+      "probe",
+      "--config",
+      file,
+      "--model",
+      model,
+      "--suite",
+      "elyza-tasks-100",
+      "--dataset",
+      path.resolve("test/fixtures/elyza-tasks-5.csv"),
+      "--json",
+    ]);
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { dataset: { mean: number; scored: number; unscoredRows: number[]; reference: { score: number; judge: string }; judge: string }; tests: { row: number }[] };
+    const out = JSON.parse(r.stdout) as {
+      dataset: { mean: number; scored: number; unscoredRows: number[]; reference: { score: number; judge: string }; judge: string };
+      tests: { row: number }[];
+    };
     expect(out.tests.map((t) => t.row)).toEqual([1, 2, 3, 4, 5]);
     expect(out.dataset.scored).toBe(5);
     expect(out.dataset.mean).toBeGreaterThanOrEqual(1);
@@ -171,8 +206,12 @@ describe("elyza-bot probe --suite elyza-tasks-100", () => {
     expect(out.dataset.reference).toMatchObject({ score: 3.655, judge: "GPT-4o" });
     expect(out.dataset.judge).toContain("the bot's own model");
     // Offline with no local copy (the hub: a closed port on 127.0.0.1): one line saying how to point it at a file.
-    const offline = await cli(["probe", "--config", config("offline", "").file, "--model", model, "--suite", "elyza-tasks-100"], { MODEL_ENDPOINT: "http://127.0.0.1:9/" });
+    const offline = await cli(["probe", "--config", config("offline", "").file, "--model", model, "--suite", "elyza-tasks-100"], {
+      MODEL_ENDPOINT: "http://127.0.0.1:9/",
+    });
     expect(offline.code).toBe(1);
-    expect(offline.stderr.trim().split("\n").at(-1)).toMatch(/could not download hf:datasets\/elyza\/ELYZA-tasks-100\/test.csv: 127.0.0.1:9 is unreachable .*set dataset.source in .*elyza-tasks-100.yaml \(or pass --dataset FILE\)/);
+    expect(offline.stderr.trim().split("\n").at(-1)).toMatch(
+      /could not download hf:datasets\/elyza\/ELYZA-tasks-100\/test.csv: 127.0.0.1:9 is unreachable .*set dataset.source in .*elyza-tasks-100.yaml \(or pass --dataset FILE\)/,
+    );
   });
 });

@@ -49,7 +49,15 @@ describe("engine.backends", () => {
     const config = load(TWO);
     expect(config.engine.backends).toEqual([
       { name: "local", kind: "in-process" },
-      { name: "gpu2", kind: "openai", baseUrl: "http://127.0.0.1:8080/v1", model: "elyza-8b", slots: 4, apiKeyEnv: "GPU2_API_KEY", headers: { "X-Team": "chat" } },
+      {
+        name: "gpu2",
+        kind: "openai",
+        baseUrl: "http://127.0.0.1:8080/v1",
+        model: "elyza-8b",
+        slots: 4,
+        apiKeyEnv: "GPU2_API_KEY",
+        headers: { "X-Team": "chat" },
+      },
     ]);
     expect(selectBackends(config, "gpu2").map((b) => b.name)).toEqual(["gpu2"]);
     expect(() => selectBackends(config, "gpu3")).toThrow('no backend named "gpu3" in engine.backends (backends: local, gpu2)');
@@ -83,7 +91,9 @@ describe("probe.judgeModel: backend:NAME", () => {
   });
 
   it("must name a configured backend other than the in-process one", () => {
-    expect(errorOf(`${TWO}probe:\n  judgeModel: backend:big\n`)).toMatch(/probe\.judgeModel: names backend "big", which engine\.backends does not have \(backends: local, gpu2\)/);
+    expect(errorOf(`${TWO}probe:\n  judgeModel: backend:big\n`)).toMatch(
+      /probe\.judgeModel: names backend "big", which engine\.backends does not have \(backends: local, gpu2\)/,
+    );
     expect(errorOf(`${TWO}probe:\n  judgeModel: backend:local\n`)).toMatch(/names the in-process backend "local": use null/);
   });
 });

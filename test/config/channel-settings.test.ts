@@ -36,7 +36,10 @@ describe("chat.channels in the config", () => {
   it("is empty by default: every channel gets the article's prompt and the default sampling", () => {
     const config = loadConfig({ env: {}, dotEnvFile: false });
     expect(config.chat.channels).toEqual({});
-    expect(chatSettingsFor(config, "C1", NOW)).toEqual({ systemPrompt: ARTICLE_PROMPT, sampling: { temperature: 0.6, topP: 0.9, topK: 50, minP: 0, repeatPenalty: 1, maxTokens: 1200 } });
+    expect(chatSettingsFor(config, "C1", NOW)).toEqual({
+      systemPrompt: ARTICLE_PROMPT,
+      sampling: { temperature: 0.6, topP: 0.9, topK: 50, minP: 0, repeatPenalty: 1, maxTokens: 1200 },
+    });
   });
 
   it("gives a listed channel its prompt with {date} and {channel} filled in and its sampling over the default", () => {
@@ -54,7 +57,10 @@ describe("chat.channels in the config", () => {
       sampling: { temperature: 0.1, topP: 0.9, topK: 50, minP: 0, repeatPenalty: 1, maxTokens: 800 },
     });
     expect(chatSettingsFor(config, "C0123", NOW).systemPrompt).toContain("#C0123 の担当");
-    expect(chatSettingsFor(config, "112233445566778899", NOW)).toEqual({ systemPrompt: ARTICLE_PROMPT, sampling: { temperature: 0.6, topP: 0.5, topK: 50, minP: 0, repeatPenalty: 1, maxTokens: 300 } });
+    expect(chatSettingsFor(config, "112233445566778899", NOW)).toEqual({
+      systemPrompt: ARTICLE_PROMPT,
+      sampling: { temperature: 0.6, topP: 0.5, topK: 50, minP: 0, repeatPenalty: 1, maxTokens: 300 },
+    });
     expect(chatSettingsFor(config, "C9999", NOW).sampling).toEqual({ temperature: 0.6, topP: 0.9, topK: 50, minP: 0, repeatPenalty: 1, maxTokens: 800 });
     // Not a prototype key lookup.
     expect(chatSettingsFor(config, "constructor", NOW).systemPrompt).toBe(ARTICLE_PROMPT);
@@ -66,7 +72,11 @@ describe("chat.channels in the config", () => {
   });
 
   it.each<[string, string, RegExp]>([
-    ["an unknown placeholder", 'C1: { systemPrompt: "今日は{data}です" }', /^config error: chat\.channels\.C1\.systemPrompt: unknown placeholder \{data\} \(placeholders: \{date\}, \{channel\}; write \{\{ and \}\} for literal braces\) \[in FILE\]$/],
+    [
+      "an unknown placeholder",
+      'C1: { systemPrompt: "今日は{data}です" }',
+      /^config error: chat\.channels\.C1\.systemPrompt: unknown placeholder \{data\} \(placeholders: \{date\}, \{channel\}; write \{\{ and \}\} for literal braces\) \[in FILE\]$/,
+    ],
     ["a lone brace", 'C1: { systemPrompt: "JSON は { で始まる" }', /chat\.channels\.C1\.systemPrompt: a lone \{ or \}/],
     ["an empty prompt", 'C1: { systemPrompt: "  " }', /chat\.channels\.C1\.systemPrompt: must not be empty/],
     ["a misspelt key", 'C1: { systemprompt: "x" }', /chat\.channels\.C1\.systemprompt: unknown key/],
@@ -85,7 +95,9 @@ describe("chat.channels in the config", () => {
 describe("placeholders", () => {
   it("accepts known ones and escapes, fills them in, leaves no lone brace", () => {
     expect(promptPlaceholderProblem("{date}{channel}{{x}}")).toBeUndefined();
-    expect(promptPlaceholderProblem("{Date} {x}")).toBe("unknown placeholders {Date}, {x} (placeholders: {date}, {channel}; write {{ and }} for literal braces)");
+    expect(promptPlaceholderProblem("{Date} {x}")).toBe(
+      "unknown placeholders {Date}, {x} (placeholders: {date}, {channel}; write {{ and }} for literal braces)",
+    );
     expect(promptPlaceholderProblem("}")).toMatch(/lone/);
     expect(fillPrompt("{{date}} は {date}", { date: "D", channel: "C" })).toBe("{date} は D");
     expect(promptDate(new Date("2026-01-05T00:00:00Z"), "Asia/Tokyo")).toBe("2026年1月5日(月)");

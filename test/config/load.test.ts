@@ -41,9 +41,7 @@ describe("defaults", () => {
       const config = load();
       expect(config.model.uri).toBe("hf:elyza/Llama-3-ELYZA-JP-8B-GGUF/Llama-3-ELYZA-JP-8B-q4_k_m.gguf");
       expect(config.sampling).toEqual({ temperature: 0.6, topP: 0.9, topK: 50, minP: 0, repeatPenalty: 1, maxTokens: 1200 });
-      expect(config.systemPrompt).toBe(
-        "あなたは誠実で優秀な日本人のアシスタントです。特に指示が無い場合は、常に日本語で回答してください。",
-      );
+      expect(config.systemPrompt).toBe("あなたは誠実で優秀な日本人のアシスタントです。特に指示が無い場合は、常に日本語で回答してください。");
       expect(config.engine).toEqual({
         gpu: "auto",
         threads: 0,
@@ -147,9 +145,7 @@ describe("error messages name the key, the problem and where it came from", () =
     process.chdir(dir);
     try {
       writeFileSync("my.yaml", "sampling:\n  temperature: 5\n");
-      expect(errorOf({ configFile: "my.yaml" }).message).toBe(
-        "config error: sampling.temperature: must be at most 2 (got 5) [in my.yaml]",
-      );
+      expect(errorOf({ configFile: "my.yaml" }).message).toBe("config error: sampling.temperature: must be at most 2 (got 5) [in my.yaml]");
     } finally {
       process.chdir(cwd);
     }
@@ -171,15 +167,9 @@ describe("error messages name the key, the problem and where it came from", () =
     expect(errorOf({ configFile: file("type.yaml", "sampling:\n  maxTokens: many\n") }).message).toContain(
       'sampling.maxTokens: must be a whole number (got "many")',
     );
-    expect(errorOf({ configFile: file("type2.yaml", "engine:\n  threads: 1.5\n") }).message).toContain(
-      "engine.threads: must be a whole number (got 1.5)",
-    );
-    expect(errorOf({ configFile: file("type3.yaml", "sampling: 5\n") }).message).toContain(
-      "sampling: must be a mapping of keys (got 5)",
-    );
-    expect(errorOf({ configFile: file("type4.yaml", "access:\n  allowedUsers: U1\n") }).message).toContain(
-      'access.allowedUsers: must be a list (got "U1")',
-    );
+    expect(errorOf({ configFile: file("type2.yaml", "engine:\n  threads: 1.5\n") }).message).toContain("engine.threads: must be a whole number (got 1.5)");
+    expect(errorOf({ configFile: file("type3.yaml", "sampling: 5\n") }).message).toContain("sampling: must be a mapping of keys (got 5)");
+    expect(errorOf({ configFile: file("type4.yaml", "access:\n  allowedUsers: U1\n") }).message).toContain('access.allowedUsers: must be a list (got "U1")');
     expect(errorOf({ configFile: file("type5.yaml", "queue:\n") }).message).toContain("queue: must be a mapping of keys (got an empty value)");
   });
 
@@ -221,9 +211,7 @@ describe("error messages name the key, the problem and where it came from", () =
   });
 
   it("a bad value from the environment names the variable", () => {
-    expect(errorOf({ env: { MAX_NEW_TOKENS: "lots" } }).message).toBe(
-      'config error: MAX_NEW_TOKENS: must be a whole number (got "lots")',
-    );
+    expect(errorOf({ env: { MAX_NEW_TOKENS: "lots" } }).message).toBe('config error: MAX_NEW_TOKENS: must be a whole number (got "lots")');
     expect(errorOf({ env: { PORT: "80a" } }).message).toBe('config error: PORT: must be a whole number (got "80a")');
     expect(errorOf({ env: { MAX_NEW_TOKENS: "-5" } }).message).toContain("MAX_NEW_TOKENS: must be a whole number");
     expect(errorOf({ env: { MAX_NEW_TOKENS: "9000" } }).message).toBe(
@@ -241,9 +229,7 @@ describe("error messages name the key, the problem and where it came from", () =
   });
 
   it("a missing file", () => {
-    expect(errorOf({ configFile: path.join(dir, "nope.yaml") }).message).toBe(
-      `config error: cannot read ${path.join(dir, "nope.yaml")}: no such file`,
-    );
+    expect(errorOf({ configFile: path.join(dir, "nope.yaml") }).message).toBe(`config error: cannot read ${path.join(dir, "nope.yaml")}: no such file`);
   });
 
   it("a directory instead of a file", () => {
@@ -258,9 +244,7 @@ describe("error messages name the key, the problem and where it came from", () =
   });
 
   it("a YAML file that is not a mapping", () => {
-    expect(errorOf({ configFile: file("list.yaml", "- a\n- b\n") }).message).toMatch(
-      /list\.yaml: must be a mapping of settings \(key: value\), got a list$/,
-    );
+    expect(errorOf({ configFile: file("list.yaml", "- a\n- b\n") }).message).toMatch(/list\.yaml: must be a mapping of settings \(key: value\), got a list$/);
   });
 
   it("a malformed .env names the line but never its content", () => {

@@ -60,9 +60,9 @@ describe("loadSecrets", () => {
 
   it("Discord with and without the optional values", () => {
     expect(load({ DISCORD_TOKEN: DISCORD })).toEqual({ discord: { token: DISCORD } });
-    expect(
-      load({ DISCORD_TOKEN: DISCORD, DISCORD_APPLICATION_ID: "123456789012345678", DISCORD_API_URL: "http://127.0.0.1:8080/api" }),
-    ).toEqual({ discord: { token: DISCORD, applicationId: "123456789012345678", apiUrl: "http://127.0.0.1:8080/api" } });
+    expect(load({ DISCORD_TOKEN: DISCORD, DISCORD_APPLICATION_ID: "123456789012345678", DISCORD_API_URL: "http://127.0.0.1:8080/api" })).toEqual({
+      discord: { token: DISCORD, applicationId: "123456789012345678", apiUrl: "http://127.0.0.1:8080/api" },
+    });
   });
 
   it("both platforms at once", () => {
@@ -76,9 +76,7 @@ describe("loadSecrets", () => {
       "config error: SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP mode) is",
     );
     expect(errorOf({ SLACK_APP_TOKEN: APP })).toBe("config error: SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is missing");
-    expect(errorOf({ SLACK_SIGNING_SECRET: SIGNING })).toBe(
-      "config error: SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is missing",
-    );
+    expect(errorOf({ SLACK_SIGNING_SECRET: SIGNING })).toBe("config error: SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is missing");
     expect(errorOf({ SLACK_APP_TOKEN: APP, SLACK_API_URL: "https://slack.example/api/" })).toBe(
       "config error: SLACK_APP_TOKEN and SLACK_API_URL are set but SLACK_BOT_TOKEN is missing",
     );
@@ -90,12 +88,8 @@ describe("loadSecrets", () => {
   });
 
   it("half-set Discord credentials name what is missing", () => {
-    expect(errorOf({ DISCORD_APPLICATION_ID: "123456789012345678" })).toBe(
-      "config error: DISCORD_APPLICATION_ID is set but DISCORD_TOKEN is missing",
-    );
-    expect(errorOf({ DISCORD_API_URL: "http://127.0.0.1:1/api" })).toBe(
-      "config error: DISCORD_API_URL is set but DISCORD_TOKEN is missing",
-    );
+    expect(errorOf({ DISCORD_APPLICATION_ID: "123456789012345678" })).toBe("config error: DISCORD_APPLICATION_ID is set but DISCORD_TOKEN is missing");
+    expect(errorOf({ DISCORD_API_URL: "http://127.0.0.1:1/api" })).toBe("config error: DISCORD_API_URL is set but DISCORD_TOKEN is missing");
   });
 
   it("a DISCORD_APPLICATION_ID that is not a snowflake (a token pasted there) is not echoed", () => {
@@ -176,16 +170,17 @@ describe("redact", () => {
 
   it("accepts a plain list, ignores very short values, and catches token shapes it was not told about", () => {
     expect(redact("password hunter2 and abc", ["hunter2", "abc"])).toBe("password [redacted] and abc");
-    expect(redact("other workspace xoxp-9999999999-abcdef and xapp-1-ZZZZZZZZZZ", [])).toBe(
-      "other workspace [redacted] and [redacted]",
-    );
+    expect(redact("other workspace xoxp-9999999999-abcdef and xapp-1-ZZZZZZZZZZ", [])).toBe("other workspace [redacted] and [redacted]");
     expect(redact(`token ${DISCORD}.`, [])).toBe("token [redacted].");
   });
 });
 
 describe("credentials inside URLs", () => {
   it("redacts the user and password of a proxy API URL", () => {
-    const secrets = loadSecrets({ DISCORD_TOKEN: "discord-token-123456", DISCORD_API_URL: "https://proxyuser:s3cr3t-pass@proxy.example/api" }, { dotEnvFile: false });
+    const secrets = loadSecrets(
+      { DISCORD_TOKEN: "discord-token-123456", DISCORD_API_URL: "https://proxyuser:s3cr3t-pass@proxy.example/api" },
+      { dotEnvFile: false },
+    );
     expect(redact("GET https://proxyuser:s3cr3t-pass@proxy.example/api failed", secrets)).not.toMatch(/s3cr3t-pass|proxyuser/);
   });
 

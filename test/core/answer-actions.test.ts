@@ -7,7 +7,18 @@ import type { AccessConfig } from "../../src/core/access.js";
 const access: AccessConfig = { allowedChannels: [], allowedUsers: [], allowedRoles: [], probeAdmins: ["UADMIN", "discord:900"], ratePerMinute: 0 };
 
 function record(phase: AnswerRecord["phase"]): AnswerRecord {
-  return { answerId: "a1", userKey: "slack:U1", channelKey: "slack:C1", sourceKey: "slack:C1:1.0", conversation: null, seed: 7, sampling: undefined, text: "回答", phase, stop: () => {} };
+  return {
+    answerId: "a1",
+    userKey: "slack:U1",
+    channelKey: "slack:C1",
+    sourceKey: "slack:C1:1.0",
+    conversation: null,
+    seed: 7,
+    sampling: undefined,
+    text: "回答",
+    phase,
+    stop: () => {},
+  };
 }
 
 const click = (action: AnswerClick["action"], userId = "U1", platform = "slack", roleIds: string[] = []): AnswerClick => ({

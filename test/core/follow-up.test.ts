@@ -15,13 +15,18 @@ describe("decideFollowUp", () => {
   });
 
   it("ignores outside the bot's conversation, with the prefix (after spaces), with others mentioned, and when off", () => {
-    expect(decideFollowUp({ text: "はい", mentionsOthers: false, inBotConversation: false }, on)).toEqual({ kind: "ignore", reason: "not in a conversation with the bot" });
+    expect(decideFollowUp({ text: "はい", mentionsOthers: false, inBotConversation: false }, on)).toEqual({
+      kind: "ignore",
+      reason: "not in a conversation with the bot",
+    });
     expect(decideFollowUp({ text: "  //メモ", mentionsOthers: false, inBotConversation: true }, on).kind).toBe("ignore");
     expect(decideFollowUp({ text: "見て", mentionsOthers: true, inBotConversation: true }, on).kind).toBe("ignore");
     expect(decideFollowUp({ text: "はい", mentionsOthers: false, inBotConversation: true }, { ...on, enabled: false }).kind).toBe("ignore");
   });
 
   it("ignores nothing by prefix when the prefix is empty", () => {
-    expect(decideFollowUp({ text: "//コード", mentionsOthers: false, inBotConversation: true }, { enabled: true, ignorePrefix: "" })).toEqual({ kind: "answer" });
+    expect(decideFollowUp({ text: "//コード", mentionsOthers: false, inBotConversation: true }, { enabled: true, ignorePrefix: "" })).toEqual({
+      kind: "answer",
+    });
   });
 });

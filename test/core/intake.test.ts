@@ -45,7 +45,14 @@ function core(script: Script, access: Partial<AccessConfig> = {}, parallel = 1, 
     timeouts: { queueWaitMs: FOREVER, firstTokenMs: FOREVER, totalMs: FOREVER },
   });
   queues.push(queue);
-  const responder = new Responder({ queue, systemPrompt: "SYS", editIntervalMs: 10, access: { ...OPEN, ...access }, drainMs: 5_000, ...(journal ? { journal } : {}) });
+  const responder = new Responder({
+    queue,
+    systemPrompt: "SYS",
+    editIntervalMs: 10,
+    access: { ...OPEN, ...access },
+    drainMs: 5_000,
+    ...(journal ? { journal } : {}),
+  });
   return { engine, responder };
 }
 
@@ -121,7 +128,12 @@ describe("chat core intake: the order of the checks", () => {
       expect(await answering).toMatchObject({ kind: "answered" });
       expect(journal.get(q.sourceKey)).toMatchObject({
         state: "done",
-        conversation: { turns: [{ role: "user", text: "昔話をして" }, { role: "user", text: "続きは？" }] },
+        conversation: {
+          turns: [
+            { role: "user", text: "昔話をして" },
+            { role: "user", text: "続きは？" },
+          ],
+        },
       });
     } finally {
       await journal[Symbol.asyncDispose]();

@@ -91,7 +91,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-
 let sourceCounter = 0;
 function question(text: string, over: Partial<IncomingQuestion> = {}): IncomingQuestion {
   return {
@@ -324,8 +323,20 @@ describe("Responder: refusals", () => {
 describe("Responder: timeouts and errors", () => {
   it("turns the placeholder into a message naming the cause", async () => {
     const cases: { name: string; answer: ScriptedAnswer; timeouts: Partial<InferenceQueueOptions["timeouts"]>; expected: string; reason: RegExp }[] = [
-      { name: "first token", answer: { chunks: ["x"], firstChunkDelayMs: 2000 }, timeouts: { firstTokenMs: 60 }, expected: messages.timeout("first_token"), reason: /first_token/ },
-      { name: "engine error", answer: { chunks: [], fail: new Error("CUDA out of memory") }, timeouts: {}, expected: messages.engineError, reason: /CUDA out of memory/ },
+      {
+        name: "first token",
+        answer: { chunks: ["x"], firstChunkDelayMs: 2000 },
+        timeouts: { firstTokenMs: 60 },
+        expected: messages.timeout("first_token"),
+        reason: /first_token/,
+      },
+      {
+        name: "engine error",
+        answer: { chunks: [], fail: new Error("CUDA out of memory") },
+        timeouts: {},
+        expected: messages.engineError,
+        reason: /CUDA out of memory/,
+      },
       {
         name: "no backend",
         answer: { chunks: [], fail: new BackendsUnavailableError([{ backend: "gpu2", reason: "connection refused" }]) },

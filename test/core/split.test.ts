@@ -102,13 +102,7 @@ function langOpenAt(text: string, at: number): string | null {
 /** Random texts per property test; SPLIT_SEEDS=20000 for a long local run. */
 const SEEDS = Number(process.env.SPLIT_SEEDS ?? 400);
 
-const LIMITS: MessageLimits[] = [
-  { maxChars: 2000 },
-  { maxChars: 3000, maxBytes: 3000 },
-  { maxChars: 120 },
-  { maxChars: 60, maxBytes: 90 },
-  { maxChars: 40 },
-];
+const LIMITS: MessageLimits[] = [{ maxChars: 2000 }, { maxChars: 3000, maxBytes: 3000 }, { maxChars: 120 }, { maxChars: 60, maxBytes: 90 }, { maxChars: 40 }];
 
 describe("splitMessage", () => {
   it("keeps a short text whole", () => {
@@ -211,4 +205,3 @@ describe("StreamingSplitter", () => {
     expect(parts.join("")).toBe(escape(text));
   });
 });
-

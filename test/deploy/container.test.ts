@@ -11,7 +11,10 @@ const compose = YAML.parse(readFileSync("docker-compose.yml", "utf8")) as {
 };
 const dockerfile = readFileSync("Dockerfile", "utf8");
 /** Dockerfile instructions, continuation lines joined. */
-const instructions = dockerfile.replace(/\\\n/g, " ").split("\n").filter((l) => /^[A-Z]+\s/.test(l));
+const instructions = dockerfile
+  .replace(/\\\n/g, " ")
+  .split("\n")
+  .filter((l) => /^[A-Z]+\s/.test(l));
 
 describe("docker-compose.yml", () => {
   const bot = compose.services["bot"]!;
@@ -47,7 +50,10 @@ describe("docker-compose.yml", () => {
     const start = lines.findIndex((l) => /^\s*# llama-server:$/.test(l));
     const end = lines.findIndex((l, i) => i > start && !/^\s*#/.test(l));
     // Uncommented, the block is YAML of its own.
-    const block = lines.slice(start, end).map((l) => l.replace(/^(\s*)# ?/, "$1")).join("\n");
+    const block = lines
+      .slice(start, end)
+      .map((l) => l.replace(/^(\s*)# ?/, "$1"))
+      .join("\n");
     const example = YAML.parse(block) as Record<string, any>;
     expect(example["llama-server"].image).toMatch(/llama\.cpp:server/);
     expect(example["llama-server"].volumes).toEqual(["models:/models:ro"]);

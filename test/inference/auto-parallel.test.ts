@@ -15,12 +15,18 @@ describe("chooseParallel (engine.parallel: auto)", () => {
   });
 
   it("keeps a small number on a 2-core CPU however much RAM there is", () => {
-    expect(chooseParallel({ freeBytes: 20 * GiB, bytesPerSequence: 0.01 * GiB, fixedBytes: 0, onGpu: false, cores: 2 })).toMatchObject({ parallel: 4, why: expect.stringMatching(/2 per CPU core/) });
+    expect(chooseParallel({ freeBytes: 20 * GiB, bytesPerSequence: 0.01 * GiB, fixedBytes: 0, onGpu: false, cores: 2 })).toMatchObject({
+      parallel: 4,
+      why: expect.stringMatching(/2 per CPU core/),
+    });
   });
 
   it("never exceeds the cap on a huge GPU, and never goes below 1 when memory is short", () => {
     expect(chooseParallel({ freeBytes: 80 * GiB, bytesPerSequence: 0.1 * GiB, fixedBytes: 0, onGpu: true, cores: 8 }).parallel).toBe(AUTO_PARALLEL_MAX);
-    expect(chooseParallel({ freeBytes: 0.2 * GiB, bytesPerSequence: 0.5 * GiB, fixedBytes: 0, onGpu: true, cores: 8 })).toMatchObject({ parallel: 1, why: expect.stringMatching(/not even one/) });
+    expect(chooseParallel({ freeBytes: 0.2 * GiB, bytesPerSequence: 0.5 * GiB, fixedBytes: 0, onGpu: true, cores: 8 })).toMatchObject({
+      parallel: 1,
+      why: expect.stringMatching(/not even one/),
+    });
   });
 });
 
@@ -37,7 +43,10 @@ describe("LlamaEngine with parallel: auto on this machine", () => {
     expect(engine.parallel).toBeGreaterThanOrEqual(1);
     expect(engine.parallel).toBeLessThanOrEqual(2); // the CPU cap: 2 per core, 1 thread given
     expect(engine.parallelReason).toMatch(/free RAM/);
-    const result = await engine.generate({ conversation: { systemPrompt: "", turns: [{ role: "user", text: "こんにちは" }] }, sampling: { temperature: 0, topP: 1, maxTokens: 4 } });
+    const result = await engine.generate({
+      conversation: { systemPrompt: "", turns: [{ role: "user", text: "こんにちは" }] },
+      sampling: { temperature: 0, topP: 1, maxTokens: 4 },
+    });
     expect(result.completionTokens).toBeGreaterThan(0);
   });
 });

@@ -71,7 +71,9 @@ describe("LlamaEngine: requests that arrive together share batches", () => {
     try {
       const questions = ["日本の首都は？", "富士山の高さは？", "おすすめの本は？", "猫と犬の違いは？"];
       const results = await Promise.all(
-        questions.map((text, i) => engine.generate({ conversation: { systemPrompt: SYSTEM, turns: [{ role: "user", text }] }, sampling: { ...sampling, seed: i } })),
+        questions.map((text, i) =>
+          engine.generate({ conversation: { systemPrompt: SYSTEM, turns: [{ role: "user", text }] }, sampling: { ...sampling, seed: i } }),
+        ),
       );
       const prompts = results.reduce((sum, r) => sum + r.promptTokens, 0);
       // The first batch holds every prompt (within LlamaChat's one-token difference each).

@@ -52,9 +52,7 @@ describe("LlamaEngine on a generated tiny model", () => {
   });
 
   it("runs 4 requests at once to completion", async () => {
-    const results = await Promise.all(
-      ["一", "二", "三", "四"].map((q, i) => engine.generate({ conversation: ask(q), sampling: { ...sampling, seed: i } })),
-    );
+    const results = await Promise.all(["一", "二", "三", "四"].map((q, i) => engine.generate({ conversation: ask(q), sampling: { ...sampling, seed: i } })));
     for (const r of results) expect(["done", "length"]).toContain(r.stopReason);
   });
 

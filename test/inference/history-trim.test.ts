@@ -30,12 +30,17 @@ describe("trimmed turns on the real engine, through the queue", () => {
   });
 
   it("reports 0 for a conversation that fits and the dropped count for one that does not", async () => {
-    const short = await queue.submit({ userId: "u", priority: "interactive", conversation: { systemPrompt: SYSTEM, turns: [{ role: "user", text: "こんにちは" }] } }).result;
+    const short = await queue.submit({
+      userId: "u",
+      priority: "interactive",
+      conversation: { systemPrompt: SYSTEM, turns: [{ role: "user", text: "こんにちは" }] },
+    }).result;
     expect(short.trimmedTurns).toBe(0);
     expect(withHistoryNotice(short.text, short.trimmedTurns)).toBe(short.text);
 
     const turns: ChatTurn[] = [];
-    for (let i = 0; i < 6; i++) turns.push({ role: "user", text: `${i}: ${"昔の話です。".repeat(10)}` }, { role: "assistant", text: "そうですね。".repeat(10) });
+    for (let i = 0; i < 6; i++)
+      turns.push({ role: "user", text: `${i}: ${"昔の話です。".repeat(10)}` }, { role: "assistant", text: "そうですね。".repeat(10) });
     turns.push({ role: "user", text: "最後の質問です" });
     const long = await queue.submit({ userId: "u", priority: "interactive", conversation: { systemPrompt: SYSTEM, turns } }).result;
     expect(long.stopReason).not.toBe("error");

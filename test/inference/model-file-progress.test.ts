@@ -25,13 +25,9 @@ describe("formatting", () => {
       "[###-------] 1.9 GB / 4.9 GB  38.0 MB/s  ETA 1m20s",
     );
     expect(formatProgressLine({ downloadedBytes: 0, totalBytes: 1000, width: 4 })).toBe("[----] 0 B / 1.0 kB  --/s  ETA --");
-    expect(formatProgressLine({ downloadedBytes: 1000, totalBytes: 1000, bytesPerSecond: 5, width: 4 })).toBe(
-      "[####] 1.0 kB / 1.0 kB  5 B/s  ETA 0s",
-    );
+    expect(formatProgressLine({ downloadedBytes: 1000, totalBytes: 1000, bytesPerSecond: 5, width: 4 })).toBe("[####] 1.0 kB / 1.0 kB  5 B/s  ETA 0s");
     // The server did not give a size.
-    expect(formatProgressLine({ downloadedBytes: 2_000_000, totalBytes: 0, bytesPerSecond: 1_000_000, width: 3 })).toBe(
-      "[???] 2.0 MB  1.0 MB/s",
-    );
+    expect(formatProgressLine({ downloadedBytes: 2_000_000, totalBytes: 0, bytesPerSecond: 1_000_000, width: 3 })).toBe("[???] 2.0 MB  1.0 MB/s");
   });
 });
 

@@ -97,16 +97,12 @@ describe("a local path", () => {
   });
 
   it("a directory", async () => {
-    expect((await errorOf(resolveModelPath(dir, options))).message).toBe(
-      `model path is a directory, not a .gguf file: ${dir} (check MODEL or --model)`,
-    );
+    expect((await errorOf(resolveModelPath(dir, options))).message).toBe(`model path is a directory, not a .gguf file: ${dir} (check MODEL or --model)`);
   });
 
   it("not a GGUF file", async () => {
     const p = write("notes.gguf", "this is text, not a model\n");
-    expect((await errorOf(resolveModelPath(p, options))).message).toBe(
-      `model file ${p} is not a GGUF file (corrupt or truncated) (check MODEL or --model)`,
-    );
+    expect((await errorOf(resolveModelPath(p, options))).message).toBe(`model file ${p} is not a GGUF file (corrupt or truncated) (check MODEL or --model)`);
     const empty = write("empty.gguf", "");
     expect((await errorOf(resolveModelPath(empty, options))).message).toContain("is not a GGUF file (corrupt or truncated)");
   });
@@ -305,10 +301,10 @@ describe("an hf: URI", () => {
   });
 
   it("a file the hub does not have", async () => {
-    const e = await errorOf(
-      resolveModelPath("hf:test/fake-model/missing.gguf", { directory: freshDir(), huggingFaceEndpoint: hub.endpoint }),
+    const e = await errorOf(resolveModelPath("hf:test/fake-model/missing.gguf", { directory: freshDir(), huggingFaceEndpoint: hub.endpoint }));
+    expect(e.message).toMatch(
+      /^could not download hf:test\/fake-model\/missing\.gguf into .*: HTTP 404 \(no such file: check the URI\); to run without network/,
     );
-    expect(e.message).toMatch(/^could not download hf:test\/fake-model\/missing\.gguf into .*: HTTP 404 \(no such file: check the URI\); to run without network/);
   });
 
   it("a dropped connection mid-download is retried and the file completes", async () => {
@@ -357,7 +353,10 @@ describe("an hf: URI", () => {
     const p = await resolveModelPath(URI, { directory, huggingFaceEndpoint: hub.endpoint });
     expect(p).toBe(final);
     expect(readFileSync(p).equals(data)).toBe(true);
-    const ranges = hub.downloads().map((s) => s.range).filter((r): r is string => r !== undefined);
+    const ranges = hub
+      .downloads()
+      .map((s) => s.range)
+      .filter((r): r is string => r !== undefined);
     expect(ranges.length).toBeGreaterThan(0);
     // Chunk 0 came through before the interruption: nothing before it is fetched again.
     expect(ranges.every((r) => Number(/bytes=(\d+)/.exec(r)?.[1]) >= CHUNK)).toBe(true);
@@ -399,9 +398,9 @@ describe("an hf: URI", () => {
   it("an aborted signal stops before anything is fetched", async () => {
     const controller = new AbortController();
     controller.abort(new Error("cancelled early"));
-    await expect(
-      resolveModelPath(URI, { directory: freshDir(), huggingFaceEndpoint: hub.endpoint, signal: controller.signal }),
-    ).rejects.toThrow("cancelled early");
+    await expect(resolveModelPath(URI, { directory: freshDir(), huggingFaceEndpoint: hub.endpoint, signal: controller.signal })).rejects.toThrow(
+      "cancelled early",
+    );
     expect(hub.downloads()).toHaveLength(0);
   });
 

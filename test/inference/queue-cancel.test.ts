@@ -53,16 +53,20 @@ describe("InferenceQueue: cancel", () => {
     expect(started()).toEqual(["run"]);
   });
 
-  it("a cancelled engine call that rejects (abort during prompt evaluation) still resolves \"aborted\"", async () => {
+  it('a cancelled engine call that rejects (abort during prompt evaluation) still resolves "aborted"', async () => {
     // node-llama-cpp rejects with AbortError when aborted before the first token.
     const engine: Engine = {
       parallel: 1,
       modelName: "stub",
       [Symbol.asyncDispose]: async () => {},
-      generate: ({ signal }) =>
-        new Promise((_, reject) => signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")))),
+      generate: ({ signal }) => new Promise((_, reject) => signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")))),
     };
-    const queue = new InferenceQueue(engine, { sampling: SAMPLING, maxWaiting: 1, maxPerUser: 1, timeouts: { queueWaitMs: 1e4, firstTokenMs: 1e4, totalMs: 1e4 } });
+    const queue = new InferenceQueue(engine, {
+      sampling: SAMPLING,
+      maxWaiting: 1,
+      maxPerUser: 1,
+      timeouts: { queueWaitMs: 1e4, firstTokenMs: 1e4, totalMs: 1e4 },
+    });
     const ticket = queue.submit(ask("q"));
     ticket.cancel();
     expect(await ticket.result).toMatchObject({ text: "", stopReason: "aborted" });

@@ -51,8 +51,7 @@ export function positions() {
     seen.push(p);
     for (const w of waiters.filter((w) => w.position === p)) w.resolve();
   };
-  const reached = (position: number) =>
-    seen.includes(position) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ position, resolve }));
+  const reached = (position: number) => (seen.includes(position) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ position, resolve })));
   return { seen, onPosition, reached };
 }
 

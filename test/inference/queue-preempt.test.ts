@@ -12,7 +12,11 @@ describe("InferenceQueue: interactive requests preempt probe runs", () => {
     const probes = ["p1", "p2", "p3"].map((q) => queue.submit(ask(q, "probe", "probe", { sampling: { seed: 7 } })));
     await expect.poll(() => engine.running).toBe(2);
     let probeEnded = false;
-    for (const p of probes) p.result.then(() => (probeEnded = true), () => (probeEnded = true));
+    for (const p of probes)
+      p.result.then(
+        () => (probeEnded = true),
+        () => (probeEnded = true),
+      );
 
     const mention = queue.submit(ask("i1", "alice"));
     const result = await mention.result;

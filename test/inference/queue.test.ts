@@ -146,9 +146,22 @@ describe("InferenceQueue: errors and idling", () => {
       parallel: 1,
       modelName: "broken",
       [Symbol.asyncDispose]: async () => {},
-      generate: async () => ({ text: "", stopReason: "error", error: "decode failed", promptTokens: 0, completionTokens: 0, trimmedTurns: 0, timings: { queueMs: 0, firstTokenMs: null, generationMs: 0 } }),
+      generate: async () => ({
+        text: "",
+        stopReason: "error",
+        error: "decode failed",
+        promptTokens: 0,
+        completionTokens: 0,
+        trimmedTurns: 0,
+        timings: { queueMs: 0, firstTokenMs: null, generationMs: 0 },
+      }),
     };
-    const queue = new InferenceQueue(engine, { sampling: SAMPLING, maxWaiting: 1, maxPerUser: 1, timeouts: { queueWaitMs: 1e4, firstTokenMs: 1e4, totalMs: 1e4 } });
+    const queue = new InferenceQueue(engine, {
+      sampling: SAMPLING,
+      maxWaiting: 1,
+      maxPerUser: 1,
+      timeouts: { queueWaitMs: 1e4, firstTokenMs: 1e4, totalMs: 1e4 },
+    });
     const error = await rejection(queue.submit(ask("q")).result);
     expect((error as Error).message).toBe("decode failed");
   });
@@ -201,7 +214,13 @@ describe("InferenceQueue: errors and idling", () => {
     const onWarning = (w: unknown) => warnings.push(w);
     process.on("warning", onWarning);
     try {
-      const t = queue.submit(ask("q", "u", "interactive", { onPosition: () => { throw new Error("render bug"); } }));
+      const t = queue.submit(
+        ask("q", "u", "interactive", {
+          onPosition: () => {
+            throw new Error("render bug");
+          },
+        }),
+      );
       expect((await t.result).text).toBe("はい。");
       await vi.waitFor(() => expect(String(warnings[0])).toMatch(/render bug/));
     } finally {

@@ -108,7 +108,9 @@ describe("platformObserver on Socket Mode", () => {
     try {
       expect(readiness.state("slack")).toEqual({ state: "ready" });
       fake.sendDisconnect("refresh_requested");
-      await vi.waitFor(() => expect(fake.helloAt.length === 2 && readiness.state("slack")?.state === "ready", "the reconnection").toBeTruthy(), { timeout: 10_000 });
+      await vi.waitFor(() => expect(fake.helloAt.length === 2 && readiness.state("slack")?.state === "ready", "the reconnection").toBeTruthy(), {
+        timeout: 10_000,
+      });
       expect(states).toEqual(["slack connecting", "slack ready", "slack connecting", "slack ready"]);
       expect((await read(metrics)).value("elyza_platform_reconnects_total", { platform: "slack" })).toBe(1);
     } finally {

@@ -197,7 +197,13 @@ describe("the CI gate", () => {
 
       // The new model: reading drops to 4/10 (below Wilson(10/10) = 72–100 %), theory-of-mind holds.
       const worse = await runnerWith(history, (q, nth) => (q === "Q:reading" && nth >= 4 ? ng() : ok()), "new.gguf").run({}, "cli").result;
-      expect(worse.previousRun).toMatchObject({ model: "old.gguf", tests: [{ id: "theory-of-mind", passed: 10, total: 10 }, { id: "reading", passed: 10, total: 10 }] });
+      expect(worse.previousRun).toMatchObject({
+        model: "old.gguf",
+        tests: [
+          { id: "theory-of-mind", passed: 10, total: 10 },
+          { id: "reading", passed: 10, total: 10 },
+        ],
+      });
       const gate = evaluateGate(worse, "regression");
       expect(gate.passed).toBe(false);
       expect(gate.checks.map((c) => [c.id, c.status])).toEqual([
@@ -231,7 +237,9 @@ describe("the CI gate", () => {
       const worse = await runnerWith(history, (q, nth) => (q === "Q:reading" && nth >= 4 ? { chunks: ["n\u0001g"] } : ok()), "new.gguf").run({}, "cli").result;
       const xml = renderJunit(worse, evaluateGate(worse, "regression"));
       expect(XMLValidator.validate(xml)).toBe(true);
-      const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (name) => name === "testcase" || name === "property" }).parse(xml) as {
+      const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (name) => name === "testcase" || name === "property" }).parse(
+        xml,
+      ) as {
         testsuites: { tests: string; failures: string; testsuite: { testcase: { name: string; failure?: { message: string; "#text": string } }[] } };
       };
       expect(doc.testsuites.tests).toBe("2");

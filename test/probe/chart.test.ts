@@ -7,7 +7,13 @@ import { chartSize, renderHistoryPng, renderHistorySvg } from "../../src/probe/r
 import type { HistoryPoint, TestHistory } from "../../src/probe/types.js";
 
 function points(tallies: readonly number[], total = 10): HistoryPoint[] {
-  return tallies.map((passed, i) => ({ probeId: i + 1, startedAt: `2026-11-${String(10 + i).padStart(2, "0")}T00:00:00.000Z`, model: "m.gguf", passed, total }));
+  return tallies.map((passed, i) => ({
+    probeId: i + 1,
+    startedAt: `2026-11-${String(10 + i).padStart(2, "0")}T00:00:00.000Z`,
+    model: "m.gguf",
+    passed,
+    total,
+  }));
 }
 
 const HISTORY: TestHistory[] = [
@@ -47,7 +53,13 @@ describe("the history chart", () => {
   it("draws an empty history and a dataset's mean score on a 1–5 axis", () => {
     const empty = decode(renderHistoryPng("seed", [{ id: "x", title: "記録なし", points: [] }]));
     expect(empty.width).toBe(chartSize(1).width);
-    const means: TestHistory[] = [{ id: "mean-score", title: "平均スコア", points: points([60, 55], 100).map((p, i) => ({ ...p, mean: i === 0 ? 1.2 : 1.4, meanCi95: [1.0, 1.6] as const })) }];
+    const means: TestHistory[] = [
+      {
+        id: "mean-score",
+        title: "平均スコア",
+        points: points([60, 55], 100).map((p, i) => ({ ...p, mean: i === 0 ? 1.2 : 1.4, meanCi95: [1.0, 1.6] as const })),
+      },
+    ];
     const svg = renderHistorySvg("elyza-tasks-100", means);
     expect(svg).toContain("平均 1.40");
     expect(decode(renderHistoryPng("elyza-tasks-100", means)).height).toBe(chartSize(1).height);

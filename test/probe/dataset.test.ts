@@ -68,12 +68,16 @@ describe("the dataset file", () => {
 
   it("offline, says so and how to use a local file; a missing file on the hub is a 404 naming the URI", async () => {
     const offline = resolveDatasetFile(URI, { directory: dir, huggingFaceEndpoint: "http://127.0.0.1:9/", localHint: hint, connectTimeoutMs: 2000 });
-    await expect(offline).rejects.toThrow(/could not download hf:datasets\/elyza\/ELYZA-tasks-100\/test.csv: 127.0.0.1:9 is unreachable \(.+\); to run without network, set dataset.source/);
-    await expect(resolveDatasetFile("hf:datasets/elyza/ELYZA-tasks-100/missing.csv", { directory: dir, huggingFaceEndpoint: endpoint, localHint: hint })).rejects.toThrow(
-      "could not download hf:datasets/elyza/ELYZA-tasks-100/missing.csv: HTTP 404 (no such file: check the URI)",
+    await expect(offline).rejects.toThrow(
+      /could not download hf:datasets\/elyza\/ELYZA-tasks-100\/test.csv: 127.0.0.1:9 is unreachable \(.+\); to run without network, set dataset.source/,
     );
+    await expect(
+      resolveDatasetFile("hf:datasets/elyza/ELYZA-tasks-100/missing.csv", { directory: dir, huggingFaceEndpoint: endpoint, localHint: hint }),
+    ).rejects.toThrow("could not download hf:datasets/elyza/ELYZA-tasks-100/missing.csv: HTTP 404 (no such file: check the URI)");
     await expect(resolveDatasetFile("hf:elyza/x", { directory: dir, localHint: hint })).rejects.toThrow("expected hf:datasets/OWNER/NAME/FILE");
-    await expect(resolveDatasetFile(path.join(dir, "none.csv"), { directory: dir, localHint: hint })).rejects.toThrow(`dataset file not found: ${path.join(dir, "none.csv")} (${hint})`);
+    await expect(resolveDatasetFile(path.join(dir, "none.csv"), { directory: dir, localHint: hint })).rejects.toThrow(
+      `dataset file not found: ${path.join(dir, "none.csv")} (${hint})`,
+    );
   });
 
   it("parses ELYZA-tasks-100's CSV (quoted, multi-line, doubled quotes) and JSON Lines", () => {
@@ -82,7 +86,9 @@ describe("the dataset file", () => {
     expect(rows[0]!.output).toBe("1. 新しい技能を学ぶ\n2. 目標を見直す\n3. 休暇を取る");
     expect(rows[3]!.input).toBe('"AI" を使って一文で俳句を作ってください。');
     expect(rows[2]).toMatchObject({ input: "次の計算をしてください: 12 × 13 = ?", output: "156", row: 3 });
-    const jsonl = rows.map((r) => JSON.stringify({ input: r.input, output: r.output, eval_aspect: r.evalAspect, category: r.row < 3 ? "知識" : "計算" })).join("\n");
+    const jsonl = rows
+      .map((r) => JSON.stringify({ input: r.input, output: r.output, eval_aspect: r.evalAspect, category: r.row < 3 ? "知識" : "計算" }))
+      .join("\n");
     expect(parseDataset(jsonl, "tasks.jsonl").map((r) => r.category)).toEqual(["知識", "知識", "計算", "計算", "計算"]);
   });
 
@@ -128,7 +134,12 @@ const SUITE: ProbeSuite = parseSuite(
 describe("a dataset probe", () => {
   it("answers every task, has each answer scored, and reports the mean, interval, spread and bad rows", async () => {
     const engine = new ScriptedEngine(2, () => ({ chunks: ["こたえ"] }));
-    const queue = new InferenceQueue(engine, { sampling: SUITE.sampling, maxWaiting: 100, maxPerUser: 100, timeouts: { queueWaitMs: 60_000, firstTokenMs: 60_000, totalMs: 60_000 } });
+    const queue = new InferenceQueue(engine, {
+      sampling: SUITE.sampling,
+      maxWaiting: 100,
+      maxPerUser: 100,
+      timeouts: { queueWaitMs: 60_000, firstTokenMs: 60_000, totalMs: 60_000 },
+    });
     // The scripted judge: by task, 5, 4, 3, a score out of range, and no JSON at all.
     const replies = new Map([
       ["仕事の熱意", '{"reason": "3つ挙げている", "score": 5}'],
@@ -172,7 +183,7 @@ describe("a dataset probe", () => {
         ["task-004", 4, 1],
         ["task-005", 5, 1],
       ]);
-      expect(result.tests[3]!.results[0]!.reason).toBe('judge score 9 is not a whole number from 1 to 5 (dataset row 4; counted as 1)');
+      expect(result.tests[3]!.results[0]!.reason).toBe("judge score 9 is not a whole number from 1 to 5 (dataset row 4; counted as 1)");
       expect(result.tests[4]!.results[0]!.reason).toBe("judge returned no JSON with a score (dataset row 5; counted as 1)");
       const d = result.dataset!;
       expect(d.mean).toBe(2.8);
@@ -209,7 +220,12 @@ describe("a dataset probe", () => {
 
   it("a dataset suite without a way to read its file is refused with a clear message", async () => {
     const engine = new ScriptedEngine(1);
-    const queue = new InferenceQueue(engine, { sampling: SUITE.sampling, maxWaiting: 10, maxPerUser: 10, timeouts: { queueWaitMs: 1000, firstTokenMs: 1000, totalMs: 1000 } });
+    const queue = new InferenceQueue(engine, {
+      sampling: SUITE.sampling,
+      maxWaiting: 10,
+      maxPerUser: 10,
+      timeouts: { queueWaitMs: 1000, firstTokenMs: 1000, totalMs: 1000 },
+    });
     const runner = new ProbeRunner({ queue, loadSuite: () => SUITE, grade: async () => ({ pass: true, reason: "" }), modelName: "m", defaultSuite: "x" });
     await expect(runner.run({}, "cli").result).rejects.toThrow("suite elyza-tasks-100 reads a dataset, which is not available here");
   });

@@ -56,14 +56,18 @@ describe("ProbeHistory", () => {
     const dataDir = path.join(dir, "nested", "data");
     const history = new ProbeHistory(dataDir);
     const id1 = history.record(result());
-    const id2 = history.record(result({ startedAt: "2024-07-02T00:00:00.000Z", model: "elyza-q8.gguf", tests: [test("theory-of-mind", "心のモデル", [true, false, true])] }));
+    const id2 = history.record(
+      result({ startedAt: "2024-07-02T00:00:00.000Z", model: "elyza-q8.gguf", tests: [test("theory-of-mind", "心のモデル", [true, false, true])] }),
+    );
     expect(id2).toBeGreaterThan(id1);
     await history[Symbol.asyncDispose]();
 
     const db = new Database(path.join(dataDir, "probe-history.sqlite"), { readonly: true });
     expect(db.pragma("user_version", { simple: true })).toBe(HISTORY_SCHEMA_VERSION);
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
-    expect(db.prepare("SELECT seed, pass, reason, answer, tokens, duration_ms FROM runs WHERE probe_id = ? AND test_id = ? AND run = 2").get(id1, "monty-hall")).toEqual({
+    expect(
+      db.prepare("SELECT seed, pass, reason, answer, tokens, duration_ms FROM runs WHERE probe_id = ? AND test_id = ? AND run = 2").get(id1, "monty-hall"),
+    ).toEqual({
       seed: 1001,
       pass: 1,
       reason: "正解",
@@ -81,7 +85,14 @@ describe("ProbeHistory", () => {
     expect(reopened.lastForTest("seed", "theory-of-mind", 1).map((p) => p.probeId)).toEqual([id2]);
     expect(reopened.lastForTest("other", "theory-of-mind", 5)).toEqual([]);
     const previous = reopened.previous("seed");
-    expect(previous).toMatchObject({ id: id2, model: "elyza-q8.gguf", modelHash: "deadbeef", durationMs: 1234, cancelled: false, tests: [{ id: "theory-of-mind", passed: 2, total: 3 }] });
+    expect(previous).toMatchObject({
+      id: id2,
+      model: "elyza-q8.gguf",
+      modelHash: "deadbeef",
+      durationMs: 1234,
+      cancelled: false,
+      tests: [{ id: "theory-of-mind", passed: 2, total: 3 }],
+    });
     expect(previous?.settings).toMatchObject({ temperature: 0.6, baseSeed: 7, runs: 3, tokensPerSecond: 12.5 });
     await reopened[Symbol.asyncDispose]();
   });

@@ -8,7 +8,16 @@ import { renderProgressLine, renderTextReport } from "../../src/probe/report/tex
 import type { ProbeResult, RunResult, TestResult } from "../../src/probe/types.js";
 
 const runs = (passes: number, total: number): RunResult[] =>
-  Array.from({ length: total }, (_, i) => ({ run: i + 1, seed: 100 + i, pass: i < passes, reason: i < passes ? "ok" : "ng", answer: "答え", tokens: 5, durationMs: 10, stopReason: "done" }));
+  Array.from({ length: total }, (_, i) => ({
+    run: i + 1,
+    seed: 100 + i,
+    pass: i < passes,
+    reason: i < passes ? "ok" : "ng",
+    answer: "答え",
+    tokens: 5,
+    durationMs: 10,
+    stopReason: "done",
+  }));
 
 const AB_TEST: TestResult = {
   id: "theory-of-mind",
@@ -20,7 +29,19 @@ const AB_TEST: TestResult = {
   results: runs(10, 10),
   passAll: true,
   passK: { k: 5, estimate: 1 },
-  compare: { model: "q8.gguf", passed: 3, total: 10, ci95: [0.108, 0.603], difference: 0.7, differenceCi95: [0.29, 0.89], pValue: 0.0031, better: "a", passAll: false, passK: { k: 5, estimate: 0 }, results: runs(3, 10) },
+  compare: {
+    model: "q8.gguf",
+    passed: 3,
+    total: 10,
+    ci95: [0.108, 0.603],
+    difference: 0.7,
+    differenceCi95: [0.29, 0.89],
+    pValue: 0.0031,
+    better: "a",
+    passAll: false,
+    passK: { k: 5, estimate: 0 },
+    results: runs(3, 10),
+  },
 };
 
 /** One model, no comparison: what a dataset suite's probe looks like. */
@@ -84,7 +105,12 @@ describe("A/B in every rendering", () => {
   });
 
   it("progress shows both arms", () => {
-    const progress = { done: 6, total: 20, compareModel: "q8.gguf", perTest: [{ id: "theory-of-mind", title: "心のモデル", done: 3, passed: 3, total: 10, compare: { done: 3, passed: 1 } }] };
+    const progress = {
+      done: 6,
+      total: 20,
+      compareModel: "q8.gguf",
+      perTest: [{ id: "theory-of-mind", title: "心のモデル", done: 3, passed: 3, total: 10, compare: { done: 3, passed: 1 } }],
+    };
     expect(renderProgressLine(progress)).toContain("心のモデル 3/3 (B 1/3)");
     expect(JSON.stringify(probeProgressBlocks(progress, { suite: "seed" }))).toContain("B 1/3 合格");
     expect(probeProgressEmbed(progress, { suite: "seed" }).fields[0]!.value).toContain("B 1/3 合格");
@@ -101,7 +127,11 @@ describe("a dataset probe in every rendering", () => {
     expect(slack.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
     expect(JSON.stringify(slack.blocks)).toContain("平均スコア 3.00 / 5");
     const embed = probeReportEmbed(DATASET);
-    const size = embed.title.length + (embed.description?.length ?? 0) + (embed.footer?.text.length ?? 0) + embed.fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
+    const size =
+      embed.title.length +
+      (embed.description?.length ?? 0) +
+      (embed.footer?.text.length ?? 0) +
+      embed.fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
     expect(size).toBeLessThanOrEqual(DISCORD_LIMITS.total);
     expect(embed.description).toContain("平均スコア 3.00 / 5");
     expect(embed.description).toContain("添付の記録を参照してください");

@@ -29,8 +29,10 @@ const json = (value: unknown) => JSON.stringify(value, null, 2) + "\n";
 
 const PROMPTS = {
   tom: "①サリーとアンが部屋で一緒に遊んでいます。\n②サリーはボールをかごの中に入れて部屋を出て行きます。\n③サリーがいない間にアンがボールを別の箱の中に移します。\n④サリーが部屋に戻ってきます。\n《問題》サリーはボールを取り出そうとして最初にどこを探しますか?",
-  reading: "次の文を読みなさい。「Alexは男性にも女性にも使われる名前で、女性の名Alexandraの愛称であるが、男性の名Alexanderの愛称でもある。」この文脈において、次の文中の(  )にあてはまるもっとも適切なものを選択肢のうちから1つ選びなさい。\n\nAlexandraの愛称は(  )である。\n①Alex ②Alexander ③男性 ④女性",
-  monty: "①三つの箱があります。一つの箱には金貨が入っており、残り二つの箱は空です。\n⑥あなたがより確実に金貨を得るためには、⑤で選択を変えるべきでしょうか。理由も説明してください。",
+  reading:
+    "次の文を読みなさい。「Alexは男性にも女性にも使われる名前で、女性の名Alexandraの愛称であるが、男性の名Alexanderの愛称でもある。」この文脈において、次の文中の(  )にあてはまるもっとも適切なものを選択肢のうちから1つ選びなさい。\n\nAlexandraの愛称は(  )である。\n①Alex ②Alexander ③男性 ④女性",
+  monty:
+    "①三つの箱があります。一つの箱には金貨が入っており、残り二つの箱は空です。\n⑥あなたがより確実に金貨を得るためには、⑤で選択を変えるべきでしょうか。理由も説明してください。",
 };
 
 const ANSWERS = {
@@ -66,7 +68,14 @@ const RESULT: ProbeResult = {
   durationMs: 83_400,
   tokensPerSecond: 45.2,
   cancelled: false,
-  settings: { temperature: 0.6, topP: 0.9, maxTokens: 1200, grading: "rule", baseSeed: 424242, systemPrompt: "あなたは誠実で優秀な日本人のアシスタントです。特に指示が無い場合は、常に日本語で回答してください。" },
+  settings: {
+    temperature: 0.6,
+    topP: 0.9,
+    maxTokens: 1200,
+    grading: "rule",
+    baseSeed: 424242,
+    systemPrompt: "あなたは誠実で優秀な日本人のアシスタントです。特に指示が無い場合は、常に日本語で回答してください。",
+  },
   tests: [
     testResult({
       id: "theory-of-mind",
@@ -143,8 +152,16 @@ describe("probe reports: goldens", () => {
     golden("transcript.md", renderTranscript(RESULT));
     golden("probe.json", renderProbeJson(RESULT));
     const histories: TestHistory[] = [
-      { id: "theory-of-mind", title: "心のモデル", points: [10, 9, 10].map((passed, i) => ({ probeId: i + 1, startedAt: `2024-06-0${i + 1}T00:00:00.000Z`, model: "q4", passed, total: 10 })) },
-      { id: "reading", title: "国語の問題", points: [10, 10].map((passed, i) => ({ probeId: i + 2, startedAt: "2024-06-02T00:00:00.000Z", model: "q4", passed, total: 10 })) },
+      {
+        id: "theory-of-mind",
+        title: "心のモデル",
+        points: [10, 9, 10].map((passed, i) => ({ probeId: i + 1, startedAt: `2024-06-0${i + 1}T00:00:00.000Z`, model: "q4", passed, total: 10 })),
+      },
+      {
+        id: "reading",
+        title: "国語の問題",
+        points: [10, 10].map((passed, i) => ({ probeId: i + 2, startedAt: "2024-06-02T00:00:00.000Z", model: "q4", passed, total: 10 })),
+      },
       {
         id: "monty-hall",
         title: "モンティ・ホール問題",
@@ -165,7 +182,14 @@ describe("probe reports: content and limits", () => {
   it("the JSON has design.md's fields with their names", () => {
     const out = toProbeJson(RESULT);
     expect(Object.keys(out).slice(0, 5)).toEqual(["suite", "model", "runs", "durationMs", "tests"]);
-    expect(out.tests[0]).toMatchObject({ id: "theory-of-mind", title: "心のモデル", passed: 10, total: 10, ci95: [0.722, 1], baseline: { passed: 10, total: 10 } });
+    expect(out.tests[0]).toMatchObject({
+      id: "theory-of-mind",
+      title: "心のモデル",
+      passed: 10,
+      total: 10,
+      ci95: [0.722, 1],
+      baseline: { passed: 10, total: 10 },
+    });
     expect(Object.keys(out.tests[0]?.results[0] ?? {})).toEqual(["run", "seed", "pass", "reason", "answer", "tokens", "durationMs", "stopReason"]);
     expect(JSON.parse(renderProbeJson(RESULT))).toEqual(out);
   });
@@ -248,7 +272,10 @@ describe("probe reports: content and limits", () => {
       expect(f.value.length).toBeLessThanOrEqual(DISCORD_LIMITS.fieldValue);
     }
     const total =
-      embed.title.length + (embed.description ?? "").length + (embed.footer?.text.length ?? 0) + embed.fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
+      embed.title.length +
+      (embed.description ?? "").length +
+      (embed.footer?.text.length ?? 0) +
+      embed.fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
     expect(total).toBeLessThanOrEqual(DISCORD_LIMITS.total);
   }
 
@@ -258,7 +285,12 @@ describe("probe reports: content and limits", () => {
     expect(JSON.stringify(report.blocks)).toContain("件のテストは添付の記録を参照してください");
     // Model text is escaped: no stray mentions or links.
     expect(JSON.stringify(report.blocks)).not.toMatch(/<\d/);
-    checkSlack(probeProgressBlocks({ done: 1, total: 180, perTest: HUGE.tests.map((t) => ({ id: t.id, title: t.title, done: 1, passed: 0, total: 3 })) }, { suite: HUGE.suite, model: HUGE.model }));
+    checkSlack(
+      probeProgressBlocks(
+        { done: 1, total: 180, perTest: HUGE.tests.map((t) => ({ id: t.id, title: t.title, done: 1, passed: 0, total: 3 })) },
+        { suite: HUGE.suite, model: HUGE.model },
+      ),
+    );
     checkSlack(probeReportBlocks(RESULT));
   });
 
@@ -266,7 +298,12 @@ describe("probe reports: content and limits", () => {
     const report = probeReportEmbed(HUGE);
     checkDiscord(report);
     expect(report.description).toContain("件のテストは添付の記録を参照してください");
-    checkDiscord(probeProgressEmbed({ done: 1, total: 180, perTest: HUGE.tests.map((t) => ({ id: t.id, title: t.title, done: 1, passed: 0, total: 3 })) }, { suite: HUGE.suite, model: HUGE.model }));
+    checkDiscord(
+      probeProgressEmbed(
+        { done: 1, total: 180, perTest: HUGE.tests.map((t) => ({ id: t.id, title: t.title, done: 1, passed: 0, total: 3 })) },
+        { suite: HUGE.suite, model: HUGE.model },
+      ),
+    );
     checkDiscord(probeReportEmbed(RESULT));
   });
 });

@@ -35,8 +35,7 @@ const loadSuite = (name: string): ProbeSuite => {
 };
 
 /** Passes answers that say "ok". */
-const stubGrade: GradeFn = async (_test, answer) =>
-  answer.includes("ok") ? { pass: true, reason: "says ok" } : { pass: false, reason: `says "${answer}"` };
+const stubGrade: GradeFn = async (_test, answer) => (answer.includes("ok") ? { pass: true, reason: "says ok" } : { pass: false, reason: `says "${answer}"` });
 
 function questionOf(o: GenerateOptions): string {
   return o.conversation.turns.at(-1)?.text ?? "";
@@ -233,7 +232,11 @@ describe("ProbeRunner", () => {
     await new Promise<void>((resolve) => handle.onProgress((p) => p.done === 1 && resolve()));
     const startedBefore = engine.calls.length;
     expect(startedBefore).toBeLessThanOrEqual(2);
-    const ticket = queue.submit({ userId: "slack:U9", priority: "interactive", conversation: { systemPrompt: "s", turns: [{ role: "user", text: "人間の質問" }] } });
+    const ticket = queue.submit({
+      userId: "slack:U9",
+      priority: "interactive",
+      conversation: { systemPrompt: "s", turns: [{ role: "user", text: "人間の質問" }] },
+    });
     await ticket.result;
     await handle.result;
     const order = engine.calls.map(questionOf);

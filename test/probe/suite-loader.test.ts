@@ -35,7 +35,10 @@ const mutate = (change: (s: typeof seed) => void) => {
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "suites-"));
   write("seed.yaml", readFileSync("config/probes/seed.yaml", "utf8"));
-  write("other.yml", mutate((s) => (s.name = "other")));
+  write(
+    "other.yml",
+    mutate((s) => (s.name = "other")),
+  );
 });
 
 describe("loadSuite", () => {
@@ -46,7 +49,10 @@ describe("loadSuite", () => {
   });
 
   it("loads a path (with a slash or a .yaml ending) as a file", () => {
-    const file = write("mine.yaml", mutate((s) => (s.name = "mine")));
+    const file = write(
+      "mine.yaml",
+      mutate((s) => (s.name = "mine")),
+    );
     expect(loadSuite(file, "/nonexistent").name).toBe("mine");
     expect(loadSuite("config/probes/seed.yaml", "/nonexistent").name).toBe("seed");
   });
@@ -59,7 +65,9 @@ describe("loadSuite", () => {
   });
 
   it("says when a file cannot be read", () => {
-    expect(errorOf(() => loadSuite(path.join(dir, "missing.yaml"), dir))).toBe(`suite error: ${path.join(dir, "missing.yaml")}: cannot read suite file (no such file)`);
+    expect(errorOf(() => loadSuite(path.join(dir, "missing.yaml"), dir))).toBe(
+      `suite error: ${path.join(dir, "missing.yaml")}: cannot read suite file (no such file)`,
+    );
     const sub = path.join(dir, "sub.yaml");
     mkdirSync(sub, { recursive: true });
     expect(errorOf(() => loadSuite(sub, dir))).toContain("is a directory");
@@ -79,7 +87,11 @@ describe("loadSuite", () => {
     ["an empty prompt", (s) => (s.tests[0]!.prompt = "  "), "tests[0].prompt: prompt must not be empty"],
     ["a number for a title", (s) => (s.tests[2]!.title = 3), "tests[2].title: expected a string, got number"],
     ["a duplicate test id", (s) => (s.tests[2]!.id = "reading"), 'tests[2].id: duplicate test id "reading" (also tests[1])'],
-    ["an unknown rule", (s) => (s.tests[0]!.grader = { kind: "rule", rule: "sudoku" }), 'tests[0].grader.rule: unknown rule "sudoku" (rules: theory-of-mind, reading, monty-hall)'],
+    [
+      "an unknown rule",
+      (s) => (s.tests[0]!.grader = { kind: "rule", rule: "sudoku" }),
+      'tests[0].grader.rule: unknown rule "sudoku" (rules: theory-of-mind, reading, monty-hall)',
+    ],
     ["an unknown grader kind", (s) => (s.tests[0]!.grader = { kind: "magic" }), 'tests[0].grader.kind: kind must be "rule" or "judge"'],
     ["a rule grader without a rule", (s) => (s.tests[0]!.grader = { kind: "rule" }), "tests[0].grader.rule: required"],
     ["a judge without a rubric", (s) => (s.tests[0]!.grader = { kind: "judge" }), "tests[0].grader.rubric: required"],
@@ -99,7 +111,10 @@ describe("loadSuite", () => {
   });
 
   it("accepts a judge-graded test", () => {
-    const file = write("judged.yaml", mutate((s) => (s.tests[0]!.grader = { kind: "judge", rubric: "かごと答えれば合格" })));
+    const file = write(
+      "judged.yaml",
+      mutate((s) => (s.tests[0]!.grader = { kind: "judge", rubric: "かごと答えれば合格" })),
+    );
     expect(loadSuite(file, dir).tests[0]!.grader).toEqual({ kind: "judge", rubric: "かごと答えれば合格" });
   });
 });

@@ -8,17 +8,7 @@ import { readGgufFileInfo } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gguf, layoutGguf, writeGguf } from "../../src/testing/gguf/gguf-writer.js";
 import { layoutModel, planModel } from "../../src/testing/gguf/model-plan.js";
-import {
-  GgmlType,
-  decode,
-  encode,
-  f16BitsToF32,
-  f32ToF16Bits,
-  quantizeQ4_0,
-  quantizeQ8_0,
-  roundTrip,
-  tensorBytes,
-} from "../../src/testing/gguf/quantize.js";
+import { GgmlType, decode, encode, f16BitsToF32, f32ToF16Bits, quantizeQ4_0, quantizeQ8_0, roundTrip, tensorBytes } from "../../src/testing/gguf/quantize.js";
 import { Rng, deriveSeed } from "../../src/testing/gguf/random.js";
 import { SHAPES, SHAPE_NAMES } from "../../src/testing/gguf/shapes.js";
 import { byteLevelAlphabet, buildVocabulary, toByteLevel } from "../../src/testing/gguf/vocab.js";
@@ -34,9 +24,7 @@ afterAll(async () => {
 describe("Rng", () => {
   it("is xoshiro128** seeded by splitmix32 (values checked against an independent implementation)", () => {
     const rng = new Rng(1);
-    expect([1, 2, 3, 4, 5].map(() => rng.nextUint32())).toEqual([
-      2442144158, 3238099751, 3819917871, 2104621829, 2021136066,
-    ]);
+    expect([1, 2, 3, 4, 5].map(() => rng.nextUint32())).toEqual([2442144158, 3238099751, 3819917871, 2104621829, 2021136066]);
     expect(new Rng(0xffffffff).nextUint32()).toBe(835879718);
     expect(deriveSeed(1, "token_embd.weight")).toBe(4187167611);
   });
@@ -243,11 +231,17 @@ describe("GGUF serialization", () => {
   });
 
   it("rejects duplicate keys, and leaves no file behind when a tensor's data is short", async () => {
-    expect(() => layoutGguf([["k", gguf.u32(1)], ["k", gguf.u32(2)]], [])).toThrow(/duplicate/);
+    expect(() =>
+      layoutGguf(
+        [
+          ["k", gguf.u32(1)],
+          ["k", gguf.u32(2)],
+        ],
+        [],
+      ),
+    ).toThrow(/duplicate/);
     const file = path.join(dir, "short.gguf");
-    await expect(
-      writeGguf(file, [], [{ name: "a", dims: [4], type: GgmlType.F32, data: () => [Buffer.alloc(8)] }]),
-    ).rejects.toThrow(/expected 16/);
+    await expect(writeGguf(file, [], [{ name: "a", dims: [4], type: GgmlType.F32, data: () => [Buffer.alloc(8)] }])).rejects.toThrow(/expected 16/);
     const { readdir } = await import("node:fs/promises");
     expect((await readdir(dir)).filter((f) => f.startsWith("short"))).toEqual([]);
   });
@@ -271,9 +265,7 @@ describe("shapes", () => {
     const names = plan.tensors.map((t) => t.name);
     expect(names.slice(0, 3)).toEqual(["token_embd.weight", "output_norm.weight", "output.weight"]);
     expect(names.slice(3, 12)).toEqual(
-      ["attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"].map(
-        (n) => `blk.0.${n}.weight`,
-      ),
+      ["attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"].map((n) => `blk.0.${n}.weight`),
     );
     const dims = Object.fromEntries(plan.tensors.map((t) => [t.name, t.dims]));
     expect(dims["token_embd.weight"]).toEqual([64, 384]);

@@ -25,7 +25,10 @@ import { testModelBytes, writeModelPlan, writeTestModel, type ShapeName } from "
 import { LLAMA3_CHAT_TEMPLATE } from "../../src/testing/gguf/vocab.js";
 import { tinyModelPath } from "../helpers/test-model.js";
 
-const sha256 = async (file: string): Promise<string> => createHash("sha256").update(await readFile(file)).digest("hex");
+const sha256 = async (file: string): Promise<string> =>
+  createHash("sha256")
+    .update(await readFile(file))
+    .digest("hex");
 
 // Pins "same seed → same bytes on any machine". If the generator changes on purpose, update this
 // and bump GENERATOR_VERSION in test/helpers/test-model.ts so cached files are rewritten.
@@ -74,10 +77,7 @@ async function nextTokenProbabilities(model: LlamaModel, text: string): Promise<
   const context = await model.createContext({ threads: 1, contextSize: 512 });
   try {
     const tokens = model.tokenize(text);
-    const input: ControlledEvaluateInputItem[] = [
-      ...tokens.slice(0, -1),
-      [tokens.at(-1)!, { generateNext: { probabilities: true } }],
-    ];
+    const input: ControlledEvaluateInputItem[] = [...tokens.slice(0, -1), [tokens.at(-1)!, { generateNext: { probabilities: true } }]];
     const out = await context.getSequence().controlledEvaluate(input);
     return out.at(-1)!.next.probabilities!;
   } finally {
@@ -218,9 +218,7 @@ describe("quantized shapes", () => {
     const twinPlan = {
       ...plan,
       tensors: plan.tensors.map((t) =>
-        t.type === type && t.init.kind === "uniform"
-          ? { ...t, type: GgmlType.F32, init: { ...t.init, roundTripThrough: type } }
-          : t,
+        t.type === type && t.init.kind === "uniform" ? { ...t, type: GgmlType.F32, init: { ...t.init, roundTripThrough: type } } : t,
       ),
     };
     const twinPath = path.join(dir, `${shape}-twin.gguf`);

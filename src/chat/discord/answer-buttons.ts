@@ -22,8 +22,7 @@ export function answerCustomId(action: AnswerAction, answerId: string): string {
 
 /** The components of a message with the buttons of `controls`; [] removes them. */
 export function answerComponents(controls: AnswerControls | undefined): APIActionRowComponent<APIButtonComponentWithCustomId>[] {
-  const actions: readonly AnswerAction[] =
-    controls?.phase === "streaming" ? ["stop"] : controls?.phase === "finished" ? ["regenerate", "up", "down"] : [];
+  const actions: readonly AnswerAction[] = controls?.phase === "streaming" ? ["stop"] : controls?.phase === "finished" ? ["regenerate", "up", "down"] : [];
   if (actions.length === 0) return [];
   return [
     {

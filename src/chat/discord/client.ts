@@ -12,12 +12,7 @@
 
 import { Client, GatewayIntentBits, Partials } from "discord.js";
 
-export const INTENTS = [
-  GatewayIntentBits.Guilds,
-  GatewayIntentBits.GuildMessages,
-  GatewayIntentBits.DirectMessages,
-  GatewayIntentBits.MessageContent,
-] as const;
+export const INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent] as const;
 
 export function createDiscordClient(apiUrl?: string): Client {
   return new Client({

@@ -8,8 +8,7 @@ import { Events, type Client } from "discord.js";
 const CLOSE_REASONS: Record<number, string> = {
   4004: "Discord rejected the bot token (gateway close 4004): check DISCORD_TOKEN",
   4013: "Discord rejected the gateway intents (close 4013)",
-  4014:
-    'Discord refused the privileged Message Content intent (gateway close 4014): enable "Message Content Intent" under Bot → Privileged Gateway Intents in the Discord developer portal',
+  4014: 'Discord refused the privileged Message Content intent (gateway close 4014): enable "Message Content Intent" under Bot → Privileged Gateway Intents in the Discord developer portal',
 };
 
 export async function connect(client: Client, token: string, timeoutMs: number): Promise<void> {

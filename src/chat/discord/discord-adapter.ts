@@ -1,7 +1,7 @@
 // The Discord adapter: turns mentions and DMs into questions for the chat core, deletions into
 // cancellations, and /probe into the core's probe handler. Nothing else is decided here (see src/core).
 
-import { Events, RESTEvents, type Message, type SendableChannels } from "discord.js";
+import { Events, RESTEvents, type Message } from "discord.js";
 import { decideFollowUp, type FollowUpSettings } from "../../core/follow-up.js";
 import { withoutProbes } from "../../core/probe-chat.js";
 import type { IncomingQuestion } from "../../core/types.js";
@@ -92,10 +92,11 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   /** chat.discord.answerInThread: a mention in a channel opens a thread on it, answered there. */
   const replyChannelFor = async (message: Message, botId: string): Promise<DiscordReplyChannel> => {
     // A reply (to one of the bot's answers, pinging it) continues its reply chain where it is.
-    if (!options.answerInThread || !message.inGuild() || message.channel.isThread() || message.reference) return DiscordReplyChannel.forQuestion(message, restRetry);
+    if (!options.answerInThread || !message.inGuild() || message.channel.isThread() || message.reference)
+      return DiscordReplyChannel.forQuestion(message, restRetry);
     try {
       const thread = await message.startThread({ name: threadName(plainText(message, botId)) });
-      return new DiscordReplyChannel(thread as SendableChannels, message.id, restRetry, false);
+      return new DiscordReplyChannel(thread, message.id, restRetry, false);
     } catch (error) {
       // Without Create Public Threads (or in a channel that has none) the answer goes under the question.
       logger.warn(`discord: could not open a thread on ${message.id}, answering in the channel: ${error instanceof Error ? error.message : String(error)}`);
@@ -145,7 +146,8 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
 
   return {
     async replyChannel(address) {
-      if (address.platform !== "discord" || !address.channelId || !address.questionId) throw new Error(`not a Discord reply address: ${JSON.stringify(address)}`);
+      if (address.platform !== "discord" || !address.channelId || !address.questionId)
+        throw new Error(`not a Discord reply address: ${JSON.stringify(address)}`);
       const channel = await client.channels.fetch(address.channelId);
       if (!channel?.isSendable()) throw new Error(`Discord channel ${address.channelId} cannot be posted in`);
       return new DiscordReplyChannel(channel, address.questionId, restRetry);

@@ -137,8 +137,7 @@ function fit(embed: DiscordEmbed): DiscordEmbed {
   }));
   const note = (dropped: number) => (dropped > 0 ? `\nほか${dropped}件のテストは添付の記録を参照してください` : "");
   const total = fields.length;
-  const size = (desc: string) =>
-    title.length + desc.length + (footer?.text.length ?? 0) + fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
+  const size = (desc: string) => title.length + desc.length + (footer?.text.length ?? 0) + fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
   let description = truncate(embed.description ?? "", DISCORD_LIMITS.description - 40);
   if (fields.length > DISCORD_LIMITS.fields) fields = fields.slice(0, DISCORD_LIMITS.fields);
   while (fields.length > 0 && size(description + note(total - fields.length)) > DISCORD_LIMITS.total) fields = fields.slice(0, -1);

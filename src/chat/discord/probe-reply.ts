@@ -3,13 +3,7 @@
 // edits are throttled (Discord allows about 5 edits per 5 s) and applied in order; the newest
 // progress wins, stale ones are skipped.
 
-import {
-  DiscordAPIError,
-  RESTJSONErrorCodes,
-  type APIEmbed,
-  type ChatInputCommandInteraction,
-  type Message,
-} from "discord.js";
+import { DiscordAPIError, RESTJSONErrorCodes, type APIEmbed, type ChatInputCommandInteraction, type Message } from "discord.js";
 import { latestWins, type LatestWins } from "../../core/latest-wins.js";
 import type { DiscordEmbed } from "./probe-embed.js";
 

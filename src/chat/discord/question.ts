@@ -48,7 +48,11 @@ export function followUpFacts(message: Message, botId: string): FollowUpFacts | 
 
 /** A thread's name from the question: its first line, at most 100 characters (Discord's limit). */
 export function threadName(question: string): string {
-  const line = question.split("\n").find((l) => l.trim() !== "")?.trim() ?? "";
+  const line =
+    question
+      .split("\n")
+      .find((l) => l.trim() !== "")
+      ?.trim() ?? "";
   const chars = [...line];
   if (chars.length === 0) return "質問";
   return chars.length <= 100 ? line : `${chars.slice(0, 99).join("")}…`;

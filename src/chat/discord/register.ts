@@ -18,9 +18,7 @@ export interface Registered {
 
 export async function registerCommands(options: RegisterOptions): Promise<Registered> {
   const rest = new REST(options.apiUrl ? { api: options.apiUrl } : {}).setToken(options.token);
-  const route = options.guildId
-    ? Routes.applicationGuildCommands(options.applicationId, options.guildId)
-    : Routes.applicationCommands(options.applicationId);
+  const route = options.guildId ? Routes.applicationGuildCommands(options.applicationId, options.guildId) : Routes.applicationCommands(options.applicationId);
   const stored = (await rest.put(route, { body: commands })) as readonly { name: string }[];
   return { scope: options.guildId ? "guild" : "global", names: stored.map((c) => c.name) };
 }

@@ -85,7 +85,10 @@ export class DiscordReplyChannel implements ReplyChannel {
     // whose last edit may or may not have landed) leaves the message showing exactly `text`.
     const isLast = posted.id === this.#last?.id;
     if (isLast) this.#last = { id: posted.id, text };
-    const edited = await withRestRetries<Message>(() => this.channel.messages.edit(posted.id, { content: text || EMPTY, ...this.componentsFor(isLast) }), this.retry).catch(gone);
+    const edited = await withRestRetries<Message>(
+      () => this.channel.messages.edit(posted.id, { content: text || EMPTY, ...this.componentsFor(isLast) }),
+      this.retry,
+    ).catch(gone);
     this.follow(edited.id);
     // discord.js returns an edited clone and leaves the cached message as it was until the gateway's
     // MESSAGE_UPDATE arrives; a reply read from the cache in between would see the placeholder.
@@ -105,10 +108,7 @@ export class DiscordReplyChannel implements ReplyChannel {
 
 /** The bot's message (or the whole channel) was deleted: the chat core treats that as "stop". */
 function gone(error: unknown): never {
-  if (
-    error instanceof DiscordAPIError &&
-    (error.code === RESTJSONErrorCodes.UnknownMessage || error.code === RESTJSONErrorCodes.UnknownChannel)
-  ) {
+  if (error instanceof DiscordAPIError && (error.code === RESTJSONErrorCodes.UnknownMessage || error.code === RESTJSONErrorCodes.UnknownChannel)) {
     throw new MessageDeletedError(error.message);
   }
   throw error;

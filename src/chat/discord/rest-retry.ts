@@ -32,8 +32,11 @@ export function isTransient(error: unknown): boolean {
   if (error instanceof HTTPError) return error.status >= 500;
   if (!(error instanceof Error)) return false;
   if (error.name === "AbortError") return true;
-  return [error, error.cause].some((e) => {
-    const code = (e as { code?: unknown } | undefined)?.code;
-    return typeof code === "string" && /^(E[A-Z]+|UND_ERR_\w+)$/.test(code);
-  }) || (error instanceof TypeError && error.message === "fetch failed");
+  return (
+    [error, error.cause].some((e) => {
+      const code = (e as { code?: unknown } | undefined)?.code;
+      return typeof code === "string" && /^(E[A-Z]+|UND_ERR_\w+)$/.test(code);
+    }) ||
+    (error instanceof TypeError && error.message === "fetch failed")
+  );
 }

@@ -35,7 +35,11 @@ export function assistantThreadOf(event: unknown): AssistantThread | undefined {
 }
 
 /** Offers the suggested prompts in a new assistant thread. */
-export async function offerSuggestedPrompts(client: WebClient, thread: Pick<AssistantThread, "channelId" | "threadTs">, prompts: readonly SuggestedPrompt[] = SUGGESTED_PROMPTS): Promise<void> {
+export async function offerSuggestedPrompts(
+  client: WebClient,
+  thread: Pick<AssistantThread, "channelId" | "threadTs">,
+  prompts: readonly SuggestedPrompt[] = SUGGESTED_PROMPTS,
+): Promise<void> {
   await client.assistant.threads.setSuggestedPrompts({
     channel_id: thread.channelId,
     thread_ts: thread.threadTs,
@@ -46,7 +50,11 @@ export async function offerSuggestedPrompts(client: WebClient, thread: Pick<Assi
 
 /** The thread's title in the pane's history: the first question's first line, shortened. */
 export function threadTitle(question: string): string {
-  const line = question.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "新しい会話";
+  const line =
+    question
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => l !== "") ?? "新しい会話";
   const points = [...line];
   return points.length > 40 ? `${points.slice(0, 40).join("")}…` : line;
 }

@@ -99,7 +99,9 @@ export function guardSocketEnvelopes(client: SocketClientLike, log: AdapterLogge
     }
     for (const handler of handlers) {
       try {
-        Promise.resolve(handler.call(client, data, isBinary)).catch((error: unknown) => log.warn(`Slack Socket Mode: ${describe(error)} (envelope ${typeOf(envelope)} ignored)`));
+        Promise.resolve(handler.call(client, data, isBinary)).catch((error: unknown) =>
+          log.warn(`Slack Socket Mode: ${describe(error)} (envelope ${typeOf(envelope)} ignored)`),
+        );
       } catch (error) {
         log.warn(`Slack Socket Mode: ${describe(error)} (envelope ${typeOf(envelope)} ignored)`);
       }

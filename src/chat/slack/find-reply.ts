@@ -33,10 +33,15 @@ export async function findOwnReply(
 ): Promise<string | undefined> {
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const common = { channel: target.channel, oldest: target.questionTs, inclusive: false, include_all_metadata: true, limit: PAGE, ...(cursor ? { cursor } : {}) };
-    const res = target.threadTs
-      ? await client.conversations.replies({ ...common, ts: target.threadTs })
-      : await client.conversations.history(common);
+    const common = {
+      channel: target.channel,
+      oldest: target.questionTs,
+      inclusive: false,
+      include_all_metadata: true,
+      limit: PAGE,
+      ...(cursor ? { cursor } : {}),
+    };
+    const res = target.threadTs ? await client.conversations.replies({ ...common, ts: target.threadTs }) : await client.conversations.history(common);
     const found = ((res.messages ?? []) as MarkedMessage[]).find((m) => isMarked(m, target.questionTs, part));
     if (found?.ts) return found.ts;
     cursor = res.response_metadata?.next_cursor || undefined;

@@ -27,10 +27,12 @@ export function consoleLogger(prefix = "[slack]", debug = false): AdapterLogger 
 export function toBoltLogger(log: AdapterLogger, initial: LogLevel = LogLevel.INFO): BoltLogger {
   let level = initial;
   let name = "bolt";
-  const at = (l: LogLevel, write: (m: string, ...r: unknown[]) => void) => (...msg: unknown[]) => {
-    if (ORDER.indexOf(l) < ORDER.indexOf(level)) return;
-    write(`${name}: ${msg.map((m) => (m instanceof Error ? m.message : String(m))).join(" ")}`);
-  };
+  const at =
+    (l: LogLevel, write: (m: string, ...r: unknown[]) => void) =>
+    (...msg: unknown[]) => {
+      if (ORDER.indexOf(l) < ORDER.indexOf(level)) return;
+      write(`${name}: ${msg.map((m) => (m instanceof Error ? m.message : String(m))).join(" ")}`);
+    };
   return {
     debug: at(LogLevel.DEBUG, log.debug.bind(log)),
     info: at(LogLevel.INFO, log.info.bind(log)),

@@ -73,24 +73,16 @@ function convertProse(text: string): string {
   const links: string[] = [];
   const hold = (rendered: string) => `${LINK_OPEN}${links.push(rendered) - 1}${LINK_CLOSE}`;
   let s = text
-    .replace(/!?\[([^\]\n]*)\]\(\s*<?([^\s)>]+)>?(?:\s+"[^"]*")?\s*\)/g, (_m, label: string, url: string) =>
-      hold(renderLink(url, label)),
-    )
+    .replace(/!?\[([^\]\n]*)\]\(\s*<?([^\s)>]+)>?(?:\s+"[^"]*")?\s*\)/g, (_m, label: string, url: string) => hold(renderLink(url, label)))
     .replace(/<((?:https?|mailto):[^\s>]+)>/g, (_m, url: string) => hold(renderLink(url, "")));
   s = escapeMrkdwn(s);
   s = s.replace(/\*\*(?=\S)(.+?)(?<=\S)\*\*/g, `${BOLD}$1${BOLD}`);
-  s = s.replace(/(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)/g, (m, inner: string, at: number, all: string) =>
-    emphasis("_", inner, all[at - 1], all[at + m.length]),
-  );
+  s = s.replace(/(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)/g, (m, inner: string, at: number, all: string) => emphasis("_", inner, all[at - 1], all[at + m.length]));
   s = s.replace(/(?<![*\w])\*(?=[^\s*])([^*\n]*?[^\s*])\*(?![*\w])/g, (m, inner: string, at: number, all: string) =>
     emphasis("_", inner, all[at - 1], all[at + m.length]),
   );
-  s = s.replace(/~~(?=\S)(.+?)(?<=\S)~~/g, (m, inner: string, at: number, all: string) =>
-    emphasis("~", inner, all[at - 1], all[at + m.length]),
-  );
-  s = s.replace(new RegExp(`${BOLD}(.+?)${BOLD}`, "g"), (m, inner: string, at: number, all: string) =>
-    emphasis("*", inner, all[at - 1], all[at + m.length]),
-  );
+  s = s.replace(/~~(?=\S)(.+?)(?<=\S)~~/g, (m, inner: string, at: number, all: string) => emphasis("~", inner, all[at - 1], all[at + m.length]));
+  s = s.replace(new RegExp(`${BOLD}(.+?)${BOLD}`, "g"), (m, inner: string, at: number, all: string) => emphasis("*", inner, all[at - 1], all[at + m.length]));
   // An unpaired ** stays visible as typed.
   s = s.replaceAll(BOLD, "**");
   return s.replace(new RegExp(`${LINK_OPEN}(\\d+)${LINK_CLOSE}`, "g"), (_m, i: string) => links[Number(i)] ?? "");

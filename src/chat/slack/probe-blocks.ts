@@ -71,7 +71,10 @@ export function probeProgressBlocks(progress: ProbeProgress, meta: ProbeProgress
   const blocks: SlackBlock[] = [header(`プローブ実行中: ${meta.suite}`)];
   blocks.push({ type: "section", text: mrkdwn(`\`${progressBar(progress.done, progress.total)}\` ${progress.done}/${progress.total}`) });
   const fields = progress.perTest.map((t) =>
-    mrkdwn(`*${escapeMrkdwn(t.title)}*\n${t.passed}/${t.done} 合格（全${t.total}回）${t.compare ? `\nB ${t.compare.passed}/${t.compare.done} 合格` : ""}`, SLACK_LIMITS.fieldText),
+    mrkdwn(
+      `*${escapeMrkdwn(t.title)}*\n${t.passed}/${t.done} 合格（全${t.total}回）${t.compare ? `\nB ${t.compare.passed}/${t.compare.done} 合格` : ""}`,
+      SLACK_LIMITS.fieldText,
+    ),
   );
   // Ten fields per section; leave room for the context block below.
   for (let i = 0; i < fields.length && blocks.length < SLACK_LIMITS.blocks - 1; i += SLACK_LIMITS.fields) {

@@ -33,7 +33,10 @@ export const PROBE_TEXTS = {
 export function registerProbeCommand(app: App, deps: ProbeCommandDeps): void {
   app.command("/probe", async ({ command, ack, client }) => {
     // Not awaited: a run goes on long after the ack; the core tracks it for shutdown.
-    void deps.probeChat.handle({ asker: { platform: "slack", userId: command.user_id, roleIds: [] }, text: command.text }, slackSurface(command, ack, client, deps));
+    void deps.probeChat.handle(
+      { asker: { platform: "slack", userId: command.user_id, roleIds: [] }, text: command.text },
+      slackSurface(command, ack, client, deps),
+    );
   });
 }
 

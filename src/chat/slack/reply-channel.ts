@@ -54,7 +54,13 @@ export function slackReplyChannel(target: SlackReplyTarget, options: SlackReplyO
   /** `blocks` for a call on the last message; none at all while the core never asked for buttons. */
   const blocksOf = (text: string) => (controls ? { blocks: answerBlocks(nonEmpty(text), controls) } : {});
   const update = async (ts: string, text: string, withBlocks: boolean): Promise<void> => {
-    await client.chat.update({ channel: target.channel, ts, text: nonEmpty(text), link_names: false, ...(withBlocks ? blocksOf(text) : controls ? { blocks: [] } : {}) });
+    await client.chat.update({
+      channel: target.channel,
+      ts,
+      text: nonEmpty(text),
+      link_names: false,
+      ...(withBlocks ? blocksOf(text) : controls ? { blocks: [] } : {}),
+    });
   };
   /** A new part is posted: the buttons leave the message before it. */
   const becomeLast = async (id: string, text: string): Promise<void> => {

@@ -140,7 +140,12 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
   if (socketMode) {
     const connectOptions: WebClientOptions = { ...clientOptions, retryConfig: CONNECT_RETRY };
     // Reconnection is ours (socket-reconnect.ts): the library's waits 5 s before its first attempt.
-    receiver = new SocketModeReceiver({ appToken: options.appToken, logger: boltLog, autoReconnectEnabled: false, installerOptions: { clientOptions: connectOptions } });
+    receiver = new SocketModeReceiver({
+      appToken: options.appToken,
+      logger: boltLog,
+      autoReconnectEnabled: false,
+      installerOptions: { clientOptions: connectOptions },
+    });
     app = new App({ token: options.botToken, botId, botUserId, receiver, logger: boltLog, clientOptions, convoStore: false });
   } else {
     if (!options.signingSecret) throw new Error("Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP)");
@@ -220,7 +225,9 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
       botThreads.set(threadKey(channel, threadTs), answered, answered ? {} : { ttl: THREAD_NO_TTL_MS });
       return answered;
     } catch (error) {
-      log.warn(`could not read thread ${threadTs} in ${channel} to see whether the bot answered there: ${error instanceof Error ? error.message : String(error)}`);
+      log.warn(
+        `could not read thread ${threadTs} in ${channel} to see whether the bot answered there: ${error instanceof Error ? error.message : String(error)}`,
+      );
       return false;
     }
   };
@@ -229,7 +236,8 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
   const isFollowUp = async (action: Extract<SlackAction, { kind: "thread-message" }>): Promise<string | true> => {
     const facts = { text: slackTextToPlain(action.text, botUserId), mentionsOthers: action.mentionsOthers };
     let decision = decideFollowUp({ ...facts, inBotConversation: "unknown" }, followUps);
-    if (decision.kind === "check-conversation") decision = decideFollowUp({ ...facts, inBotConversation: await botAnsweredIn(action.channel, action.threadTs) }, followUps);
+    if (decision.kind === "check-conversation")
+      decision = decideFollowUp({ ...facts, inBotConversation: await botAnsweredIn(action.channel, action.threadTs) }, followUps);
     return decision.kind === "answer" ? true : decision.kind === "ignore" ? decision.reason : "undecided";
   };
 
@@ -262,12 +270,15 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     const paneKey = question.threadTs ? `${question.channel}:${question.threadTs}` : undefined;
     if (paneKey && paneThreads.has(paneKey)) {
       paneThreads.delete(paneKey); // titled once, from the first question
-      setThreadTitle(app.client, { channelId: question.channel, threadTs: question.threadTs! }, slackTextToPlain(question.text, botUserId)).catch((error: unknown) =>
-        log.warn(`could not title the assistant thread ${paneKey}: ${describe(error)}`),
+      setThreadTitle(app.client, { channelId: question.channel, threadTs: question.threadTs! }, slackTextToPlain(question.text, botUserId)).catch(
+        (error: unknown) => log.warn(`could not title the assistant thread ${paneKey}: ${describe(error)}`),
       );
     }
     // The core decides, tracks and logs the rest; answer() never rejects.
-    void options.responder.answer(questionOf(question), answerChannel({ channel: question.channel, threadTs: question.threadTs, questionTs: question.ts }, question));
+    void options.responder.answer(
+      questionOf(question),
+      answerChannel({ channel: question.channel, threadTs: question.threadTs, questionTs: question.ts }, question),
+    );
   };
   // The split-view pane: a new assistant thread gets the suggested prompts.
   app.event("assistant_thread_started", async ({ event }) => {
@@ -338,9 +349,7 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     });
     observer.connected();
   } else {
-    const server = (await app.start(
-      options.host ? { port: options.port ?? 3000, host: options.host } : (options.port ?? 3000),
-    )) as Server;
+    const server = (await app.start(options.host ? { port: options.port ?? 3000, host: options.host } : (options.port ?? 3000))) as Server;
     port = (server.address() as AddressInfo).port;
     observer.connected();
   }

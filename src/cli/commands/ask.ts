@@ -19,7 +19,7 @@ export async function ask(args: readonly string[], io: CommandIo): Promise<numbe
     seed: { type: "string" },
     "max-tokens": { type: "string" },
   });
-  if (values.help) return io.out(help), 0;
+  if (values.help) return (io.out(help), 0);
   const question = positionals.join(" ").trim();
   if (!question) throw new UsageError('ask: give the question as an argument, e.g. elyza-bot ask "日本の首都は？"');
   const seed = wholeNumber("--seed", values.seed, 0, 2 ** 32 - 1);

@@ -30,13 +30,21 @@ interface Row {
 
 export async function backends(args: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs("backends", args, { ...configFlags, json: { type: "boolean" } });
-  if (values.help) return io.out(help), 0;
+  if (values.help) return (io.out(help), 0);
   if (positionals.length > 0) throw new UsageError(`backends: unexpected argument "${positionals[0]}" (see elyza-bot backends --help)`);
   const config = configFromFlags(values, io.env);
   const rows = await Promise.all(
     config.engine.backends.map(async (backend): Promise<Row> => {
       if (backend.kind === "in-process") {
-        return { name: backend.name, kind: backend.kind, state: "local", slots: config.engine.parallel, inUse: null, latencyMs: null, model: displayModelUri(config.model.uri) };
+        return {
+          name: backend.name,
+          kind: backend.kind,
+          state: "local",
+          slots: config.engine.parallel,
+          inUse: null,
+          latencyMs: null,
+          model: displayModelUri(config.model.uri),
+        };
       }
       await using engine = openAiMember(backend, io.env).engine as OpenAiBackend;
       const base = { name: backend.name, kind: backend.kind, slots: backend.slots, model: backend.model, baseUrl: backend.baseUrl };

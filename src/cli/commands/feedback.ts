@@ -44,7 +44,7 @@ export function parseSince(value: string, now: number): number {
 
 export async function feedback(args: readonly string[], io: CommandIo): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === undefined || sub === "--help" || sub === "-h") return io.out(help), sub === undefined ? 2 : 0;
+  if (sub === undefined || sub === "--help" || sub === "-h") return (io.out(help), sub === undefined ? 2 : 0);
   if (sub !== "export") throw new UsageError(`feedback: unknown subcommand "${sub}" (subcommands: export)`);
   const { values, positionals } = parseCommandArgs("feedback export", rest, {
     out: { type: "string" },
@@ -52,10 +52,11 @@ export async function feedback(args: readonly string[], io: CommandIo): Promise<
     name: { type: "string" },
     config: { type: "string" },
   });
-  if (values.help) return io.out(help), 0;
+  if (values.help) return (io.out(help), 0);
   if (positionals.length > 0) throw new UsageError(`feedback export: unexpected argument "${positionals[0]}" (see elyza-bot feedback --help)`);
   if (!values.out) throw new UsageError("feedback export: --out FILE.yaml is required (see elyza-bot feedback --help)");
-  if (!/\.ya?ml$/i.test(values.out)) throw new UsageError(`feedback export: --out must end in .yaml or .yml, so that probe --suite reads it as a file (got "${values.out}")`);
+  if (!/\.ya?ml$/i.test(values.out))
+    throw new UsageError(`feedback export: --out must end in .yaml or .yml, so that probe --suite reads it as a file (got "${values.out}")`);
   const name = values.name ?? path.basename(values.out).replace(/\.ya?ml$/i, "");
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
     throw new UsageError(`feedback export: the suite name "${name}" must be letters, digits, dots, dashes or underscores (pass --name)`);
@@ -82,6 +83,8 @@ export async function feedback(args: readonly string[], io: CommandIo): Promise<
   } catch (error) {
     throw new FeedbackError(`feedback export: cannot write ${values.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  io.out(`wrote ${values.out}: ${tests} test${tests === 1 ? "" : "s"} from ${rows.length} 👎 vote${rows.length === 1 ? "" : "s"} (a draft: fill in the references)`);
+  io.out(
+    `wrote ${values.out}: ${tests} test${tests === 1 ? "" : "s"} from ${rows.length} 👎 vote${rows.length === 1 ? "" : "s"} (a draft: fill in the references)`,
+  );
   return 0;
 }

@@ -19,7 +19,7 @@ export async function grade(args: readonly string[], io: CommandIo): Promise<num
     suite: { type: "string" },
     config: { type: "string" },
   });
-  if (values.help) return io.out(help), 0;
+  if (values.help) return (io.out(help), 0);
   if (!values.test) throw new UsageError("grade: --test ID is required (see elyza-bot grade --help)");
   if (positionals.length > 0) throw new UsageError("grade: the answer is read from stdin, not from arguments");
   const config = loadConfig({ ...(values.config === undefined ? {} : { configFile: values.config }), env: io.env });

@@ -16,7 +16,7 @@ export async function makeTestModel(args: readonly string[], io: CommandIo): Pro
     seed: { type: "string" },
     shape: { type: "string" },
   });
-  if (values.help) return io.out(help), 0;
+  if (values.help) return (io.out(help), 0);
   const [out, ...extra] = positionals;
   if (!out || extra.length > 0) throw new UsageError("make-test-model: give exactly one output path (see elyza-bot make-test-model --help)");
   const shape = values.shape ?? "tiny";

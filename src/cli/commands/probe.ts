@@ -63,7 +63,7 @@ export async function probe(args: readonly string[], io: CommandIo): Promise<num
     "pass-k": { type: "string" },
     dataset: { type: "string" },
   });
-  if (values.help) return io.out(help), 0;
+  if (values.help) return (io.out(help), 0);
   if (positionals.length > 0) throw new UsageError(`probe: unexpected argument "${positionals[0]}" (see elyza-bot probe --help)`);
   const runs = wholeNumber("--runs", values.runs, 1, 1000);
   const passK = wholeNumber("--pass-k", values["pass-k"], 1, 1000);
@@ -73,9 +73,13 @@ export async function probe(args: readonly string[], io: CommandIo): Promise<num
   const suiteName = values.suite ?? config.probe.suite;
   // A bad suite, test id or compared model fails before minutes of model loading.
   const suite = loadSuite(suiteName, config.probe.suitesDirectory);
-  const tests = values.tests?.split(",").map((t) => t.trim()).filter(Boolean);
+  const tests = values.tests
+    ?.split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
   const unknown = suite.dataset ? [] : tests?.filter((id) => !suite.tests.some((t) => t.id === id));
-  if (unknown?.length) throw new UsageError(`probe: unknown test id "${unknown[0]}" in suite ${suite.name} (tests: ${suite.tests.map((t) => t.id).join(", ")})`);
+  if (unknown?.length)
+    throw new UsageError(`probe: unknown test id "${unknown[0]}" in suite ${suite.name} (tests: ${suite.tests.map((t) => t.id).join(", ")})`);
   if (values.dataset !== undefined && !suite.dataset) throw new UsageError(`--dataset: suite ${suite.name} is not a dataset suite`);
   const compare = values.compare;
   if (compare !== undefined && config.probe.compareModels[compare] === undefined && !isRemoteModelUri(compare)) {
@@ -161,7 +165,7 @@ async function probeHistory(args: readonly string[], io: CommandIo): Promise<num
     count: { type: "string" },
     png: { type: "string" },
   });
-  if (values.help) return io.out(historyHelp), 0;
+  if (values.help) return (io.out(historyHelp), 0);
   if (positionals.length > 0) throw new UsageError(`probe history: unexpected argument "${positionals[0]}"`);
   const count = wholeNumber("--count", values.count, 1, 1000) ?? 20;
   const config = configFromFlags(values, io.env);

@@ -17,7 +17,7 @@ ${configFlagsHelp}
 
 export async function start(args: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs("start", args, { ...configFlags, console: { type: "boolean" } });
-  if (values.help) return io.out(help), 0;
+  if (values.help) return (io.out(help), 0);
   if (positionals.length > 0) throw new UsageError(`start: unexpected argument "${positionals[0]}" (see elyza-bot start --help)`);
   const config = configFromFlags(values, io.env);
   const secrets = loadSecrets(io.env);

@@ -230,7 +230,7 @@ export class BackendPool implements Engine {
 
   /** Hands free slots to waiting requests in order; refuses those that nothing in rotation can serve. */
   #dispatch(): void {
-    for (let i = 0; i < this.#waiters.length; ) {
+    for (let i = 0; i < this.#waiters.length;) {
       const waiter = this.#waiters[i]!;
       const free = this.#pick(waiter.exclude);
       const unavailable = free ? undefined : this.#unavailable(waiter.exclude);
@@ -305,5 +305,12 @@ export class BackendPool implements Engine {
 }
 
 function abortedWhileWaiting(): GenerationResult {
-  return { text: "", stopReason: "aborted", promptTokens: 0, completionTokens: 0, trimmedTurns: 0, timings: { queueMs: 0, firstTokenMs: null, generationMs: 0 } };
+  return {
+    text: "",
+    stopReason: "aborted",
+    promptTokens: 0,
+    completionTokens: 0,
+    trimmedTurns: 0,
+    timings: { queueMs: 0, firstTokenMs: null, generationMs: 0 },
+  };
 }

@@ -10,7 +10,12 @@ export function backendMetrics(status: readonly BackendStatus[]): string {
     ["elyza_backend_slots_in_use", "gauge", "Generations running on the backend now", (s) => s.inUse],
     ["elyza_backend_generations_total", "counter", "Generations the backend finished", (s) => s.served],
     ["elyza_backend_failures_total", "counter", "Requests and health checks the backend failed", (s) => s.failures],
-    ["elyza_backend_first_token_seconds", "gauge", "Moving average of the time to first token", (s) => (s.firstTokenMs === null ? null : s.firstTokenMs / 1000)],
+    [
+      "elyza_backend_first_token_seconds",
+      "gauge",
+      "Moving average of the time to first token",
+      (s) => (s.firstTokenMs === null ? null : s.firstTokenMs / 1000),
+    ],
     ["elyza_backend_health_check_seconds", "gauge", "Round trip of the last successful health check", (s) => (s.checkMs === null ? null : s.checkMs / 1000)],
   ];
   const lines: string[] = [];

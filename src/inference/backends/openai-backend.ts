@@ -123,8 +123,7 @@ export class OpenAiBackend implements Engine {
       }
     } catch (error) {
       if (signal?.aborted) return finish("aborted");
-      const failure =
-        error instanceof BackendError ? error : new BackendError(this.name, "server", `the stream broke off: ${describe(error)}`);
+      const failure = error instanceof BackendError ? error : new BackendError(this.name, "server", `the stream broke off: ${describe(error)}`);
       throw text === "" ? failure : new BackendStreamError(failure, text);
     }
     if (signal?.aborted) return finish("aborted");

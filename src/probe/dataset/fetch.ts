@@ -55,7 +55,12 @@ export async function resolveDatasetFile(source: string, options: DatasetFetchOp
     });
     if (!response.ok) {
       await response.body?.cancel();
-      const why = response.status === 404 ? "HTTP 404 (no such file: check the URI)" : response.status === 401 || response.status === 403 ? `HTTP ${response.status} (a gated dataset: set HF_TOKEN)` : `HTTP ${response.status}`;
+      const why =
+        response.status === 404
+          ? "HTTP 404 (no such file: check the URI)"
+          : response.status === 401 || response.status === 403
+            ? `HTTP ${response.status} (a gated dataset: set HF_TOKEN)`
+            : `HTTP ${response.status}`;
       throw new SuiteError(`could not download ${trimmed}: ${why}; ${offline}`);
     }
     body = Buffer.from(await response.arrayBuffer());

@@ -45,7 +45,7 @@ export function judgeConversation(test: ProbeTest, answer: string): Conversation
     answer,
     "",
     "# 出力形式",
-    '次の形式の JSON だけを出力してください。ほかの文章は書かないでください。',
+    "次の形式の JSON だけを出力してください。ほかの文章は書かないでください。",
     '{"reason": "判定の理由(日本語で一文)", "pass": true または false}',
   ].join("\n");
   return { systemPrompt: JUDGE_SYSTEM_PROMPT, turns: [{ role: "user", text }] };

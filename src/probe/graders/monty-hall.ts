@@ -13,7 +13,9 @@ const SWITCH = [
   new RegExp(`${STEM}[たる]?(?:ほう|方)が(?:よい|良い|いい|有利|得|賢明|確実|高)`),
   new RegExp(`${STEM}[るす]?ことを(?:お)?(?:勧め|すすめ|薦め|推奨)`),
   // 「変えることで、金貨を得る確率が1/3から2/3に上がります」 recommends without saying べき.
-  new RegExp(`${STEM}(?:る|す|れば|た場合|たほうが)?(?:ことで|ことにより|と)?、?[^。]{0,20}?(?:より確実|有利|確率が[^。]{0,12}?(?:上が|高ま|高く|増え|2倍)|可能性が[^。]{0,8}?(?:上が|高ま|高く))`),
+  new RegExp(
+    `${STEM}(?:る|す|れば|た場合|たほうが)?(?:ことで|ことにより|と)?、?[^。]{0,20}?(?:より確実|有利|確率が[^。]{0,12}?(?:上が|高ま|高く|増え|2倍)|可能性が[^。]{0,8}?(?:上が|高ま|高く))`,
+  ),
   new RegExp(`${STEM}(?:ましょう|てください|るのが(?:よい|良い|いい|正解|得策|賢明|有利))`),
   /\b(?:should|must)(?!n't)\s+(?:(?!not\b)\w+\s+){0,2}?(?:switch|change)\b/i,
   /\b(?:better to|recommend(?:ed)?(?: that you)?|advisable to)\s+(?:\w+\s+){0,1}?(?:switch|change)\b/i,
@@ -43,7 +45,8 @@ const SWITCH_WORDS =
 /** 「変えない場合に外れる確率は2/3」: the probability of losing, which favours the other side. */
 const LOSING = /外れ|はずれ|ハズレ|空(?:の箱|っぽ|箱|だ|で|を)|失敗|負け|\blos[et]|\bempty\b|\bgoat|\bwrong\b/i;
 /** The host choosing between two empty boxes at random is a genuine 1/2. */
-const HOST_PROBABILITY = /(?:開ける|開く|開けられる|取り除く|見せる)(?:確率|か)|(?:どちら|どれ)を(?:開け|取り除)|\b(?:opens?|reveals?)\b|ランダム|無作為|適当に|でたらめ|コイン|\brandom|\bcoin/i;
+const HOST_PROBABILITY =
+  /(?:開ける|開く|開けられる|取り除く|見せる)(?:確率|か)|(?:どちら|どれ)を(?:開け|取り除)|\b(?:opens?|reveals?)\b|ランダム|無作為|適当に|でたらめ|コイン|\brandom|\bcoin/i;
 
 type Side = "stay" | "switch" | undefined;
 

@@ -10,7 +10,11 @@ export interface ProbabilityMention {
 }
 
 const KANJI: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10 };
-const TARGETS: readonly [Fraction, number][] = [["1/3", 1 / 3], ["2/3", 2 / 3], ["1/2", 1 / 2]];
+const TARGETS: readonly [Fraction, number][] = [
+  ["1/3", 1 / 3],
+  ["2/3", 2 / 3],
+  ["1/2", 1 / 2],
+];
 
 function kanji(s: string): number {
   return s.length === 2 && s.startsWith("十") ? 10 + (KANJI[s[1]!] ?? 0) : (KANJI[s] ?? Number.NaN);
@@ -54,7 +58,5 @@ export function findProbabilities(text: string): ProbabilityMention[] {
       spans.push({ value: typeof raw === "string" ? raw : classify(raw), start, end });
     }
   }
-  return spans
-    .filter((f): f is ProbabilityMention => f.value !== undefined)
-    .sort((a, b) => a.start - b.start);
+  return spans.filter((f): f is ProbabilityMention => f.value !== undefined).sort((a, b) => a.start - b.start);
 }

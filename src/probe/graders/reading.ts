@@ -32,7 +32,15 @@ function findMentions(sentence: string): Mention[] {
       ? ((circled.codePointAt(0)! - 0x245f) as Choice)
       : optionNo || banNo
         ? (Number(optionNo ?? banNo) as Choice)
-        : alexander ? 2 : alex ? 1 : male ? 3 : female ? 4 : 1;
+        : alexander
+          ? 2
+          : alex
+            ? 1
+            : male
+              ? 3
+              : female
+                ? 4
+                : 1;
     const previous = mentions.at(-1);
     const numbered = Boolean(circled || optionNo || banNo);
     const gap = previous ? sentence.slice(previous.end, m.index) : "";
@@ -48,8 +56,10 @@ function findMentions(sentence: string): Mention[] {
 
 const CLOSE = /^[」』")\s]*/;
 const COORDINATOR = /^[」』")\s]*(と|や|、|,|・|\/|または|もしくは|あるいは|か|および|及び|and|or)[\s「『"(]*$/i;
-const CHOSEN_AFTER = /^[((:]?(?:の?(?:両方|どちらも|いずれも|二つ|2つ))?(?:が|は|こそ|も)?(?:最も|もっとも|一番|いちばん)?(?:適切|正解|正しい|正しく|当てはま|あてはま|入り|入る|該当|ふさわしい|答え)/;
-const NOT_CHOSEN_AFTER = /^(?:が|は)?(?:最も|もっとも)?(?:適切|正解|正し|当てはま|あてはま|ふさわし|該当)[^。、]{0,4}?(?:ではな|ではあり|でな|くな|くあり|らな|りませ|しな|しませ)/;
+const CHOSEN_AFTER =
+  /^[((:]?(?:の?(?:両方|どちらも|いずれも|二つ|2つ))?(?:が|は|こそ|も)?(?:最も|もっとも|一番|いちばん)?(?:適切|正解|正しい|正しく|当てはま|あてはま|入り|入る|該当|ふさわしい|答え)/;
+const NOT_CHOSEN_AFTER =
+  /^(?:が|は)?(?:最も|もっとも)?(?:適切|正解|正し|当てはま|あてはま|ふさわし|該当)[^。、]{0,4}?(?:ではな|ではあり|でな|くな|くあり|らな|りませ|しな|しませ)/;
 const PICKED_AFTER = /^を(?:選|選択|回答|答え)(?!ば|ませ)/;
 const NICKNAME_AFTER = /^(?:は|が|こそ)[、「]?(?:女性の名前?)?「?Alexandra」?の愛称(?!でもあ)/;
 const REJECTED_AFTER = /^(?:は|が)[^。]{0,30}?(?:誤り|間違|不正解|不適切|違います|違う|当てはまりません|当てはまらない)/;
@@ -92,7 +102,7 @@ function chosenIn(sentence: string): { chosen: Set<Choice>; nickname: boolean } 
     roles.push(roleOf(sentence, m, mentions[i + 1], sentence.slice(0, mentions[first]!.start), first === 0));
   }
   // A run of coordinated mentions (「①と②」) shares the role of its first or last member.
-  for (let i = 0; i < mentions.length; ) {
+  for (let i = 0; i < mentions.length;) {
     let j = i;
     while (roles[j] === "coordinated") j++;
     const run = mentions.slice(i, j + 1);

@@ -46,9 +46,7 @@ export function scoreConversation(test: ProbeTest, answer: string): Conversation
   return { systemPrompt: SYSTEM_PROMPT, turns: [{ role: "user", text }] };
 }
 
-export type ScoreReply =
-  | { readonly ok: true; readonly score: number; readonly reason: string }
-  | { readonly ok: false; readonly problem: string };
+export type ScoreReply = { readonly ok: true; readonly score: number; readonly reason: string } | { readonly ok: false; readonly problem: string };
 
 /** The score in a judge's reply: a whole number 1–5 (full-width digits and "4点" accepted). */
 export function parseScoreReply(reply: string): ScoreReply {

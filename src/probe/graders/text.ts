@@ -22,8 +22,8 @@ export function normalize(text: string): string {
   return out.replace(new RegExp(`(?<=${jp}) | (?=${jp})`, "gu"), "");
 }
 
-const OPEN = "「『(【《\"";
-const CLOSE = "」』)】》\"";
+const OPEN = '「『(【《"';
+const CLOSE = '」』)】》"';
 
 /**
  * Splits on 。!? (and ". " in English) outside brackets, and always on line breaks, so that a

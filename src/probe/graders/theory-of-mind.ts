@@ -19,7 +19,10 @@ type Role = { kind: "target"; hedged: boolean } | { kind: "other" } | { kind: "c
 
 // Longer descriptions first, so that 「自分が入れた場所」 is one mention of the basket.
 const PLACES: readonly [RegExp, Place][] = [
-  [/(?:(?:自分|サリー)が)?(?:ボールを)?(?:最初に|初めに|はじめに)?(?:入れた|入れておいた|置いた|しまった)(?:場所|ところ|所|入れ物)|(?:元|もと)の(?:場所|ところ|位置|入れ物)/gu, "basket"],
+  [
+    /(?:(?:自分|サリー)が)?(?:ボールを)?(?:最初に|初めに|はじめに)?(?:入れた|入れておいた|置いた|しまった)(?:場所|ところ|所|入れ物)|(?:元|もと)の(?:場所|ところ|位置|入れ物)/gu,
+    "basket",
+  ],
   [/(?:アンが)?(?:ボールを)?(?:移した|移された|移動した|隠した)(?:場所|ところ|先)|(?:別|新た|新しい)の?(?:場所|ところ)/gu, "box"],
   [/かご|籠|篭|カゴ|バスケット|\bbaskets?\b/giu, "basket"],
   [/箱|ボックス|\bbox(?:es)?\b/giu, "box"],
@@ -40,9 +43,11 @@ function findMentions(sentence: string): Mention[] {
 
 const FILLER = /^[」』")]*(?:の(?:中|なか|内側|内部|中身|方|ほう|所|ところ|底))?[」』")]*/;
 const GROUP = /^(?:の)?(?:両方|二つ|2つ|どちらも|どちらか|いずれか|いずれも)/;
-const COORDINATOR = /^[」』")]*(?:の(?:中|なか))?(と|や|か|、|,|・|\/|→|または|もしくは|あるいは|および|及び| and(?: the| in the)? | or(?: the| in the)? )[「『"(]*$/;
+const COORDINATOR =
+  /^[」』")]*(?:の(?:中|なか))?(と|や|か|、|,|・|\/|→|または|もしくは|あるいは|および|及び| and(?: the| in the)? | or(?: the| in the)? )[「『"(]*$/;
 const SEARCH = /探|捜|さが[しすそさせ]|見(?![つえせ])|み(?:る|ます|に行)|のぞ|覗|確認|調べ|チェック|開け|取り出そう|手を伸ば|向か/;
-const STOP = /ので|のに|ため|から、|けれど|けど|が、|ますが|ですが|ても|(?<!を)ある|あり|あっ|入れ|入っ|入ら|移|置|隠|しまっ|知ら|知っ|思っ|信じ|気づ|気付|戻|出て|出る|ない|ません/;
+const STOP =
+  /ので|のに|ため|から、|けれど|けど|が、|ますが|ですが|ても|(?<!を)ある|あり|あっ|入れ|入っ|入ら|移|置|隠|しまっ|知ら|知っ|思っ|信じ|気づ|気付|戻|出て|出る|ない|ません/;
 const COPULA_END = /^(?:です|だ|である|でしょう|でした|と(?:思われ|考えられ)ます)?[。.!]?$/;
 // 「最初に探すのはかごです」 answers; 「ボールがある場所は箱です」 does not.
 const ANSWER_WORD = /探|捜|答|正解|向か|行く場所|見る場所|first|answer|look/i;
@@ -63,7 +68,11 @@ function roleOf(sentence: string, m: Mention, next: Mention | undefined): Role {
   if (NEGATED_COPULA.test(tail)) return { kind: "other" };
   const prefix = sentence.slice(0, m.start);
   if (!next && COPULA_END.test(tail)) {
-    const bare = prefix.replace(LEADING_CONNECTIVE, "").replace(/^(?:まず|最初は|最初に|はじめに|初めに)/, "").replace(/[、,:\s「『"(]/g, "") === "";
+    const bare =
+      prefix
+        .replace(LEADING_CONNECTIVE, "")
+        .replace(/^(?:まず|最初は|最初に|はじめに|初めに)/, "")
+        .replace(/[、,:\s「『"(]/g, "") === "";
     return bare || ANSWER_WORD.test(prefix) ? { kind: "target", hedged: groupHedge } : { kind: "other" };
   }
   const search = SEARCH.exec(tail);
@@ -87,7 +96,8 @@ function englishRole(prefix: string, tail: string): Role {
 }
 
 // Anything after these is what Sally does once the first search fails.
-const LATER = /その後|そのあと|次に|つぎに|それから|続いて|二番目|2番目|見つからな|見つからず|見つけられな|なかったら|なければ|無ければ|ない場合|なかった場合|後で|あとで|\bthen\b|\bnext\b|after that|afterwards|if (?:it'?s )?not/i;
+const LATER =
+  /その後|そのあと|次に|つぎに|それから|続いて|二番目|2番目|見つからな|見つからず|見つけられな|なかったら|なければ|無ければ|ない場合|なかった場合|後で|あとで|\bthen\b|\bnext\b|after that|afterwards|if (?:it'?s )?not/i;
 const FIRST = /最初|まず|初めに|はじめに|真っ先|一番に|いちばんに|\bfirst\b/i;
 const HYPOTHETICAL = /^\s*(?:もし|仮に)|(?:知って|見て|気づいて)(?:いれば|いたら|いたなら)|^\s*(?:if|had)\b/i;
 const ORDERED = /^の?順(?:に|で|番)/;
@@ -104,7 +114,7 @@ function claimsOf(clause: string, first: boolean): Claim {
   const places = new Set<Place>();
   let hedged = false;
   // A run of coordinated mentions (「かごと箱」「かごか箱」) takes the role of its last member.
-  for (let i = 0; i < mentions.length; ) {
+  for (let i = 0; i < mentions.length;) {
     let j = i;
     let orHedge = false;
     for (let r = roles[j]; r?.kind === "coordinated"; r = roles[++j]) orHedge ||= r.hedged;

@@ -52,7 +52,13 @@ function option(suite: string, histories: readonly TestHistory[]): echarts.EChar
     const latest = last ? (isMean ? `平均 ${last.mean?.toFixed(2)}` : `${last.passed}/${last.total}`) : "記録なし";
     titles.push({ text: `${h.title}  ${latest}`, left: 16, top: top + 6, textStyle: { fontFamily: FONT, fontSize: 15, fontWeight: "normal" } });
     grids.push({ left: 64, right: 32, top: top + 40, height: PANEL - 90 });
-    xAxes.push({ type: "category", gridIndex: i, boundaryGap: false, data: h.points.map((p) => label(p.startedAt, p.probeId)), axisLabel: { fontFamily: FONT, fontSize: 11 } });
+    xAxes.push({
+      type: "category",
+      gridIndex: i,
+      boundaryGap: false,
+      data: h.points.map((p) => label(p.startedAt, p.probeId)),
+      axisLabel: { fontFamily: FONT, fontSize: 11 },
+    });
     yAxes.push({
       type: "value",
       gridIndex: i,
@@ -65,12 +71,34 @@ function option(suite: string, histories: readonly TestHistory[]): echarts.EChar
     const stack = `band-${i}`;
     // The band: an invisible series at the low end, and the interval's width stacked on it.
     series.push({ ...axes, type: "line", stack, data: intervals.map((c) => c[0]), lineStyle: { opacity: 0 }, symbol: "none", silent: true });
-    series.push({ ...axes, type: "line", stack, data: intervals.map((c) => c[1] - c[0]), lineStyle: { opacity: 0 }, areaStyle: { color: "#5470c6", opacity: 0.18 }, symbol: "none", silent: true });
-    series.push({ ...axes, type: "line", data: values, symbol: "circle", symbolSize: 7, lineStyle: { width: 2, color: "#5470c6" }, itemStyle: { color: "#5470c6" } });
+    series.push({
+      ...axes,
+      type: "line",
+      stack,
+      data: intervals.map((c) => c[1] - c[0]),
+      lineStyle: { opacity: 0 },
+      areaStyle: { color: "#5470c6", opacity: 0.18 },
+      symbol: "none",
+      silent: true,
+    });
+    series.push({
+      ...axes,
+      type: "line",
+      data: values,
+      symbol: "circle",
+      symbolSize: 7,
+      lineStyle: { width: 2, color: "#5470c6" },
+      itemStyle: { color: "#5470c6" },
+    });
     if (h.baseline && h.baseline.total > 0 && h.points.length > 0) {
       const b = pct(h.baseline.passed / h.baseline.total);
       series.push({ ...axes, type: "line", data: h.points.map(() => b), symbol: "none", lineStyle: { type: "dashed", color: "#e74c3c", width: 1.5 } });
-      titles.push({ text: `記事 ${h.baseline.passed}/${h.baseline.total}`, right: 32, top: top + 8, textStyle: { fontFamily: FONT, fontSize: 12, color: "#e74c3c", fontWeight: "normal" } });
+      titles.push({
+        text: `記事 ${h.baseline.passed}/${h.baseline.total}`,
+        right: 32,
+        top: top + 8,
+        textStyle: { fontFamily: FONT, fontSize: 12, color: "#e74c3c", fontWeight: "normal" },
+      });
     }
   });
   return { animation: false, backgroundColor: "#ffffff", textStyle: { fontFamily: FONT }, title: titles, grid: grids, xAxis: xAxes, yAxis: yAxes, series };

@@ -221,7 +221,8 @@ export function formatDatasetSummary(result: ProbeResult): string[] {
   const lines: string[] = [];
   const score = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "—");
   lines.push(`平均スコア ${score(d.mean)} / 5 (95% CI ${score(d.ci95[0])}–${score(d.ci95[1])}, ${d.scored}問, ブートストラップ)`);
-  if (d.compare) lines.push(`B ${d.compare.model}: 平均 ${score(d.compare.mean)} (95% CI ${score(d.compare.ci95[0])}–${score(d.compare.ci95[1])}, ${d.compare.scored}問)`);
+  if (d.compare)
+    lines.push(`B ${d.compare.model}: 平均 ${score(d.compare.mean)} (95% CI ${score(d.compare.ci95[0])}–${score(d.compare.ci95[1])}, ${d.compare.scored}問)`);
   lines.push(`得点分布 ${d.histogram.map((n, i) => `${i + 1}点:${n}`).join(" ")}`);
   if (d.categories.length > 0) lines.push(`カテゴリ別 ${d.categories.map((c) => `${c.name} ${score(c.mean)}(${c.n})`).join(" · ")}`);
   if (d.unscoredRows.length > 0) {

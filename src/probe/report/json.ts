@@ -136,7 +136,14 @@ export function toProbeJson(result: ProbeResult, gate?: GateOutcome): ProbeJson 
     ...(result.dataset ? { dataset: result.dataset } : {}),
     ...(result.previousRun ? { previousRun: result.previousRun } : {}),
     ...(gate
-      ? { gate: { mode: gate.mode, passed: gate.passed, against: gate.against, failed: gate.checks.filter((c) => c.status === "fail").map((c) => ({ id: c.id, reason: c.reason })) } }
+      ? {
+          gate: {
+            mode: gate.mode,
+            passed: gate.passed,
+            against: gate.against,
+            failed: gate.checks.filter((c) => c.status === "fail").map((c) => ({ id: c.id, reason: c.reason })),
+          },
+        }
       : {}),
   };
 }

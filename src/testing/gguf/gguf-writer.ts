@@ -65,16 +65,46 @@ class ByteSink {
   }
 
   // room() may replace this.buf, so it must run before this.buf is read (hence `at` first).
-  u8(v: number): void { const at = this.room(1); this.buf.writeUInt8(v, at); }
-  i8(v: number): void { const at = this.room(1); this.buf.writeInt8(v, at); }
-  u16(v: number): void { const at = this.room(2); this.buf.writeUInt16LE(v, at); }
-  i16(v: number): void { const at = this.room(2); this.buf.writeInt16LE(v, at); }
-  u32(v: number): void { const at = this.room(4); this.buf.writeUInt32LE(v, at); }
-  i32(v: number): void { const at = this.room(4); this.buf.writeInt32LE(v, at); }
-  u64(v: number | bigint): void { const at = this.room(8); this.buf.writeBigUInt64LE(BigInt(v), at); }
-  i64(v: number | bigint): void { const at = this.room(8); this.buf.writeBigInt64LE(BigInt(v), at); }
-  f32(v: number): void { const at = this.room(4); this.buf.writeFloatLE(v, at); }
-  f64(v: number): void { const at = this.room(8); this.buf.writeDoubleLE(v, at); }
+  u8(v: number): void {
+    const at = this.room(1);
+    this.buf.writeUInt8(v, at);
+  }
+  i8(v: number): void {
+    const at = this.room(1);
+    this.buf.writeInt8(v, at);
+  }
+  u16(v: number): void {
+    const at = this.room(2);
+    this.buf.writeUInt16LE(v, at);
+  }
+  i16(v: number): void {
+    const at = this.room(2);
+    this.buf.writeInt16LE(v, at);
+  }
+  u32(v: number): void {
+    const at = this.room(4);
+    this.buf.writeUInt32LE(v, at);
+  }
+  i32(v: number): void {
+    const at = this.room(4);
+    this.buf.writeInt32LE(v, at);
+  }
+  u64(v: number | bigint): void {
+    const at = this.room(8);
+    this.buf.writeBigUInt64LE(BigInt(v), at);
+  }
+  i64(v: number | bigint): void {
+    const at = this.room(8);
+    this.buf.writeBigInt64LE(BigInt(v), at);
+  }
+  f32(v: number): void {
+    const at = this.room(4);
+    this.buf.writeFloatLE(v, at);
+  }
+  f64(v: number): void {
+    const at = this.room(8);
+    this.buf.writeDoubleLE(v, at);
+  }
   /** gguf_string: uint64 byte length + UTF-8 bytes, no terminator. */
   str(s: string): void {
     const bytes = Buffer.byteLength(s, "utf8");
@@ -82,8 +112,13 @@ class ByteSink {
     const at = this.room(bytes);
     this.buf.write(s, at, bytes, "utf8");
   }
-  zeros(n: number): void { const at = this.room(n); this.buf.fill(0, at, this.length); }
-  bytes(): Buffer { return this.buf.subarray(0, this.length); }
+  zeros(n: number): void {
+    const at = this.room(n);
+    this.buf.fill(0, at, this.length);
+  }
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
 }
 
 function writeScalar(sink: ByteSink, type: ScalarTypeName, value: number | bigint | string | boolean, key: string): void {
@@ -92,14 +127,22 @@ function writeScalar(sink: ByteSink, type: ScalarTypeName, value: number | bigin
     return value;
   };
   switch (type) {
-    case "UINT8": return sink.u8(num());
-    case "INT8": return sink.i8(num());
-    case "UINT16": return sink.u16(num());
-    case "INT16": return sink.i16(num());
-    case "UINT32": return sink.u32(num());
-    case "INT32": return sink.i32(num());
-    case "FLOAT32": return sink.f32(num());
-    case "FLOAT64": return sink.f64(num());
+    case "UINT8":
+      return sink.u8(num());
+    case "INT8":
+      return sink.i8(num());
+    case "UINT16":
+      return sink.u16(num());
+    case "INT16":
+      return sink.i16(num());
+    case "UINT32":
+      return sink.u32(num());
+    case "INT32":
+      return sink.i32(num());
+    case "FLOAT32":
+      return sink.f32(num());
+    case "FLOAT64":
+      return sink.f64(num());
     case "UINT64":
     case "INT64":
       if (typeof value !== "number" && typeof value !== "bigint") throw new TypeError(`${key}: ${type} needs an integer`);

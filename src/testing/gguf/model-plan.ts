@@ -142,7 +142,10 @@ export function planModel(shapeName: ShapeName, seed = 1, options: PlanOptions =
   if (options.asciiOutput) {
     const output = tensors[tensors.length - 1]!;
     const rows = asciiTokenIds(vocab);
-    tensors[tensors.length - 1] = { ...output, init: { ...(output.init as Extract<TensorInit, { kind: "uniform" }>), onlyRows: { rows, gain: ASCII_OUTPUT_GAIN } } };
+    tensors[tensors.length - 1] = {
+      ...output,
+      init: { ...(output.init as Extract<TensorInit, { kind: "uniform" }>), onlyRows: { rows, gain: ASCII_OUTPUT_GAIN } },
+    };
   }
   for (let i = 0; i < shape.blockCount; i++) {
     const p = `blk.${i}.`;

@@ -29,10 +29,7 @@ export function testModelBytes(shape: ShapeName): number {
  * Write the model to `outPath` (via `outPath.tmp-…` and a rename, so a partial file never exists
  * under the final name). Memory use is bounded by one chunk whatever the shape.
  */
-export async function writeTestModel(
-  outPath: string,
-  options: WriteTestModelOptions = {},
-): Promise<{ bytes: number; shape: ShapeName }> {
+export async function writeTestModel(outPath: string, options: WriteTestModelOptions = {}): Promise<{ bytes: number; shape: ShapeName }> {
   const shape = options.shape ?? "tiny";
   if (!Object.hasOwn(SHAPES, shape)) {
     throw new RangeError(`unknown test model shape "${shape}" (known: ${Object.keys(SHAPES).join(", ")})`);
@@ -42,11 +39,7 @@ export async function writeTestModel(
 }
 
 /** Write any plan (e.g. one a test altered), streaming tensor data like writeTestModel. */
-export function writeModelPlan(
-  outPath: string,
-  plan: ModelPlan,
-  onProgress?: (written: number, total: number) => void,
-): Promise<{ bytes: number }> {
+export function writeModelPlan(outPath: string, plan: ModelPlan, onProgress?: (written: number, total: number) => void): Promise<{ bytes: number }> {
   const tensors = plan.tensors.map((t) => ({ ...t, data: () => tensorChunks(t) }));
   return writeGguf(outPath, plan.metadata, tensors, onProgress ? { onProgress } : {});
 }

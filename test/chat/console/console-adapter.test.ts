@@ -50,7 +50,9 @@ describe("console adapter", () => {
     t.input.write("/reset\n");
     await vi.waitFor(() => expect(t.shown().includes("リセット"), `output so far:\n${t.shown()}`).toBeTruthy(), { timeout: 5000 });
     t.input.write("三つ目\n");
-    await vi.waitFor(() => expect(t.shown().includes("答え1です", t.shown().indexOf("リセット")), `output so far:\n${t.shown()}`).toBeTruthy(), { timeout: 5000 });
+    await vi.waitFor(() => expect(t.shown().includes("答え1です", t.shown().indexOf("リセット")), `output so far:\n${t.shown()}`).toBeTruthy(), {
+      timeout: 5000,
+    });
     t.input.end();
     await t.done;
   });
@@ -92,7 +94,14 @@ describe("console adapter", () => {
   it("tells the user when the engine fails instead of staying silent", async () => {
     const t = setup(() => ({ chunks: [], fail: new Error("GPU fell off") }));
     t.input.write("質問\n");
-    await vi.waitFor(() => expect(t.shown().includes(`(${messages.engineError})`) && t.shown().includes("(engine error: GPU fell off)"), `output so far:\n${t.shown()}`).toBeTruthy(), { timeout: 5000 });
+    await vi.waitFor(
+      () =>
+        expect(
+          t.shown().includes(`(${messages.engineError})`) && t.shown().includes("(engine error: GPU fell off)"),
+          `output so far:\n${t.shown()}`,
+        ).toBeTruthy(),
+      { timeout: 5000 },
+    );
     t.input.end();
     await t.done;
   });

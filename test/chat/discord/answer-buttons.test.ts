@@ -37,7 +37,11 @@ describe("Discord answer buttons", () => {
     h = await startHarness({ script: () => ({ chunks: ["途中まで", "の回答", "（続き）"], hangAfterChunks: 2 }) });
     const { fake } = h;
     fake.say({ channel: fake.world.channels.general, author: fake.world.users.bob, content: mention(h, "長い話をして") });
-    const answer = await fake.waitFor(() => fake.botMessages().find((m) => m.content === "途中までの回答" && customIds(m)[0]?.startsWith("elyza_answer:stop:")), 10_000, "the streaming answer with Stop");
+    const answer = await fake.waitFor(
+      () => fake.botMessages().find((m) => m.content === "途中までの回答" && customIds(m)[0]?.startsWith("elyza_answer:stop:")),
+      10_000,
+      "the streaming answer with Stop",
+    );
     expect(h.queue.stats().running).toBe(1);
     const click = fake.clickButton({ user: fake.world.users.bob, message: answer, customId: customIds(answer)[0]! });
     const [outcome] = await h.settled(1);
@@ -98,7 +102,10 @@ describe("Discord answer buttons", () => {
   it("writes a 👎 to the feedback store with the answer and its seed, and thanks the rater ephemerally", async () => {
     store = new FeedbackStore(path.join(mkdtempSync(path.join(os.tmpdir(), "discord-feedback-")), "data"));
     const sampling = { temperature: 0.6, topP: 0.9, maxTokens: 1200 };
-    h = await startHarness({ script: () => ({ chunks: ["確率は1/2です。"], chunkDelayMs: 1 }), feedback: { store, modelName: "test.gguf", modelFingerprint: async () => null, sampling } });
+    h = await startHarness({
+      script: () => ({ chunks: ["確率は1/2です。"], chunkDelayMs: 1 }),
+      feedback: { store, modelName: "test.gguf", modelFingerprint: async () => null, sampling },
+    });
     const { fake } = h;
     fake.say({ channel: fake.world.channels.general, author: fake.world.users.bob, content: mention(h, "モンティ・ホール問題は？") });
     await h.settled(1);

@@ -82,7 +82,14 @@ describe("Discord answerInThread and replies", () => {
     h = await startHarness({ adapter: { answerInThread: true } });
     const { fake } = h;
     const { general } = fake.world.channels;
-    const earlier = fake.createMessage({ channel: general, author: fake.world.bot, content: "前の答え", mentions: [], mentionEveryone: false, dispatch: false });
+    const earlier = fake.createMessage({
+      channel: general,
+      author: fake.world.bot,
+      content: "前の答え",
+      mentions: [],
+      mentionEveryone: false,
+      dispatch: false,
+    });
     fake.say({ channel: general, author: fake.world.users.alice, content: "その続きは？", replyTo: earlier });
     await h.settled(1);
     expect(fake.requestsTo("POST", /\/threads$/)).toEqual([]);

@@ -141,7 +141,13 @@ describe("journal: what a restarted bot finds", () => {
     const address = (q: FakeMessage) => ({ platform: "discord", channelId: q.channel_id, questionId: q.id });
     const conversation = (text: string) => ({ systemPrompt: "sys", turns: [{ role: "user" as const, text }] });
     const record = (q: FakeMessage, text: string) =>
-      journal.accept({ key: `discord:${q.id}`, address: address(q), conversation: conversation(text), userKey: "discord:alice", channelKey: `discord:${q.channel_id}` });
+      journal.accept({
+        key: `discord:${q.id}`,
+        address: address(q),
+        conversation: conversation(text),
+        userKey: "discord:alice",
+        channelKey: `discord:${q.channel_id}`,
+      });
 
     // Asked before the crash, with the fake holding what the old process had posted.
     const old = ask(h, "古い質問");
@@ -199,7 +205,10 @@ describe("journal: what a restarted bot finds", () => {
     ask(s.h, "テスト");
     const [first] = await s.h.settled(1);
     expect(first?.kind).toBe("answered");
-    const again = await s.h.responder.answer(s.h.questions[0]!, await s.h.discord.replyChannel({ platform: "discord", channelId: s.h.fake.world.channels.general.id, questionId: s.h.questions[0]!.sourceKey.slice(8) }));
+    const again = await s.h.responder.answer(
+      s.h.questions[0]!,
+      await s.h.discord.replyChannel({ platform: "discord", channelId: s.h.fake.world.channels.general.id, questionId: s.h.questions[0]!.sourceKey.slice(8) }),
+    );
     expect(again).toEqual({ kind: "duplicate" });
     expect(s.h.fake.botMessages()).toHaveLength(1);
     expect(s.h.engine.calls).toHaveLength(1);

@@ -104,10 +104,14 @@ describe("/probe", () => {
     probe(h, "alice", "cancel");
     probe(h, "alice", "history");
     probe(h, "alice", "runs=zero");
-    const replies = await fake.waitFor(() => {
-      const list = fake.requestsTo("POST", CALLBACK).filter((r) => r.body.type === 4);
-      return list.length === 3 && list;
-    }, 5_000, "three replies");
+    const replies = await fake.waitFor(
+      () => {
+        const list = fake.requestsTo("POST", CALLBACK).filter((r) => r.body.type === 4);
+        return list.length === 3 && list;
+      },
+      5_000,
+      "three replies",
+    );
     const contents = replies.map((r) => r.body.data.content as string);
     expect(stub.cancels).toBe(1);
     expect(contents).toContain(probeTexts.cancelled);

@@ -26,7 +26,12 @@ class ChartingProbe extends StubProbe {
 }
 
 function probe(h: Harness, args: string) {
-  return h.fake.runCommand({ user: h.fake.world.users.alice, channel: h.fake.world.channels.general, name: "probe", options: [{ type: 3, name: "args", value: args }] });
+  return h.fake.runCommand({
+    user: h.fake.world.users.alice,
+    channel: h.fake.world.channels.general,
+    name: "probe",
+    options: [{ type: 3, name: "args", value: args }],
+  });
 }
 
 describe("/probe v2 on Discord", () => {

@@ -37,7 +37,10 @@ function botMessage(h: Harness, channel: string, threadTs: string, index = 0): S
 /** The section text of a message with blocks (what Slack shows). */
 function shown(message: StoredMessage | undefined): string {
   const blocks = (message?.blocks ?? []) as { type: string; text?: { text: string } }[];
-  return blocks.filter((b) => b.type === "section").map((b) => b.text!.text).join("");
+  return blocks
+    .filter((b) => b.type === "section")
+    .map((b) => b.text!.text)
+    .join("");
 }
 
 describe("Slack answer buttons", () => {
@@ -51,7 +54,13 @@ describe("Slack answer buttons", () => {
     });
     expect(h.queue.stats().running).toBe(1);
     const message = botMessage(h, "C100", said.ts)!;
-    const click = h.fake.clickButton({ user: "U1", channel: "C100", messageTs: message.ts, actionId: "elyza_answer_stop", value: buttons(message)["elyza_answer_stop"]! });
+    const click = h.fake.clickButton({
+      user: "U1",
+      channel: "C100",
+      messageTs: message.ts,
+      actionId: "elyza_answer_stop",
+      value: buttons(message)["elyza_answer_stop"]!,
+    });
     await h.fake.waitForAck(click.envelopeId);
     await h.waitForOutcomes(1);
 
@@ -61,7 +70,9 @@ describe("Slack answer buttons", () => {
     const after = botMessage(h, "C100", said.ts)!;
     expect(after.text).toBe(`途中までの回答\n\n${messages.cutByStop}`);
     // The stopped answer can be regenerated and rated; Stop is gone.
-    await vi.waitFor(() => expect(Object.keys(buttons(botMessage(h!, "C100", said.ts)))).toEqual(["elyza_answer_regenerate", "elyza_answer_up", "elyza_answer_down"]));
+    await vi.waitFor(() =>
+      expect(Object.keys(buttons(botMessage(h!, "C100", said.ts)))).toEqual(["elyza_answer_regenerate", "elyza_answer_up", "elyza_answer_down"]),
+    );
     expect(shown(botMessage(h, "C100", said.ts))).toContain("途中までの回答");
     expect(h.scripted!.calls).toHaveLength(1);
   });
@@ -89,7 +100,13 @@ describe("Slack answer buttons", () => {
     const said = h.fake.userSays("C100", "U1", "<@UBOT> 質問です");
     await vi.waitFor(() => expect(buttons(botMessage(h!, "C100", said.ts))).toHaveProperty("elyza_answer_stop"));
     const message = botMessage(h, "C100", said.ts)!;
-    h.fake.clickButton({ user: "UADMIN", channel: "C100", messageTs: message.ts, actionId: "elyza_answer_stop", value: buttons(message)["elyza_answer_stop"]! });
+    h.fake.clickButton({
+      user: "UADMIN",
+      channel: "C100",
+      messageTs: message.ts,
+      actionId: "elyza_answer_stop",
+      value: buttons(message)["elyza_answer_stop"]!,
+    });
     await h.waitForOutcomes(1);
     expect(h.outcomes[0]!.outcome.kind).toBe("cancelled");
     expect(h.fake.responses).toHaveLength(0);
@@ -101,7 +118,13 @@ describe("Slack answer buttons", () => {
     await h.waitForOutcomes(1);
     await vi.waitFor(() => expect(buttons(botMessage(h!, "C100", said.ts))).toHaveProperty("elyza_answer_regenerate"));
     const first = botMessage(h, "C100", said.ts)!;
-    const click = h.fake.clickButton({ user: "U1", channel: "C100", messageTs: first.ts, actionId: "elyza_answer_regenerate", value: buttons(first)["elyza_answer_regenerate"]! });
+    const click = h.fake.clickButton({
+      user: "U1",
+      channel: "C100",
+      messageTs: first.ts,
+      actionId: "elyza_answer_regenerate",
+      value: buttons(first)["elyza_answer_regenerate"]!,
+    });
     await h.fake.waitForAck(click.envelopeId);
     await vi.waitFor(() => expect(h!.scripted!.calls).toHaveLength(2));
     await vi.waitFor(() => expect(buttons(botMessage(h!, "C100", said.ts, 1))).toHaveProperty("elyza_answer_regenerate"));
@@ -123,7 +146,13 @@ describe("Slack answer buttons", () => {
     await h.waitForOutcomes(1);
     await vi.waitFor(() => expect(buttons(botMessage(h!, "C100", said.ts))).toHaveProperty("elyza_answer_regenerate"));
     const first = botMessage(h, "C100", said.ts)!;
-    h.fake.clickButton({ user: "U2", channel: "C100", messageTs: first.ts, actionId: "elyza_answer_regenerate", value: buttons(first)["elyza_answer_regenerate"]! });
+    h.fake.clickButton({
+      user: "U2",
+      channel: "C100",
+      messageTs: first.ts,
+      actionId: "elyza_answer_regenerate",
+      value: buttons(first)["elyza_answer_regenerate"]!,
+    });
     await vi.waitFor(() => expect(h!.fake.responses).toHaveLength(1));
     expect(h.fake.responses[0]!.body["text"]).toBe(actionNotices.notYours);
     expect(h.scripted!.calls).toHaveLength(1);

@@ -245,7 +245,15 @@ describe("Slack adapter (Socket Mode)", () => {
     const said = fake.userSays("C100", "U1", "<@UBOT> やっぱりいいです", { threadTs: root.ts });
     // Acked; conversations.replies is now held back by the fake for 500 ms.
     await fake.waitForAck(said.mention!.envelopeId);
-    fake.deliverEvent({ type: "message", subtype: "message_deleted", hidden: true, channel: "C100", channel_type: "channel", ts: fake.nextTs(), deleted_ts: said.ts });
+    fake.deliverEvent({
+      type: "message",
+      subtype: "message_deleted",
+      hidden: true,
+      channel: "C100",
+      channel_type: "channel",
+      ts: fake.nextTs(),
+      deleted_ts: said.ts,
+    });
     await h.waitForOutcomes(1);
     expect(h.outcomes[0]!.outcome).toEqual({ kind: "cancelled" });
     // The placeholder went up before the thread was read; it now says the question was cancelled.

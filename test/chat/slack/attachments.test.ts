@@ -27,7 +27,9 @@ afterEach(async () => {
 
 describe("Slack attachments", () => {
   it("reads files shared with a mention through url_private with the bot token; skips and names the rest", async () => {
-    const received = new Promise<SlackFile[]>((resolve) => app.event("app_mention", async ({ event }) => resolve((event as { files?: SlackFile[] }).files ?? [])));
+    const received = new Promise<SlackFile[]>((resolve) =>
+      app.event("app_mention", async ({ event }) => resolve((event as { files?: SlackFile[] }).files ?? [])),
+    );
     const files = [
       fake.hostFile({ name: "memo.txt", mimetype: "text/plain", data: Buffer.from("会議は15時から") }),
       fake.hostFile({ name: "Untitled", mimetype: "text/plain", filetype: "python", mode: "snippet", data: Buffer.from("print('hi')\n") }),

@@ -35,7 +35,9 @@ describe("Slack Socket Mode connection", () => {
     const { fake } = h;
     expect(fake.callsTo("apps.connections.open")).toHaveLength(1);
     fake.sendDisconnect("refresh_requested");
-    await vi.waitFor(() => expect(fake.callsTo("apps.connections.open").length === 2 && fake.connectedSockets === 1, "the reconnection").toBeTruthy(), { timeout: 15_000 });
+    await vi.waitFor(() => expect(fake.callsTo("apps.connections.open").length === 2 && fake.connectedSockets === 1, "the reconnection").toBeTruthy(), {
+      timeout: 15_000,
+    });
     const said = fake.userSays("C100", "U1", "<@UBOT> まだいますか？");
     await h.waitForOutcomes(1);
     expect(h.botMessages("C100", said.ts)).toEqual(["はい。"]);
@@ -47,9 +49,31 @@ describe("Slack Socket Mode connection", () => {
   it("fails start-up with Slack's reason when a token is wrong", async () => {
     const fake = await FakeSlack.start();
     try {
-      await expect(startSlack({ botToken: "xoxb-wrong", appToken: fake.appToken, apiUrl: fake.apiUrl, responder: noResponder, historyMessages: 5, editIntervalMs: 1000, logger: quiet })).rejects.toThrow(/invalid_auth/);
-      await expect(startSlack({ botToken: fake.botToken, appToken: "xapp-wrong", apiUrl: fake.apiUrl, responder: noResponder, historyMessages: 5, editIntervalMs: 1000, logger: quiet })).rejects.toThrow(/invalid_auth/);
-      await expect(startSlack({ botToken: fake.botToken, apiUrl: fake.apiUrl, responder: noResponder, historyMessages: 5, editIntervalMs: 1000, logger: quiet })).rejects.toThrow(/SLACK_APP_TOKEN|SLACK_SIGNING_SECRET/);
+      await expect(
+        startSlack({
+          botToken: "xoxb-wrong",
+          appToken: fake.appToken,
+          apiUrl: fake.apiUrl,
+          responder: noResponder,
+          historyMessages: 5,
+          editIntervalMs: 1000,
+          logger: quiet,
+        }),
+      ).rejects.toThrow(/invalid_auth/);
+      await expect(
+        startSlack({
+          botToken: fake.botToken,
+          appToken: "xapp-wrong",
+          apiUrl: fake.apiUrl,
+          responder: noResponder,
+          historyMessages: 5,
+          editIntervalMs: 1000,
+          logger: quiet,
+        }),
+      ).rejects.toThrow(/invalid_auth/);
+      await expect(
+        startSlack({ botToken: fake.botToken, apiUrl: fake.apiUrl, responder: noResponder, historyMessages: 5, editIntervalMs: 1000, logger: quiet }),
+      ).rejects.toThrow(/SLACK_APP_TOKEN|SLACK_SIGNING_SECRET/);
     } finally {
       await fake.stop();
     }

@@ -12,7 +12,13 @@ afterEach(async () => {
   h = undefined;
 });
 
-const waitForLog = (fragment: string) => vi.waitFor(() => expect(h!.logs.some((l) => l.includes(fragment)), fragment).toBe(true));
+const waitForLog = (fragment: string) =>
+  vi.waitFor(() =>
+    expect(
+      h!.logs.some((l) => l.includes(fragment)),
+      fragment,
+    ).toBe(true),
+  );
 
 describe("Slack follow-ups", () => {
   it("answers the next message in a thread the bot answered in, without a mention, with the thread as history", async () => {

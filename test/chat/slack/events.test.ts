@@ -21,7 +21,12 @@ describe("classifyEvent", () => {
 
   it("offers a channel thread message without the bot's mention as a possible follow-up, with who else it mentions", () => {
     const reply = { type: "message", channel_type: "channel", user: "U1", ts: "3.0", thread_ts: "1.0", channel: "C1" };
-    expect(classifyEvent({ ...reply, text: "続きは？" }, BOT)).toMatchObject({ kind: "thread-message", threadTs: "1.0", mentionsOthers: false, sourceKey: "slack:C1:3.0" });
+    expect(classifyEvent({ ...reply, text: "続きは？" }, BOT)).toMatchObject({
+      kind: "thread-message",
+      threadTs: "1.0",
+      mentionsOthers: false,
+      sourceKey: "slack:C1:3.0",
+    });
     expect(classifyEvent({ ...reply, text: "<@U2|sato> 見て" }, BOT)).toMatchObject({ kind: "thread-message", mentionsOthers: true });
     // With the bot's mention it is answered from app_mention; at the top level it is no follow-up.
     expect(classifyEvent({ ...reply, text: "<@UBOT> 続き" }, BOT).kind).toBe("ignore");

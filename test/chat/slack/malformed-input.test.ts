@@ -25,12 +25,25 @@ async function expectStillAnswers(h: Harness, channel: string): Promise<void> {
 }
 
 const rateLimited = { token: "t", type: "app_rate_limited", team_id: "T0001", minute_rate_limited: 1518467820, api_app_id: "A0001" };
-const callback = (event: unknown) => ({ token: "t", team_id: "T0001", api_app_id: "A0001", type: "event_callback", event_id: "EvX", event_time: 1, ...(event === undefined ? {} : { event }) });
+const callback = (event: unknown) => ({
+  token: "t",
+  team_id: "T0001",
+  api_app_id: "A0001",
+  type: "event_callback",
+  event_id: "EvX",
+  event_time: 1,
+  ...(event === undefined ? {} : { event }),
+});
 
 // [what it is, the message, the type named in the log, whether it carries an envelope id]
 const envelopes: [string, Record<string, unknown> | string, string, boolean][] = [
   ["events_api without a payload", { envelope_id: "m1", type: "events_api", accepts_response_payload: false, retry_attempt: 0 }, "events_api", true],
-  ["events_api carrying app_rate_limited (no event)", { envelope_id: "m2", type: "events_api", payload: rateLimited, accepts_response_payload: false }, "app_rate_limited", true],
+  [
+    "events_api carrying app_rate_limited (no event)",
+    { envelope_id: "m2", type: "events_api", payload: rateLimited, accepts_response_payload: false },
+    "app_rate_limited",
+    true,
+  ],
   ["events_api whose event_callback has no event", { envelope_id: "m3", type: "events_api", payload: callback(undefined) }, "event_callback", true],
   ["an event without a type", { envelope_id: "m4", type: "events_api", payload: callback({ channel: "C1", user: "U1" }) }, "event_callback", true],
   ["an event that is a string", { envelope_id: "m5", type: "events_api", payload: callback("hello") }, "event_callback", true],
@@ -84,7 +97,9 @@ describe("malformed Events API bodies (signed HTTP)", () => {
       expect(warnings(h)[0]).toContain(`type ${type}`);
       const ts = h.fake.nextTs();
       h.fake.store.add({ channel: "C300", user: "U1", text: "<@UBOT> まだ？", ts });
-      const ok = await postSigned(h.eventsUrl!, callback({ type: "app_mention", user: "U1", text: "<@UBOT> まだ？", ts, channel: "C300" }), { signingSecret: SECRET });
+      const ok = await postSigned(h.eventsUrl!, callback({ type: "app_mention", user: "U1", text: "<@UBOT> まだ？", ts, channel: "C300" }), {
+        signingSecret: SECRET,
+      });
       expect(ok.status).toBe(200);
       await h.waitForOutcomes(1);
       expect(h.botMessages("C300", ts)).toEqual(["はい。"]);
@@ -99,7 +114,11 @@ describe("malformed Events API bodies (signed HTTP)", () => {
     const timestamp = Math.floor(Date.now() / 1000);
     const res = await fetch(h.eventsUrl!, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-slack-request-timestamp": String(timestamp), "x-slack-signature": slackSignature(SECRET, timestamp, raw) },
+      headers: {
+        "content-type": "application/json",
+        "x-slack-request-timestamp": String(timestamp),
+        "x-slack-signature": slackSignature(SECRET, timestamp, raw),
+      },
       body: raw,
     });
     expect(res.status).toBeGreaterThanOrEqual(400);

@@ -6,7 +6,10 @@ import { parse } from "yaml";
 
 interface Manifest {
   features: {
-    assistant_view?: { assistant_description: string; suggested_prompts: unknown[] }; slash_commands: { command: string }[]; app_home: { messages_tab_enabled: boolean; messages_tab_read_only_enabled: boolean } };
+    assistant_view?: { assistant_description: string; suggested_prompts: unknown[] };
+    slash_commands: { command: string }[];
+    app_home: { messages_tab_enabled: boolean; messages_tab_read_only_enabled: boolean };
+  };
   oauth_config: { scopes: { bot: string[] } };
   settings: { event_subscriptions: { bot_events: string[] }; interactivity: { is_enabled: boolean }; socket_mode_enabled: boolean };
 }
@@ -33,7 +36,15 @@ describe("config/slack-manifest.yaml", () => {
 
   it("subscribes to mentions, DMs and the message events that carry deletions", () => {
     expect([...manifest.settings.event_subscriptions.bot_events].sort()).toEqual(
-      ["app_mention", "assistant_thread_context_changed", "assistant_thread_started", "message.channels", "message.groups", "message.im", "message.mpim"].sort(),
+      [
+        "app_mention",
+        "assistant_thread_context_changed",
+        "assistant_thread_started",
+        "message.channels",
+        "message.groups",
+        "message.im",
+        "message.mpim",
+      ].sort(),
     );
   });
 

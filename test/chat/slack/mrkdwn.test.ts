@@ -25,9 +25,7 @@ describe("markdownToMrkdwn", () => {
   });
 
   it("turns links and images into <url|text>", () => {
-    expect(markdownToMrkdwn("see [the docs](https://example.com/a?b=1&c=2)")).toBe(
-      "see <https://example.com/a?b=1&amp;c=2|the docs>",
-    );
+    expect(markdownToMrkdwn("see [the docs](https://example.com/a?b=1&c=2)")).toBe("see <https://example.com/a?b=1&amp;c=2|the docs>");
     expect(markdownToMrkdwn("![a cat](https://example.com/cat.png)")).toBe("<https://example.com/cat.png|a cat>");
     expect(markdownToMrkdwn("<https://example.com>")).toBe("<https://example.com>");
     expect(markdownToMrkdwn("[x](https://e.com/a|b)")).toBe("<https://e.com/a%7Cb|x>");

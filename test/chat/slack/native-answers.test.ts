@@ -110,7 +110,12 @@ describe("Slack assistant pane", () => {
     h.fake.store.add({ channel: "D200", user: h.fake.botUserId, text: "こんにちは", ts: threadTs });
     const started = h.fake.deliverEvent({
       type: "assistant_thread_started",
-      assistant_thread: { user_id: "U1", context: { channel_id: "C100", team_id: h.fake.teamId, enterprise_id: null }, channel_id: "D200", thread_ts: threadTs },
+      assistant_thread: {
+        user_id: "U1",
+        context: { channel_id: "C100", team_id: h.fake.teamId, enterprise_id: null },
+        channel_id: "D200",
+        thread_ts: threadTs,
+      },
     });
     await h.fake.waitForAck(started.envelopeId);
     await vi.waitFor(() => expect(h!.fake.assistantThreads.get(`D200:${threadTs}`)?.prompts).toBeDefined());

@@ -42,9 +42,22 @@ describe("nativeStreamReplyChannel", () => {
     await reply.edit(message, "こんにちは、世界。**以上**です");
     await reply.end();
 
-    expect(calls()).toEqual(["assistant.threads.setStatus", "chat.startStream", "assistant.threads.setStatus", "chat.appendStream", "chat.appendStream", "chat.stopStream"]);
+    expect(calls()).toEqual([
+      "assistant.threads.setStatus",
+      "chat.startStream",
+      "assistant.threads.setStatus",
+      "chat.appendStream",
+      "chat.appendStream",
+      "chat.stopStream",
+    ]);
     const start = fake.callsTo("chat.startStream")[0]!.args;
-    expect(start).toMatchObject({ channel: "C1", thread_ts: question.ts, markdown_text: "こんにちは", recipient_user_id: "U1", recipient_team_id: fake.teamId });
+    expect(start).toMatchObject({
+      channel: "C1",
+      thread_ts: question.ts,
+      markdown_text: "こんにちは",
+      recipient_user_id: "U1",
+      recipient_team_id: fake.teamId,
+    });
     expect(fake.callsTo("chat.appendStream").map((c) => c.args["markdown_text"])).toEqual(["、世界", "。**以上**です"]);
     expect(fake.store.find("C1", message.id)).toMatchObject({ text: "こんにちは、世界。**以上**です", thread_ts: question.ts });
     expect(fake.streams.get(message.id)?.stopped).toBe(true);
@@ -141,7 +154,12 @@ describe("the assistant pane", () => {
     const client = new webApi.WebClient(fake.botToken, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } });
     const event = {
       type: "assistant_thread_started",
-      assistant_thread: { user_id: "U1", context: { channel_id: "C9", team_id: fake.teamId, enterprise_id: null }, channel_id: "D1", thread_ts: "1729999327.187299" },
+      assistant_thread: {
+        user_id: "U1",
+        context: { channel_id: "C9", team_id: fake.teamId, enterprise_id: null },
+        channel_id: "D1",
+        thread_ts: "1729999327.187299",
+      },
       event_ts: "1729999327.187299",
     };
     const thread = assistantThreadOf(event)!;
@@ -158,7 +176,9 @@ describe("the assistant pane", () => {
   it("is refused by the fake as by Slack with more than four prompts", async () => {
     const client = new webApi.WebClient(fake.botToken, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } });
     const five = Array.from({ length: 5 }, (_, i) => ({ title: `t${i}`, message: `m${i}` }));
-    await expect(client.assistant.threads.setSuggestedPrompts({ channel_id: "D1", thread_ts: "1.2", prompts: five })).rejects.toMatchObject({ data: { error: "invalid_arguments" } });
+    await expect(client.assistant.threads.setSuggestedPrompts({ channel_id: "D1", thread_ts: "1.2", prompts: five })).rejects.toMatchObject({
+      data: { error: "invalid_arguments" },
+    });
     // offerSuggestedPrompts never sends more than Slack takes.
     await offerSuggestedPrompts(client, { channelId: "D1", threadTs: "1.2" }, five);
     expect(fake.assistantThreads.get("D1:1.2")?.prompts?.prompts).toHaveLength(4);

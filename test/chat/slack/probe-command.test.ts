@@ -153,7 +153,8 @@ describe("/probe in Slack", () => {
   it("shows history, help and parse errors in the ack", async () => {
     h = await startHarness({ access: { probeAdmins: ["UADMIN"] }, probe: runner });
     const { fake } = h;
-    const ask = async (text: string) => (await fake.waitForAck(fake.deliverCommand({ command: "/probe", text, user_id: "UADMIN", channel_id: "C100" }).envelopeId)).payload;
+    const ask = async (text: string) =>
+      (await fake.waitForAck(fake.deliverCommand({ command: "/probe", text, user_id: "UADMIN", channel_id: "C100" }).envelopeId)).payload;
     const history = await ask("history 5");
     expect(history).toMatchObject({ response_type: "ephemeral" });
     expect(String(history!["text"])).toMatch(/^```\n.*心のモデル.*（記録なし）/s);

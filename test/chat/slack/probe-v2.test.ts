@@ -34,11 +34,29 @@ const SUITE: ProbeSuite = {
   runs: 2,
   sampling: { temperature: 0.6, topP: 0.9, maxTokens: 100 },
   grading: "rule",
-  tests: [{ id: "theory-of-mind", title: "心のモデル", prompt: "サリーは？", reference: "かご", grader: { kind: "rule", rule: "theory-of-mind" }, baseline: { passed: 10, total: 10 } }],
+  tests: [
+    {
+      id: "theory-of-mind",
+      title: "心のモデル",
+      prompt: "サリーは？",
+      reference: "かご",
+      grader: { kind: "rule", rule: "theory-of-mind" },
+      baseline: { passed: 10, total: 10 },
+    },
+  ],
 };
 
 function stored(passed: number, startedAt: string): ProbeResult {
-  const results = Array.from({ length: 10 }, (_, i) => ({ run: i + 1, seed: i, pass: i < passed, reason: "r", answer: "a", tokens: 1, durationMs: 1, stopReason: "done" }));
+  const results = Array.from({ length: 10 }, (_, i) => ({
+    run: i + 1,
+    seed: i,
+    pass: i < passed,
+    reason: "r",
+    answer: "a",
+    tokens: 1,
+    durationMs: 1,
+    stopReason: "done",
+  }));
   return {
     suite: "mini",
     model: "m.gguf",
@@ -60,7 +78,8 @@ describe("/probe history in Slack", () => {
     try {
       h = await startHarness({
         access: { probeAdmins: ["UADMIN"] },
-        probe: (queue) => new ProbeRunner({ queue, loadSuite: () => SUITE, grade: async () => ({ pass: true, reason: "" }), modelName: "m", defaultSuite: "mini", history }),
+        probe: (queue) =>
+          new ProbeRunner({ queue, loadSuite: () => SUITE, grade: async () => ({ pass: true, reason: "" }), modelName: "m", defaultSuite: "mini", history }),
       });
       const { fake } = h;
       const ack = await fake.waitForAck(fake.deliverCommand({ command: "/probe", text: "history", user_id: "UADMIN", channel_id: "C100" }).envelopeId);
@@ -140,7 +159,9 @@ describe("/probe suite=elyza-tasks-100 judge with the real engine", () => {
     // Fetched once into the model cache.
     expect(fs.existsSync(path.join(dir, "models", "datasets", "elyza", "ELYZA-tasks-100", "test.csv"))).toBe(true);
     // And stored: /probe history shows the mean.
-    const ack = await fake.waitForAck(fake.deliverCommand({ command: "/probe", text: "history suite=elyza-tasks-100", user_id: "UADMIN", channel_id: "C100" }).envelopeId);
+    const ack = await fake.waitForAck(
+      fake.deliverCommand({ command: "/probe", text: "history suite=elyza-tasks-100", user_id: "UADMIN", channel_id: "C100" }).envelopeId,
+    );
     expect(String(ack.payload!["text"])).toMatch(/平均スコア\s+1\.\d\d/);
   }, 300_000);
 });

@@ -18,7 +18,9 @@ async function gapAfter(h: Harness, fault: () => void, what: string): Promise<nu
   const hellos = fake.helloAt.length;
   const closes = fake.closedAt.length;
   fault();
-  await vi.waitFor(() => expect(fake.helloAt.length > hellos && fake.connectedSockets === 1, `the reconnection after ${what}`).toBeTruthy(), { timeout: 30_000 });
+  await vi.waitFor(() => expect(fake.helloAt.length > hellos && fake.connectedSockets === 1, `the reconnection after ${what}`).toBeTruthy(), {
+    timeout: 30_000,
+  });
   const gap = fake.helloAt[hellos]! - fake.closedAt[closes]!;
   console.log(`Socket Mode reconnect gap after ${what}: ${gap} ms`);
   return gap;

@@ -38,7 +38,9 @@ describe("Slack Socket Mode faults mid-answer", () => {
     await h.waitForOutcomes(2, 30_000);
 
     expect(h.outcomes.map((o) => o.outcome.kind)).toEqual(["answered", "answered"]);
-    await vi.waitFor(() => expect(fake.callsTo("apps.connections.open").length === 2 && fake.connectedSockets === 1, "the reconnection").toBeTruthy(), { timeout: 15_000 });
+    await vi.waitFor(() => expect(fake.callsTo("apps.connections.open").length === 2 && fake.connectedSockets === 1, "the reconnection").toBeTruthy(), {
+      timeout: 15_000,
+    });
     expect(fake.redelivered.every((r) => r.retryAttempt === 1)).toBe(true);
     expect(h.botMessages("C100", a.ts)).toEqual([fullAnswer("甲")]);
     expect(h.botMessages("C100", b.ts)).toEqual([fullAnswer("乙")]);
@@ -59,7 +61,12 @@ describe("Slack Socket Mode faults mid-answer", () => {
     await h.waitForOutcomes(2, 30_000);
 
     expect(h.outcomes.map((o) => o.outcome.kind)).toEqual(["answered", "answered"]);
-    expect(fake.callsTo("apps.connections.open").map((c) => c.status).slice(0, 2)).toEqual([200, 503]);
+    expect(
+      fake
+        .callsTo("apps.connections.open")
+        .map((c) => c.status)
+        .slice(0, 2),
+    ).toEqual([200, 503]);
     // B's events came again on the new connection, as retries.
     expect(fake.redelivered.length).toBeGreaterThanOrEqual(1);
     expect(fake.redelivered.every((r) => r.retryAttempt === 1)).toBe(true);

@@ -239,21 +239,20 @@ export class FakeDiscord {
     this.notify();
     if (input.dispatch === false) return message;
     const intent = guildId ? Intents.GuildMessages : Intents.DirectMessages;
-    this.gateway.dispatch("MESSAGE_CREATE", this.gatewayMessage(message, channel), intent, (d, intents) =>
-      this.redact(d as FakeMessage, intents),
-    );
+    this.gateway.dispatch("MESSAGE_CREATE", this.gatewayMessage(message, channel), intent, (d, intents) => this.redact(d as FakeMessage, intents));
     return message;
   }
 
   /** Applies an edit and dispatches MESSAGE_UPDATE, as Discord does for the bot's own edits. */
-  updateMessage(message: FakeMessage, patch: Partial<Pick<FakeMessage, "content" | "embeds" | "attachments" | "components" | "flags" | "mention_everyone" | "mentions">>): void {
+  updateMessage(
+    message: FakeMessage,
+    patch: Partial<Pick<FakeMessage, "content" | "embeds" | "attachments" | "components" | "flags" | "mention_everyone" | "mentions">>,
+  ): void {
     Object.assign(message, patch, { edited_timestamp: new Date().toISOString() });
     const channel = this.channel(message.channel_id);
     if (channel && !message.webhook_id) {
       const intent = channel.guild_id ? Intents.GuildMessages : Intents.DirectMessages;
-      this.gateway.dispatch("MESSAGE_UPDATE", this.gatewayMessage(message, channel), intent, (d, intents) =>
-        this.redact(d as FakeMessage, intents),
-      );
+      this.gateway.dispatch("MESSAGE_UPDATE", this.gatewayMessage(message, channel), intent, (d, intents) => this.redact(d as FakeMessage, intents));
     }
     this.notify();
   }
@@ -262,7 +261,11 @@ export class FakeDiscord {
   deleteMessage(message: FakeMessage): void {
     this.messages.delete(message.id);
     const intent = message.guild_id ? Intents.GuildMessages : Intents.DirectMessages;
-    this.gateway.dispatch("MESSAGE_DELETE", { id: message.id, channel_id: message.channel_id, ...(message.guild_id && { guild_id: message.guild_id }) }, intent);
+    this.gateway.dispatch(
+      "MESSAGE_DELETE",
+      { id: message.id, channel_id: message.channel_id, ...(message.guild_id && { guild_id: message.guild_id }) },
+      intent,
+    );
     this.notify();
   }
 
@@ -293,9 +296,7 @@ export class FakeDiscord {
       type: 3,
       data: { custom_id: input.customId, component_type: 2 },
       message: this.gatewayMessage(message, channel),
-      ...(guildId
-        ? { guild_id: guildId, member: { ...memberPayload(roles), user, permissions: "0" }, guild_locale: "ja" }
-        : { user }),
+      ...(guildId ? { guild_id: guildId, member: { ...memberPayload(roles), user, permissions: "0" }, guild_locale: "ja" } : { user }),
       channel_id: channel.id,
       channel: { ...channel, ...(channel.recipients && { recipients: [...channel.recipients] }) },
       token: interaction.token,
@@ -330,9 +331,7 @@ export class FakeDiscord {
       application_id: this.world.applicationId,
       type: 2,
       data: { id: snowflake(), name: input.name, type: 1, options: input.options ?? [], ...(guildId && { guild_id: guildId }) },
-      ...(guildId
-        ? { guild_id: guildId, member: { ...memberPayload(roles), user, permissions: "0" }, guild_locale: "ja" }
-        : { user }),
+      ...(guildId ? { guild_id: guildId, member: { ...memberPayload(roles), user, permissions: "0" }, guild_locale: "ja" } : { user }),
       channel_id: channel.id,
       channel: { ...channel, ...(channel.recipients && { recipients: [...channel.recipients] }) },
       token: interaction.token,

@@ -25,7 +25,9 @@ export interface HarnessOptions<E extends Engine = ScriptedEngine> {
   readonly historyMessages?: number;
   readonly probe?: ProbeService;
   readonly fake?: FakeDiscordOptions;
-  readonly adapter?: Partial<Pick<StartDiscordOptions, "interactionTokenMs" | "probeProgressIntervalMs" | "readyTimeoutMs" | "restRetry" | "followUps" | "answerInThread">>;
+  readonly adapter?: Partial<
+    Pick<StartDiscordOptions, "interactionTokenMs" | "probeProgressIntervalMs" | "readyTimeoutMs" | "restRetry" | "followUps" | "answerInThread">
+  >;
   /** The answer journal given to the Responder (none by default). */
   readonly journal?: Journal;
   /** How attachments are read (the Responder's default otherwise). */
@@ -128,8 +130,7 @@ export async function startHarness<E extends Engine = ScriptedEngine>(options: H
     questions,
     outcomes,
     logs,
-    settled: (count, timeoutMs = 15_000) =>
-      fake.waitFor(() => outcomes.length >= count && outcomes, timeoutMs, `${count} settled answer(s)`),
+    settled: (count, timeoutMs = 15_000) => fake.waitFor(() => outcomes.length >= count && outcomes, timeoutMs, `${count} settled answer(s)`),
     /** As the bot stops: /probe runs and answers drain (ending visibly), then the adapter disconnects. */
     async stop() {
       await probeChat[Symbol.asyncDispose]();

@@ -97,7 +97,17 @@ function route(fake: FakeDiscord, r: RecordedRequest): Reply {
     case "GET /users/@me":
       return ok(world.bot);
     case "GET /applications/@me":
-      return ok({ id: world.applicationId, name: world.bot.username, icon: null, description: "", bot_public: true, bot_require_code_grant: false, verify_key: "0", flags: 0, bot: world.bot });
+      return ok({
+        id: world.applicationId,
+        name: world.bot.username,
+        icon: null,
+        description: "",
+        bot_public: true,
+        bot_require_code_grant: false,
+        verify_key: "0",
+        flags: 0,
+        bot: world.bot,
+      });
     case "GET /channels/:id": {
       const channel = fake.channel(seg[1]!);
       return channel ? ok(channelPayload(channel, world.bot.id)) : error(404, 10003, "Unknown Channel");
@@ -237,7 +247,11 @@ function interactionCallback(fake: FakeDiscord, r: RecordedRequest, id: string |
     if (!interaction.message) return error(400, 50035, "Invalid Form Body: interaction callback type 6/7 needs a component interaction");
     interaction.responseType = body.type;
     interaction.original = interaction.message;
-    if (body.type === 7) fake.updateMessage(interaction.message, { ...(body.data?.content !== undefined && { content: body.data.content }), ...(body.data?.components !== undefined && { components: body.data.components }) });
+    if (body.type === 7)
+      fake.updateMessage(interaction.message, {
+        ...(body.data?.content !== undefined && { content: body.data.content }),
+        ...(body.data?.components !== undefined && { components: body.data.components }),
+      });
     return { status: 204 };
   }
   interaction.responseType = body.type;
@@ -276,17 +290,14 @@ function webhook(fake: FakeDiscord, r: RecordedRequest, seg: string[]): Reply {
     return ok(message);
   }
   if (messagesWord !== "messages" || !messageId) return error(404, 0, "404: Not Found");
-  const target =
-    messageId === "@original" ? interaction.original : interaction.followups.find((m) => m.id === messageId);
+  const target = messageId === "@original" ? interaction.original : interaction.followups.find((m) => m.id === messageId);
   if (!target) return error(404, 10008, "Unknown Message");
   if (r.method === "GET") return ok(target);
   if (r.method !== "PATCH") return error(405, 0, "405: Method Not Allowed");
   const body = (r.body ?? {}) as Record<string, any>;
   const invalid = validate({ ...target, ...body }, r.files, false);
   if (invalid) return invalid;
-  const keep = Array.isArray(body.attachments)
-    ? target.attachments.filter((a: any) => body.attachments.some((b: any) => b.id === a.id))
-    : target.attachments;
+  const keep = Array.isArray(body.attachments) ? target.attachments.filter((a: any) => body.attachments.some((b: any) => b.id === a.id)) : target.attachments;
   fake.updateMessage(target, {
     ...(body.content !== undefined && { content: body.content }),
     ...(body.embeds !== undefined && { embeds: body.embeds }),
@@ -348,9 +359,7 @@ function pingsOf(fake: FakeDiscord, body: Record<string, any>, replyTo: FakeMess
   const content = String(body.content ?? "");
   const everyone = /@(everyone|here)\b/.test(content) && (!allowed || (allowed.parse ?? []).includes("everyone"));
   const written = fake.mentionedUsers(content);
-  const users = !allowed
-    ? written
-    : written.filter((u) => (allowed.parse ?? []).includes("users") || (allowed.users ?? []).includes(u.id));
+  const users = !allowed ? written : written.filter((u) => (allowed.parse ?? []).includes("users") || (allowed.users ?? []).includes(u.id));
   if (replyTo && (!allowed || allowed.replied_user === true) && !users.some((u) => u.id === replyTo.author.id)) {
     users.push(replyTo.author);
   }

@@ -196,9 +196,7 @@ export function guildCreatePayload(guild: FakeGuild, users: readonly FakeUser[],
     unavailable: false,
     member_count: guild.memberRoles.size,
     voice_states: [],
-    members: users
-      .filter((u) => guild.memberRoles.has(u.id))
-      .map((u) => ({ ...memberPayload(guild.memberRoles.get(u.id) ?? []), user: u })),
+    members: users.filter((u) => guild.memberRoles.has(u.id)).map((u) => ({ ...memberPayload(guild.memberRoles.get(u.id) ?? []), user: u })),
     channels: guild.channels.map((c) => channelPayload(c, botId)),
     threads: guild.threads.map((c) => channelPayload(c, botId)),
     presences: [],

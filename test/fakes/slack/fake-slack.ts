@@ -197,10 +197,7 @@ export class FakeSlack {
   // ---- Socket Mode ------------------------------------------------------------------------------
 
   /** Sends an events_api envelope; returns its envelope and event ids. */
-  deliverEvent(
-    event: Record<string, unknown>,
-    options: { eventId?: string; retryAttempt?: number; retryReason?: string } = {},
-  ): Delivery {
+  deliverEvent(event: Record<string, unknown>, options: { eventId?: string; retryAttempt?: number; retryReason?: string } = {}): Delivery {
     const eventId = options.eventId ?? `Ev${String(++this.counter).padStart(8, "0")}`;
     const payload = {
       token: "verification-token",
@@ -210,9 +207,7 @@ export class FakeSlack {
       type: "event_callback",
       event_id: eventId,
       event_time: Math.floor(Date.now() / 1000),
-      authorizations: [
-        { enterprise_id: null, team_id: this.teamId, user_id: this.botUserId, is_bot: true, is_enterprise_install: false },
-      ],
+      authorizations: [{ enterprise_id: null, team_id: this.teamId, user_id: this.botUserId, is_bot: true, is_enterprise_install: false }],
       is_ext_shared_channel: false,
       event_context: `4-${eventId}`,
     };
@@ -249,7 +244,15 @@ export class FakeSlack {
    * as Slack sends it over Socket Mode (the message as stored, the clicked element with its
    * action_ts, a response_url served by this fake).
    */
-  clickButton(options: { user: string; channel: string; messageTs: string; actionId: string; value: string; ephemeral?: boolean; threadTs?: string }): Delivery {
+  clickButton(options: {
+    user: string;
+    channel: string;
+    messageTs: string;
+    actionId: string;
+    value: string;
+    ephemeral?: boolean;
+    threadTs?: string;
+  }): Delivery {
     const id = ++this.counter;
     const stored = this.store.find(options.channel, options.messageTs);
     const message = stored ? this.store.render(stored) : { ts: options.messageTs };
@@ -259,7 +262,13 @@ export class FakeSlack {
       user: { id: options.user, username: options.user.toLowerCase(), name: options.user.toLowerCase(), team_id: this.teamId },
       api_app_id: this.appId,
       token: "verification-token",
-      container: { type: "message", message_ts: options.messageTs, channel_id: options.channel, is_ephemeral: options.ephemeral ?? false, ...(threadTs ? { thread_ts: threadTs } : {}) },
+      container: {
+        type: "message",
+        message_ts: options.messageTs,
+        channel_id: options.channel,
+        is_ephemeral: options.ephemeral ?? false,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      },
       trigger_id: `trigger-${id}`,
       team: { id: this.teamId, domain: "fake" },
       enterprise: null,
@@ -304,8 +313,7 @@ export class FakeSlack {
     };
     // Slack marks a message that shares files with subtype file_share (app_mention has no subtype).
     const message = this.deliverEvent({ type: "message", channel_type: channelType(channel), ...(options.files ? { subtype: "file_share" } : {}), ...base });
-    const mention =
-      !channel.startsWith("D") && text.includes(`<@${this.botUserId}>`) ? this.deliverEvent({ type: "app_mention", ...base }) : undefined;
+    const mention = !channel.startsWith("D") && text.includes(`<@${this.botUserId}>`) ? this.deliverEvent({ type: "app_mention", ...base }) : undefined;
     return { ts: msg.ts, message, ...(mention ? { mention } : {}) };
   }
 
@@ -504,7 +512,16 @@ export class FakeSlack {
     const str = (k: string) => (a[k] === undefined ? undefined : String(a[k]));
     switch (method) {
       case "auth.test":
-        return { ok: true, url: "https://fake.slack.com/", team: "Fake", user: "elyza", team_id: this.teamId, user_id: this.botUserId, bot_id: this.botId, is_enterprise_install: false };
+        return {
+          ok: true,
+          url: "https://fake.slack.com/",
+          team: "Fake",
+          user: "elyza",
+          team_id: this.teamId,
+          user_id: this.botUserId,
+          bot_id: this.botId,
+          is_enterprise_install: false,
+        };
       case "apps.connections.open":
         return { ok: true, url: `ws://127.0.0.1:${this.port}/socket?ticket=${++this.counter}` };
       case "chat.postMessage": {
@@ -670,7 +687,13 @@ export class FakeSlack {
   private onFileDownload(path: string, req: IncomingMessage, res: ServerResponse): void {
     const file = this.hostedFiles.get(path);
     const token = (req.headers.authorization ?? "").replace(/^Bearer /, "");
-    this.calls.push({ method: "(file download)", args: { path }, token: token || undefined, at: Date.now(), status: file && token === this.botToken ? 200 : 302 });
+    this.calls.push({
+      method: "(file download)",
+      args: { path },
+      token: token || undefined,
+      at: Date.now(),
+      status: file && token === this.botToken ? 200 : 302,
+    });
     if (!file || token !== this.botToken) {
       res.writeHead(302, { location: `/signin?redir=${encodeURIComponent(path)}` });
       return void res.end();
@@ -705,13 +728,15 @@ function streamText(a: Record<string, unknown>): string | undefined {
   const raw = a["chunks"];
   const chunks = (typeof raw === "string" ? tryJson(raw) : raw) as { type?: string; text?: string }[] | undefined;
   if (!Array.isArray(chunks)) return undefined;
-  return chunks.filter((c) => c.type === "markdown_text").map((c) => c.text ?? "").join("");
+  return chunks
+    .filter((c) => c.type === "markdown_text")
+    .map((c) => c.text ?? "")
+    .join("");
 }
 
 export function channelType(channel: string): "im" | "mpim" | "group" | "channel" {
   return channel.startsWith("D") ? "im" : channel.startsWith("M") ? "mpim" : channel.startsWith("G") ? "group" : "channel";
 }
-
 
 function pageArgs(a: Record<string, unknown>) {
   const num = (k: string) => (a[k] === undefined ? undefined : Number(a[k]));

@@ -55,8 +55,6 @@ export function eventCallback(
     type: "event_callback",
     event_id: ids.eventId,
     event_time: Math.floor(Date.now() / 1000),
-    authorizations: [
-      { enterprise_id: null, team_id: teamId, user_id: ids.botUserId ?? "UBOT", is_bot: true, is_enterprise_install: false },
-    ],
+    authorizations: [{ enterprise_id: null, team_id: teamId, user_id: ids.botUserId ?? "UBOT", is_bot: true, is_enterprise_install: false }],
   };
 }

@@ -27,7 +27,16 @@ export interface PageArgs {
 export class FakeSlackStore {
   private readonly byChannel = new Map<string, StoredMessage[]>();
 
-  add(m: { channel: string; ts: string; user: string; text: string; bot_id?: string; thread_ts?: string | undefined; blocks?: unknown; metadata?: unknown }): StoredMessage {
+  add(m: {
+    channel: string;
+    ts: string;
+    user: string;
+    text: string;
+    bot_id?: string;
+    thread_ts?: string | undefined;
+    blocks?: unknown;
+    metadata?: unknown;
+  }): StoredMessage {
     const msg: StoredMessage = {
       channel: m.channel,
       ts: m.ts,

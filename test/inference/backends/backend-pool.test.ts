@@ -32,7 +32,12 @@ function member(name: string, slots: number, answer: (callIndex: number) => Scri
 }
 
 function queueOver(pool: BackendPool) {
-  return new InferenceQueue(pool, { sampling: SAMPLING, maxWaiting: 100, maxPerUser: 100, timeouts: { queueWaitMs: FOREVER, firstTokenMs: FOREVER, totalMs: FOREVER } });
+  return new InferenceQueue(pool, {
+    sampling: SAMPLING,
+    maxWaiting: 100,
+    maxPerUser: 100,
+    timeouts: { queueWaitMs: FOREVER, firstTokenMs: FOREVER, totalMs: FOREVER },
+  });
 }
 
 const ask = (queue: InferenceQueue, userId = "u") => queue.submit({ userId, priority: "interactive", conversation }).result;

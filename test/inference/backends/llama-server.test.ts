@@ -36,7 +36,12 @@ function localMember(engine: LlamaEngine): PoolMember {
 }
 
 function queueOver(pool: BackendPool): InferenceQueue {
-  return new InferenceQueue(pool, { sampling: SAMPLING, maxWaiting: 100, maxPerUser: 100, timeouts: { queueWaitMs: FOREVER, firstTokenMs: FOREVER, totalMs: FOREVER } });
+  return new InferenceQueue(pool, {
+    sampling: SAMPLING,
+    maxWaiting: 100,
+    maxPerUser: 100,
+    timeouts: { queueWaitMs: FOREVER, firstTokenMs: FOREVER, totalMs: FOREVER },
+  });
 }
 
 /** The tokens llama-server reports it generated so far (its Prometheus /metrics). */
@@ -78,13 +83,15 @@ describe("OpenAI-compatible backends on the real llama-server", () => {
   });
 
   it("answers through the bot's queue, and shares the load with the in-process engine", async () => {
-    const pool = await BackendPool.open([
-      localMember(local),
-      member(serverBackend(server)),
-    ]);
+    const pool = await BackendPool.open([localMember(local), member(serverBackend(server))]);
     expect(pool.parallel).toBe(4);
     const queue = queueOver(pool);
-    const requests = [1, 2, 3, 4].map((i): InferenceRequest => ({ userId: `u${i}`, priority: "interactive", conversation, sampling: { maxTokens: 64, seed: i } }));
+    const requests = [1, 2, 3, 4].map((i): InferenceRequest => ({
+      userId: `u${i}`,
+      priority: "interactive",
+      conversation,
+      sampling: { maxTokens: 64, seed: i },
+    }));
     const results = await Promise.all(requests.map((r) => queue.submit(r).result));
     for (const r of results) expect(r.stopReason).toBe("length");
     // Four at once: the in-process engine's two slots first (configured order), the server's two.
@@ -123,7 +130,9 @@ describe("OpenAI-compatible backends on the real llama-server", () => {
 
     // llama-server's 400 for a question longer than its context: the user is told to shorten it.
     const tooLong = { systemPrompt: "", turns: [{ role: "user" as const, text: "the ".repeat(6000) }] };
-    const refused = await serverBackend(server).generate({ conversation: tooLong, sampling: SAMPLING }).catch((e: unknown) => e);
+    const refused = await serverBackend(server)
+      .generate({ conversation: tooLong, sampling: SAMPLING })
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ContextOverflowError);
     expect(refused).toMatchObject({ availableTokens: 4096 });
     expect((refused as ContextOverflowError).neededTokens).toBeGreaterThan(4096);
@@ -131,7 +140,8 @@ describe("OpenAI-compatible backends on the real llama-server", () => {
 
   it("a conversation longer than the server's context is sent again without its oldest turns, and says how many", async () => {
     const turns = [];
-    for (let i = 0; i < 3; i++) turns.push({ role: "user" as const, text: `${i} ${"the ".repeat(1500)}` }, { role: "assistant" as const, text: "ok ".repeat(200) });
+    for (let i = 0; i < 3; i++)
+      turns.push({ role: "user" as const, text: `${i} ${"the ".repeat(1500)}` }, { role: "assistant" as const, text: "ok ".repeat(200) });
     turns.push({ role: "user" as const, text: "the last question" });
     const result = await serverBackend(server).generate({ conversation: { systemPrompt: "", turns }, sampling: SAMPLING });
     expect(result.stopReason === "done" || result.stopReason === "length").toBe(true);
@@ -240,7 +250,9 @@ describe("llama-server faults, through the pool and the queue", () => {
     }
     // Everything down: refused at once with the reason, not left waiting.
     const alone = await BackendPool.open([member(serverBackend(server, "server", 1))], { retryMinMs: FOREVER });
-    const refused = await queueOver(alone).submit({ userId: "u", priority: "interactive", conversation }).result.catch((e: unknown) => e);
+    const refused = await queueOver(alone)
+      .submit({ userId: "u", priority: "interactive", conversation })
+      .result.catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(BackendsUnavailableError);
     expect((refused as Error).message).toMatch(/^no inference backend is available: server \(cannot reach GET /);
     await alone[Symbol.asyncDispose]();

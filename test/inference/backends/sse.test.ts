@@ -7,7 +7,12 @@ import { sseData } from "../../../src/inference/backends/sse.js";
 async function read(...chunks: string[]): Promise<string[]> {
   const bytes = chunks.map((c) => new TextEncoder().encode(c));
   const out: string[] = [];
-  for await (const data of sseData((async function* () { yield* bytes; })())) out.push(data);
+  for await (const data of sseData(
+    (async function* () {
+      yield* bytes;
+    })(),
+  ))
+    out.push(data);
   return out;
 }
 
@@ -19,7 +24,12 @@ describe("sseData", () => {
     // Byte by byte, Japanese split inside its UTF-8 sequence.
     const bytes = new TextEncoder().encode(text);
     const single: string[] = [];
-    for await (const d of sseData((async function* () { for (const b of bytes) yield new Uint8Array([b]); })())) single.push(d);
+    for await (const d of sseData(
+      (async function* () {
+        for (const b of bytes) yield new Uint8Array([b]);
+      })(),
+    ))
+      single.push(d);
     expect(single).toEqual(whole);
   });
 
