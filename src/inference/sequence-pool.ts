@@ -4,8 +4,8 @@
 //
 // A released sequence KEEPS what it evaluated: a follow-up in the same thread (its prompt starts
 // with the previous prompt and answer) or another probe run of the same prompt is given the free
-// sequence holding the longest common prefix, and node-llama-cpp's LlamaChat then evaluates only the
-// tokens after it (it aligns the sequence's state to the new prompt, erasing what differs).
+// sequence holding the longest common prefix; the engine erases what differs after it
+// (sequence-trim.ts) and evaluates only the prompt's tokens beyond it (sequence-generate.ts).
 
 import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
 
