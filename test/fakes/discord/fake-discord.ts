@@ -274,46 +274,26 @@ export class FakeDiscord {
    * message and the button's custom_id; the callback (POST /interactions/:id/:token) acks it.
    */
   clickButton(input: { user: FakeUser; message: FakeMessage; customId: string }): FakeInteraction {
-    const { user, message } = input;
-    const channel = this.channel(message.channel_id);
-    if (!channel) throw new Error(`FakeDiscord: no channel ${message.channel_id}`);
-    const guildId = channel.guild_id;
-    const interaction: FakeInteraction = {
-      id: snowflake(),
-      token: `interaction-token-${snowflake()}`,
-      channelId: channel.id,
-      guildId,
-      user,
-      createdAt: Date.now(),
-      followups: [],
-      message,
-    };
-    this.interactions.set(interaction.token, interaction);
-    const roles = this.world.guild.memberRoles.get(user.id) ?? [];
-    this.gateway.dispatch("INTERACTION_CREATE", {
-      id: interaction.id,
-      application_id: this.world.applicationId,
+    const channel = this.channel(input.message.channel_id);
+    if (!channel) throw new Error(`FakeDiscord: no channel ${input.message.channel_id}`);
+    return this.dispatchInteraction(input.user, channel, input.message, {
       type: 3,
       data: { custom_id: input.customId, component_type: 2 },
-      message: this.gatewayMessage(message, channel),
-      ...(guildId ? { guild_id: guildId, member: { ...memberPayload(roles), user, permissions: "0" }, guild_locale: "ja" } : { user }),
-      channel_id: channel.id,
-      channel: { ...channel, ...(channel.recipients && { recipients: [...channel.recipients] }) },
-      token: interaction.token,
-      version: 1,
-      app_permissions: "0",
-      locale: "ja",
-      entitlements: [],
-      authorizing_integration_owners: guildId ? { "0": guildId } : { "1": user.id },
-      context: guildId ? 0 : 1,
-      attachment_size_limit: 8 * 1024 * 1024,
+      message: this.gatewayMessage(input.message, channel),
     });
-    return interaction;
   }
 
   /** A user runs a slash command: INTERACTION_CREATE (type 2, chat input). */
   runCommand(input: { user: FakeUser; channel: FakeChannel; name: string; options?: unknown[] }): FakeInteraction {
-    const { user, channel } = input;
+    const guildId = input.channel.guild_id;
+    return this.dispatchInteraction(input.user, input.channel, undefined, {
+      type: 2,
+      data: { id: snowflake(), name: input.name, type: 1, options: input.options ?? [], ...(guildId && { guild_id: guildId }) },
+    });
+  }
+
+  /** Records an interaction and sends its INTERACTION_CREATE: the envelope every kind shares, plus `fields`. */
+  private dispatchInteraction(user: FakeUser, channel: FakeChannel, message: FakeMessage | undefined, fields: Record<string, unknown>): FakeInteraction {
     const guildId = channel.guild_id;
     const interaction: FakeInteraction = {
       id: snowflake(),
@@ -323,14 +303,14 @@ export class FakeDiscord {
       user,
       createdAt: Date.now(),
       followups: [],
+      ...(message ? { message } : {}),
     };
     this.interactions.set(interaction.token, interaction);
     const roles = this.world.guild.memberRoles.get(user.id) ?? [];
     this.gateway.dispatch("INTERACTION_CREATE", {
       id: interaction.id,
       application_id: this.world.applicationId,
-      type: 2,
-      data: { id: snowflake(), name: input.name, type: 1, options: input.options ?? [], ...(guildId && { guild_id: guildId }) },
+      ...fields,
       ...(guildId ? { guild_id: guildId, member: { ...memberPayload(roles), user, permissions: "0" }, guild_locale: "ja" } : { user }),
       channel_id: channel.id,
       channel: { ...channel, ...(channel.recipients && { recipients: [...channel.recipients] }) },
