@@ -51,6 +51,17 @@ describe("LlamaEngine on a generated tiny model", () => {
     expect(b.text).toBe(a.text);
   });
 
+  it("applies top-k, min-p and a repeat penalty: the sampler chain changes the text, deterministically", async () => {
+    const plain = await engine.generate({ conversation: ask("こんにちは"), sampling: { ...sampling, maxTokens: 24 } });
+    const shaped = { ...sampling, maxTokens: 24, topK: 1, minP: 0.05, repeatPenalty: 1.8 };
+    const a = await engine.generate({ conversation: ask("こんにちは"), sampling: shaped });
+    const b = await engine.generate({ conversation: ask("こんにちは"), sampling: shaped });
+    expect(b.text).toBe(a.text);
+    expect(a.completionTokens).toBeGreaterThan(0);
+    // top-k 1 is greedy: a temperature-0.6 sample of a random-weight model picks other tokens.
+    expect(a.text).not.toBe(plain.text);
+  });
+
   it("runs 4 requests at once to completion", async () => {
     const results = await Promise.all(["一", "二", "三", "四"].map((q, i) => engine.generate({ conversation: ask(q), sampling: { ...sampling, seed: i } })));
     for (const r of results) expect(["done", "length"]).toContain(r.stopReason);
