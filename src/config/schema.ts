@@ -191,7 +191,7 @@ export const configSchema = z
       }),
       slack: z
         .strictObject({
-          /** DMs and the assistant pane: native streaming (chat.startStream…) with a status line; chat.update on any error. */
+          /** Native streaming (chat.startStream…) with a status line, in DMs, the pane and channel threads; chat.update on any error. */
           nativeStreaming: z.boolean().default(true),
         })
         .default({ nativeStreaming: true }),

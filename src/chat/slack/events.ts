@@ -18,6 +18,8 @@ interface Asked {
   readonly sourceKey: string;
   /** Files shared with the message (app_mention and file_share messages carry them). */
   readonly files: readonly SlackFile[];
+  /** The asker's team: `user_team` in a channel shared with another workspace, else `team`. */
+  readonly team: string | undefined;
 }
 
 export type SlackAction =
@@ -56,11 +58,12 @@ export function classifyEvent(event: Record<string, unknown>, botUserId: string)
   const text = str("text") ?? "";
   const threadTs = str("thread_ts");
   const files = Array.isArray(event["files"]) ? (event["files"] as SlackFile[]) : [];
+  const team = str("user_team") ?? str("team");
 
   if (type === "app_mention") {
     // DMs are answered from their message.im event; a mention there must not answer twice.
     if (channel.startsWith("D")) return ignore("mention in a DM");
-    return { kind: "question", channel, ts, threadTs: threadTs ?? ts, user, text, isDirect: false, sourceKey: sourceKey(channel, ts), files };
+    return { kind: "question", channel, ts, threadTs: threadTs ?? ts, user, text, isDirect: false, sourceKey: sourceKey(channel, ts), files, team };
   }
   if (str("channel_type") !== "im") {
     // A mention comes (also) as app_mention, answered from there; top-level channel messages
@@ -68,9 +71,9 @@ export function classifyEvent(event: Record<string, unknown>, botUserId: string)
     if (text.includes(`<@${botUserId}>`)) return ignore("channel message with a mention (answered from app_mention)");
     if (!threadTs || threadTs === ts) return ignore("channel message without app_mention");
     const mentionsOthers = [...text.matchAll(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g)].some((m) => m[1] !== botUserId);
-    return { kind: "thread-message", channel, ts, threadTs, user, text, isDirect: false, sourceKey: sourceKey(channel, ts), files, mentionsOthers };
+    return { kind: "thread-message", channel, ts, threadTs, user, text, isDirect: false, sourceKey: sourceKey(channel, ts), files, team, mentionsOthers };
   }
-  return { kind: "question", channel, ts, threadTs, user, text, isDirect: true, sourceKey: sourceKey(channel, ts), files };
+  return { kind: "question", channel, ts, threadTs, user, text, isDirect: true, sourceKey: sourceKey(channel, ts), files, team };
 }
 
 function ignore(reason: string): SlackAction {

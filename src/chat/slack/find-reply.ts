@@ -54,3 +54,20 @@ function isMarked(message: MarkedMessage, questionTs: string, part: number): boo
   const meta = message.metadata;
   return meta?.event_type === REPLY_EVENT_TYPE && meta.event_payload?.["question"] === questionTs && Number(meta.event_payload?.["part"]) === part;
 }
+
+/**
+ * The bot's stream message in the thread after the question that shows exactly `text` and is not
+ * one of `known`: what a chat.startStream whose response was lost left behind (a stream message
+ * carries no marker until it is stopped). The newest such message wins.
+ */
+export async function findStreamedReply(
+  client: WebClient,
+  target: { readonly channel: string; readonly threadTs: string; readonly questionTs: string },
+  botUserId: string,
+  text: string,
+  known: ReadonlyMap<string, unknown>,
+): Promise<string | undefined> {
+  const res = await client.conversations.replies({ channel: target.channel, ts: target.threadTs, oldest: target.questionTs, inclusive: false, limit: PAGE });
+  const candidates = (res.messages ?? []).filter((m) => m.ts && m.user === botUserId && m.text === text && !known.has(m.ts));
+  return candidates.at(-1)?.ts;
+}

@@ -2,7 +2,8 @@
 // what the model wrote since the last call, chat.stopStream closes it, and Slack animates the text
 // (no edit-rate budget spent, unlike chat.update at ~50 calls a minute). It has the surface of the
 // Slack reply channel (post/edit, same limits) plus `end()`, which the core calls once the answer is
-// over (finished, stopped or failed) to close open streams.
+// over (finished, stopped or failed) to close open streams. It is used in DMs, the assistant pane
+// and channel threads alike; outside a DM Slack wants the recipient (the asker and their team).
 //
 // Streaming is an improvement, never a dependency: any error from the stream methods (a workspace
 // without it, missing_recipient_*, ratelimited, message_not_in_streaming_state, a network failure)
@@ -13,16 +14,20 @@
 // converts to mrkdwn itself.
 //
 // A stream can only grow, so the placeholder (考え中…, 順番待ち) cannot be its first text: the core
-// shows it with `status()` (assistant.threads.setStatus: the "is thinking…" line under the thread),
-// and calls `post()` with the first text of the answer. The status is cleared when the answer
-// starts (the stream opens or the fallback posts) and again by `end()`, since Slack has been seen
-// to leave it standing after an answer.
+// shows it with `status()` (status-line.ts: Slack's "is thinking…" line under the thread, or a
+// message when Slack refuses that), and calls `post()` with the first text of the answer.
+//
+// Exactly once: a stream message carries no marker until it is stopped, so when chat.startStream
+// fails without Slack's verdict (a 5xx, a timeout: the message may exist), the thread is searched
+// for the bot's message with that very text before the fallback posts one.
 
 import type { webApi } from "@slack/bolt";
 import type { AnswerControls } from "../../core/answer-actions.js";
 import type { PostedMessage, ReplyChannel } from "../../core/types.js";
 import { actionsBlock, answerBlocks } from "./answer-buttons.js";
 import { slackError, type SlackReplyTarget } from "./reply-channel.js";
+import { findStreamedReply } from "./find-reply.js";
+import { statusLine } from "./status-line.js";
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
 
@@ -46,18 +51,20 @@ export interface NativeStreamOptions {
    * stream call should switch to the fallback at once rather than hold the answer back.
    */
   readonly client: WebClient;
+  /** The bot's user id: whose message a lost chat.startStream response may have left in the thread. */
+  readonly botUserId: string;
   /** Today's reply channel (slackReplyChannel) for the same target: what an error falls back to. */
   readonly fallback: ReplyChannel;
   readonly maxStreamMs?: number;
   readonly now?: () => number;
   /** Told once per answer when (and why) it left native streaming: for logs and metrics. */
   readonly onFallback?: (reason: string) => void;
-  /** Told when a status could not be set or cleared (cosmetic: the answer goes on). */
+  /** Told when a status could not be cleared, or the wait's message edited (cosmetic: the answer goes on). */
   readonly onStatusError?: (reason: string) => void;
 }
 
 export interface NativeStreamReplyChannel extends ReplyChannel {
-  /** Shows a placeholder as the thread's status line instead of a message (never rejects). */
+  /** Shows a placeholder as the thread's status line (or, if Slack refuses that, as a message); never rejects. */
   status(text: string): Promise<void>;
   /** Closes every stream still open (chat.stopStream) and clears the status; call once when the answer is over. */
   end(): Promise<void>;
@@ -93,22 +100,21 @@ export function nativeStreamReplyChannel(target: NativeStreamTarget, options: Na
   };
   const direct = target.channel.startsWith("D");
   const threadTs = target.threadTs ?? target.questionTs;
-  let statusShown = false;
   let controls: AnswerControls | undefined;
   /** The answer's newest message (the one that carries the buttons). */
   let lastTs: string | undefined;
   let stopOffered = false;
-  const setStatus = async (status: string): Promise<void> => {
-    try {
-      await client.assistant.threads.setStatus({ channel_id: target.channel, thread_ts: threadTs, status });
-      statusShown = status !== "";
-    } catch (error) {
-      options.onStatusError?.(`assistant.threads.setStatus: ${describe(error)}`);
-    }
-  };
-  const clearStatus = async (): Promise<void> => {
-    if (statusShown) await setStatus("");
-  };
+  const wait = statusLine(
+    { channel: target.channel, threadTs },
+    {
+      client,
+      fallback,
+      format: toMrkdwn,
+      describe,
+      onRefused: fallBack,
+      ...(options.onStatusError ? { onError: options.onStatusError } : {}),
+    },
+  );
 
   /** Stops a stream, if Slack still has it open; errors here only mean it is already closed. */
   const stop = async (ts: string, stream: OpenStream): Promise<string | undefined> => {
@@ -139,34 +145,34 @@ export function nativeStreamReplyChannel(target: NativeStreamTarget, options: Na
     },
     format: defuseMentions,
 
-    status: setStatus,
+    status: (text) => wait.show(text),
 
     async post(text: string, part?: number): Promise<PostedMessage> {
       // Parts are at most limits.maxChars (3,000), well under a stream call's 12,000.
       const first = text === "" ? "…" : text;
       // The earlier parts are complete once the answer goes on in a new message: close their streams.
       for (const [ts, stream] of streams) await stop(ts, stream);
+      // The wait was posted as a message (Slack refused the status): the answer takes it over.
+      const waited = await wait.takeOver();
+      if (waited) {
+        await fallback.edit(waited, toMrkdwn(first));
+        lastTs = waited.id;
+        return waited;
+      }
       if (mode === "stream") {
         try {
-          const res = await client.chat.startStream({
-            channel: target.channel,
-            // Streams are thread replies: a DM question that is not in a thread gets one.
-            thread_ts: threadTs,
-            markdown_text: first,
-            ...(direct ? {} : { recipient_user_id: target.recipientUserId, recipient_team_id: target.recipientTeamId }),
-          });
-          if (!res.ts) throw new Error("chat.startStream returned no ts");
-          streams.set(res.ts, { startedAt: now(), shown: first, open: true });
-          lastTs = res.ts;
-          await clearStatus();
-          return { id: res.ts };
+          const ts = await startStream(first);
+          streams.set(ts, { startedAt: now(), shown: first, open: true });
+          lastTs = ts;
+          await wait.clear();
+          return { id: ts };
         } catch (error) {
           fallBack(`chat.startStream: ${describe(error)}`);
         }
       }
       const posted = await fallback.post(toMrkdwn(first), part);
       lastTs = posted.id;
-      await clearStatus();
+      await wait.clear();
       return posted;
     },
 
@@ -213,7 +219,7 @@ export function nativeStreamReplyChannel(target: NativeStreamTarget, options: Na
     },
 
     async end(): Promise<void> {
-      await clearStatus();
+      await wait.clear();
       for (const [ts, stream] of streams) {
         const failed = await stop(ts, stream);
         // A stream Slack already closed shows what was appended; anything else: set the text for sure.
@@ -224,6 +230,32 @@ export function nativeStreamReplyChannel(target: NativeStreamTarget, options: Na
       }
     },
   };
+
+  /** Opens a stream; a failure without Slack's verdict first looks for the message it may have made. */
+  async function startStream(first: string): Promise<string> {
+    try {
+      const res = await client.chat.startStream({
+        channel: target.channel,
+        // Streams are thread replies: a DM question that is not in a thread gets one.
+        thread_ts: threadTs,
+        markdown_text: first,
+        ...(direct ? {} : { recipient_user_id: target.recipientUserId, recipient_team_id: target.recipientTeamId }),
+      });
+      if (!res.ts) throw new Error("chat.startStream returned no ts");
+      return res.ts;
+    } catch (error) {
+      if (slackError(error) !== undefined) throw error;
+      const found = await findStreamedReply(
+        client,
+        { channel: target.channel, threadTs, questionTs: target.questionTs },
+        options.botUserId,
+        first,
+        streams,
+      ).catch(() => undefined);
+      if (found === undefined) throw error;
+      return found;
+    }
+  }
 
   async function append(ts: string, stream: OpenStream, piece: string): Promise<void> {
     if (piece === "") return;

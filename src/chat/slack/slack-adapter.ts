@@ -63,10 +63,8 @@ export interface SlackAdapterOptions {
    */
   readonly httpServer?: { mount(handler: RouteHandler): void };
   /**
-   * Stream answers in DMs and the assistant pane with chat.startStream/appendStream/stopStream and a
-   * 考え中… status line (native-stream.ts), falling back to chat.update on any error. Channels keep
-   * the chat.update path: a stream can only grow, so its placeholder would have to be the status
-   * line, which Slack shows in assistant threads only — a queued channel question would show nothing.
+   * Stream answers (DMs, the assistant pane and channel threads) with chat.startStream/appendStream/
+   * stopStream and a 考え中… status line (native-stream.ts), falling back to chat.update on any error.
    */
   readonly nativeStreaming?: boolean;
 }
@@ -183,11 +181,12 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
   const streamClient = new webApi.WebClient(options.botToken, { ...clientOptions, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger: boltLog });
   const teamId = auth.team_id ?? "";
   const answerChannel = (target: SlackReplyTarget, q: Extract<SlackAction, { kind: "question" }>) =>
-    options.nativeStreaming && q.isDirect
+    options.nativeStreaming
       ? nativeStreamReplyChannel(
-          { ...target, recipientUserId: q.user, recipientTeamId: teamId },
+          { ...target, recipientUserId: q.user, recipientTeamId: q.team ?? teamId },
           {
             client: streamClient,
+            botUserId,
             fallback: replyTo(target),
             onFallback: (reason) => log.info(`native streaming of ${q.sourceKey} fell back to chat.update: ${reason}`),
             onStatusError: (reason) => log.debug(`status of ${q.sourceKey}: ${reason}`),

@@ -94,12 +94,67 @@ describe("Slack native streaming", () => {
     await vi.waitFor(() => expect(h!.fake.responses.at(-1)?.body).toMatchObject({ replace_original: true }));
   });
 
-  it("keeps chat.update in channels (a queued channel question must show its placeholder)", async () => {
+  it("streams a channel answer in the question's thread, for the asker and their team, with the status line while it waits", async () => {
+    h = await startHarness({ nativeStreaming: true, script: () => ({ chunks, chunkDelayMs: 30 }), editIntervalMs: 20 });
+    const said = h.fake.userSays("C100", "U1", "<@UBOT> 富士山の高さは？");
+    await h.waitForOutcomes(1);
+    expect(h.outcomes[0]!.outcome.kind).toBe("answered");
+    expect(h.fake.callsTo("chat.postMessage")).toHaveLength(0);
+    expect(h.fake.callsTo("chat.startStream").map((c) => c.args)).toEqual([
+      expect.objectContaining({ channel: "C100", thread_ts: said.ts, recipient_user_id: "U1", recipient_team_id: h.fake.teamId }),
+    ]);
+    await vi.waitFor(() => expect([...h!.fake.streams.values()][0]?.stopped).toBe(true));
+    expect(h.botMessages("C100", said.ts)).toEqual([chunks.join("")]);
+    const statuses = h.fake.assistantThreads.get(`C100:${said.ts}`)!.statuses;
+    expect(statuses[0]).toBe(messages.thinking);
+    expect(statuses.at(-1)).toBe("");
+  });
+
+  it("names the asker's own team in a channel shared with another workspace", async () => {
     h = await startHarness({ nativeStreaming: true });
-    h.fake.userSays("C100", "U1", "<@UBOT> 質問です");
+    h.fake.userSays("C100", "U9", "<@UBOT> 質問です", { userTeam: "T0999" });
+    await h.waitForOutcomes(1);
+    expect(h.fake.callsTo("chat.startStream")[0]!.args).toMatchObject({ recipient_user_id: "U9", recipient_team_id: "T0999" });
+  });
+
+  it("shows a queued channel question's place on its status line, and its answer still streams", async () => {
+    h = await startHarness({
+      nativeStreaming: true,
+      parallel: 1,
+      script: (o) =>
+        o.conversation.turns.at(-1)!.text.includes("一つ目") ? { chunks: ["先の回答", "（続き）"], hangAfterChunks: 1 } : { chunks: ["後の回答"] },
+    });
+    const first = h.fake.userSays("C100", "U1", "<@UBOT> 一つ目");
+    await vi.waitFor(() => expect([...h!.fake.streams.values()][0]?.chunks.join("")).toBe("先の回答"));
+    const second = h.fake.userSays("C100", "U2", "<@UBOT> 二つ目");
+    await vi.waitFor(() => expect(h!.fake.assistantThreads.get(`C100:${second.ts}`)?.statuses).toContain(messages.queued(1)));
+    // Nothing posted for the waiting question: its place is on the status line.
+    expect(h.botMessages("C100", second.ts)).toEqual([]);
+    // The first answer is stopped (its asker deletes the question): the second one streams.
+    h.fake.deliverEvent({
+      type: "message",
+      subtype: "message_deleted",
+      hidden: true,
+      channel: "C100",
+      channel_type: "channel",
+      ts: h.fake.nextTs(),
+      deleted_ts: first.ts,
+    });
+    await h.waitForOutcomes(2);
+    expect(h.outcomes.map((o) => o.outcome.kind)).toEqual(["cancelled", "answered"]);
+    expect(h.botMessages("C100", second.ts)).toEqual(["後の回答"]);
+    expect(h.fake.callsTo("chat.startStream").map((c) => c.args["thread_ts"])).toEqual([first.ts, second.ts]);
+  });
+
+  it("posts the wait as a message in a channel whose workspace refuses the status, then answers in that message", async () => {
+    h = await startHarness({ nativeStreaming: true, script: () => ({ chunks, chunkDelayMs: 30 }), editIntervalMs: 20 });
+    h.fake.failNext("assistant.threads.setStatus", { error: "missing_scope" });
+    const said = h.fake.userSays("C100", "U1", "<@UBOT> 富士山の高さは？");
     await h.waitForOutcomes(1);
     expect(h.fake.callsTo("chat.startStream")).toHaveLength(0);
-    expect(h.fake.callsTo("chat.postMessage")).toHaveLength(1);
+    expect(h.fake.callsTo("chat.postMessage").map((c) => c.args["text"])).toEqual([messages.thinking]);
+    expect(h.botMessages("C100", said.ts)).toEqual([chunks.join("")]);
+    expect(h.logs.some((l) => l.includes("fell back to chat.update") && l.includes("missing_scope"))).toBe(true);
   });
 });
 

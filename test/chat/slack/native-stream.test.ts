@@ -5,10 +5,11 @@
 // stream open too long, an edit that rewrites).
 
 import { webApi } from "@slack/bolt";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { offerSuggestedPrompts, assistantThreadOf, setThreadTitle, threadTitle } from "../../../src/chat/slack/assistant-pane.js";
 import { nativeStreamReplyChannel, type NativeStreamOptions } from "../../../src/chat/slack/native-stream.js";
 import { slackReplyChannel } from "../../../src/chat/slack/reply-channel.js";
+import { DEFAULT_STATUS_REFRESH_MS } from "../../../src/chat/slack/status-line.js";
 import { SUGGESTED_PROMPTS } from "../../../src/chat/slack/suggested-prompts.js";
 import { FakeSlack } from "../../fakes/slack/fake-slack.js";
 
@@ -26,8 +27,16 @@ function writer(channel: string, options: Partial<NativeStreamOptions> & { recip
   const target = { channel, threadTs: undefined, questionTs: question.ts, recipientUserId: options.recipientUserId ?? "U1", recipientTeamId: fake.teamId };
   const fallbacks: string[] = [];
   const fallback = slackReplyChannel(target, { client: client(), postClient: client(), retryDelaysMs: [] });
-  const reply = nativeStreamReplyChannel(target, { client: client(), fallback, onFallback: (reason) => fallbacks.push(reason), ...options });
-  return { reply, question, fallbacks };
+  const statusErrors: string[] = [];
+  const reply = nativeStreamReplyChannel(target, {
+    client: client(),
+    botUserId: fake.botUserId,
+    fallback,
+    onFallback: (reason) => fallbacks.push(reason),
+    onStatusError: (reason) => statusErrors.push(reason),
+    ...options,
+  });
+  return { reply, question, fallbacks, statusErrors };
 }
 
 const calls = () => fake.calls.map((c) => c.method).filter((m) => m.startsWith("chat.") || m.startsWith("assistant."));
@@ -139,6 +148,73 @@ describe("nativeStreamReplyChannel", () => {
     expect(calls()).toEqual(["chat.startStream", "chat.stopStream", "chat.update"]);
     expect(fallbacks).toEqual(["an edit rewrote streamed text"]);
     expect(fake.store.find("C1", message.id)?.text).toBe("清書");
+  });
+
+  it("posts the wait as a message when Slack refuses the status, and the answer takes that message over", async () => {
+    fake.failNext("assistant.threads.setStatus", { error: "missing_scope" });
+    const { reply, question, fallbacks } = writer("C1");
+    await reply.status("順番待ち: 2番目");
+    await reply.status("順番待ち: 1番目");
+    const message = await reply.post("答えです");
+    await reply.edit(message, "答えです。以上");
+    await reply.end();
+
+    expect(calls()).toEqual(["assistant.threads.setStatus", "chat.postMessage", "chat.update", "chat.update", "chat.update"]);
+    // One message: the wait, then the answer in its place.
+    const inThread = fake.store.all("C1").filter((m) => m.ts !== question.ts);
+    expect(inThread.map((m) => [m.ts, m.text])).toEqual([[message.id, "答えです。以上"]]);
+    expect(fake.callsTo("chat.update").map((c) => c.args["text"])).toEqual(["順番待ち: 1番目", "答えです", "答えです。以上"]);
+    expect(reply.mode).toBe("update");
+    expect(fallbacks).toEqual(["assistant.threads.setStatus: missing_scope"]);
+  });
+
+  it("sends a waiting question's status again before Slack's 2-minute timeout drops it, and stops once the answer starts", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const { reply, question } = writer("C1");
+      const statuses = () => fake.assistantThreads.get(`C1:${question.ts}`)?.statuses ?? [];
+      await reply.status("順番待ち: 1番目");
+      expect(statuses()).toEqual(["順番待ち: 1番目"]);
+      vi.advanceTimersByTime(DEFAULT_STATUS_REFRESH_MS - 1);
+      expect(vi.getTimerCount()).toBe(1);
+      vi.advanceTimersByTime(1);
+      await vi.waitFor(() => expect(statuses()).toEqual(["順番待ち: 1番目", "順番待ち: 1番目"]));
+      expect(DEFAULT_STATUS_REFRESH_MS).toBeLessThan(120_000);
+      await reply.post("答え");
+      expect(statuses().at(-1)).toBe("");
+      // The answer started: nothing is left to send the status again.
+      expect(vi.getTimerCount()).toBe(0);
+      await reply.end();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("adopts the stream a lost chat.startStream response left in the thread instead of posting a second message", async () => {
+    fake.failNext("chat.startStream", { status: 500, applied: true });
+    const { reply, question, fallbacks } = writer("C1");
+    const message = await reply.post("こんにちは");
+    await reply.edit(message, "こんにちは、世界");
+    await reply.end();
+    const inThread = fake.store.all("C1").filter((m) => m.ts !== question.ts);
+    expect(inThread.map((m) => m.text)).toEqual(["こんにちは、世界"]);
+    expect(inThread[0]!.ts).toBe(message.id);
+    expect(fake.streams.get(message.id)?.stopped).toBe(true);
+    expect(fake.callsTo("chat.postMessage")).toHaveLength(0);
+    expect(reply.mode).toBe("stream");
+    expect(fallbacks).toEqual([]);
+  });
+
+  it("falls back to one chat.postMessage when chat.startStream failed without a verdict and left nothing", async () => {
+    fake.failNext("chat.startStream", { status: 503 });
+    const { reply, question, fallbacks } = writer("C1");
+    await reply.post("こんにちは");
+    await reply.end();
+    const inThread = fake.store.all("C1").filter((m) => m.ts !== question.ts);
+    expect(inThread.map((m) => m.text)).toEqual(["こんにちは"]);
+    expect(fake.callsTo("chat.postMessage")).toHaveLength(1);
+    expect(fallbacks).toHaveLength(1);
+    expect(fallbacks[0]).toMatch(/^chat\.startStream: /);
   });
 
   it("never lets model output ping a channel", () => {

@@ -299,7 +299,8 @@ export class FakeSlack {
     channel: string,
     user: string,
     text: string,
-    options: { threadTs?: string; retryAttempt?: number; files?: readonly Record<string, unknown>[] } = {},
+    /** `userTeam`: the asker's own workspace, as Slack names it in a channel shared with another one. */
+    options: { threadTs?: string; retryAttempt?: number; files?: readonly Record<string, unknown>[]; userTeam?: string } = {},
   ): { ts: string; message: Delivery; mention?: Delivery } {
     const msg = this.store.add({ channel, user, text, ts: this.nextTs(), thread_ts: options.threadTs });
     const base = {
@@ -308,6 +309,7 @@ export class FakeSlack {
       ts: msg.ts,
       channel,
       team: this.teamId,
+      ...(options.userTeam ? { user_team: options.userTeam } : {}),
       ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
       ...(options.files ? { files: options.files, upload: false } : {}),
     };

@@ -45,7 +45,7 @@ export interface HarnessOptions {
   readonly followUps?: FollowUpSettings;
   /** Where 👍/👎 go (none by default: votes are refused). */
   readonly feedback?: AnswerFeedbackOptions;
-  /** Native streaming in DMs (off by default, as most tests read chat.update). */
+  /** Native streaming (off by default, as most tests read chat.update). */
   readonly nativeStreaming?: boolean;
 }
 
