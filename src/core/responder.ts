@@ -341,7 +341,9 @@ export class Responder implements ChatCore {
     }
 
     const channelKey = `${asker.platform}:${question.channelId}`;
-    const settings = this.settingsFor(question.channelId, question.channelName);
+    const settings = question.settingsChannel
+      ? this.settingsFor(question.settingsChannel.id, question.settingsChannel.name)
+      : this.settingsFor(question.channelId, question.channelName);
     const conversationOf = (history: readonly ChatTurn[], asked = text): Conversation => ({
       systemPrompt: settings.systemPrompt,
       turns: [...cleanHistory(history), { role: "user", text: asked }],

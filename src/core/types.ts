@@ -35,6 +35,12 @@ export interface IncomingQuestion {
   readonly channelName?: string;
   /** Files attached to the question; the core reads them (within a budget) after its checks. */
   readonly attachments?: readonly AttachmentDescriptor[];
+  /**
+   * The channel whose chat.channels prompt and sampling apply, when not the one asked in: Slack's
+   * pane answers with the settings of the channel the person has open beside it. Access, rate
+   * limits and the edit pace stay with `channelId`.
+   */
+  readonly settingsChannel?: { readonly id: string; readonly name?: string };
 }
 
 /**

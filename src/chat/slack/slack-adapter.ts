@@ -193,8 +193,11 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
           },
         )
       : replyTo(target);
-  /** Assistant threads opened in the pane (their first question names them); bounded like `seen`. */
-  const paneThreads = new LRUCache<string, true>({ max: SEEN_MAX, ttl: 24 * 60 * 60_000 });
+  /**
+   * Assistant threads opened in the pane (their first question names them), with the channel the
+   * person has open beside it (its chat.channels settings apply); bounded like `seen`.
+   */
+  const paneThreads = new LRUCache<string, { contextChannelId: string | undefined; titled: boolean }>({ max: SEEN_MAX, ttl: 24 * 60 * 60_000 });
 
   // @slack/web-api waits out a 429 itself (Retry-After, then a retry); say so in the log.
   for (const client of [app.client, postClient]) {
@@ -267,8 +270,9 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     const question = { ...action, kind: "question" } as const;
     if (question.threadTs !== undefined && !question.isDirect) botThreads.set(threadKey(question.channel, question.threadTs), true);
     const paneKey = question.threadTs ? `${question.channel}:${question.threadTs}` : undefined;
-    if (paneKey && paneThreads.has(paneKey)) {
-      paneThreads.delete(paneKey); // titled once, from the first question
+    const pane = paneKey ? paneThreads.get(paneKey) : undefined;
+    if (pane && !pane.titled) {
+      pane.titled = true; // titled once, from the first question
       setThreadTitle(app.client, { channelId: question.channel, threadTs: question.threadTs! }, slackTextToPlain(question.text, botUserId)).catch(
         (error: unknown) => log.warn(`could not title the assistant thread ${paneKey}: ${describe(error)}`),
       );
@@ -284,17 +288,20 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     if (stopping) return;
     const thread = assistantThreadOf(event);
     if (!thread) return log.warn("assistant_thread_started without a thread (channel_id, thread_ts, user_id) was ignored");
-    paneThreads.set(`${thread.channelId}:${thread.threadTs}`, true);
+    paneThreads.set(`${thread.channelId}:${thread.threadTs}`, { contextChannelId: thread.contextChannelId, titled: false });
     try {
       await offerSuggestedPrompts(app.client, thread);
     } catch (error) {
       log.warn(`could not offer the suggested prompts in ${thread.channelId}:${thread.threadTs}: ${describe(error)}`);
     }
   });
-  // The pane's context (the channel open beside it) is not used for answers; acked and logged only.
+  // The person opened another channel beside the pane: its settings apply to the next questions.
   app.event("assistant_thread_context_changed", async ({ event }) => {
     const thread = assistantThreadOf(event);
-    log.debug(`assistant thread ${thread?.channelId ?? "?"}:${thread?.threadTs ?? "?"} now beside ${thread?.contextChannelId ?? "no channel"}`);
+    if (!thread) return log.warn("assistant_thread_context_changed without a thread (channel_id, thread_ts, user_id) was ignored");
+    const key = `${thread.channelId}:${thread.threadTs}`;
+    paneThreads.set(key, { contextChannelId: thread.contextChannelId, titled: paneThreads.get(key)?.titled ?? true });
+    log.debug(`assistant thread ${thread.channelId}:${thread.threadTs} now beside ${thread.contextChannelId ?? "no channel"}`);
   });
   app.event("app_mention", onEvent);
   app.event("message", onEvent);
@@ -308,7 +315,12 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     loadHistory: () => threadHistory(q),
     sourceKey: q.sourceKey,
     ...(q.files.length > 0 ? { attachments: slackAttachments(q.files, options.botToken) } : {}),
+    ...paneContext(q),
   });
+  const paneContext = (q: Extract<SlackAction, { kind: "question" }>): { settingsChannel?: { id: string } } => {
+    const beside = q.threadTs ? paneThreads.get(`${q.channel}:${q.threadTs}`)?.contextChannelId : undefined;
+    return beside ? { settingsChannel: { id: beside } } : {};
+  };
 
   const threadHistory = async (q: Extract<SlackAction, { kind: "question" }>): Promise<ChatTurn[]> => {
     // A mention that starts a thread has nothing before it.

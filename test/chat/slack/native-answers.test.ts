@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { messages } from "../../../src/core/messages.js";
 import { STOP_OFFER } from "../../../src/chat/slack/native-stream.js";
 import { SUGGESTED_PROMPTS, SUGGESTED_PROMPTS_TITLE } from "../../../src/chat/slack/suggested-prompts.js";
-import { startHarness, type Harness } from "../../fakes/slack/harness.js";
+import { startHarness, SYSTEM_PROMPT, type Harness } from "../../fakes/slack/harness.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -181,5 +181,31 @@ describe("Slack assistant pane", () => {
     await h.waitForOutcomes(1);
     await vi.waitFor(() => expect(pane.title).toBe("社内勉強会のテーマ案を5つ挙げてください。"));
     expect(h.fake.callsTo("chat.startStream")[0]!.args).toMatchObject({ channel: "D200", thread_ts: threadTs });
+  });
+
+  it("answers with the settings of the channel open beside the pane, and follows the person to another channel", async () => {
+    h = await startHarness({
+      nativeStreaming: true,
+      channelSettings: {
+        systemPrompt: SYSTEM_PROMPT,
+        sampling: { temperature: 0.6, topP: 0.9, topK: 50, minP: 0, repeatPenalty: 1, maxTokens: 1200 },
+        chat: { timeZone: "Asia/Tokyo", channels: { C200: { systemPrompt: "あなたは{channel}の案内係です。", sampling: { temperature: 0.1 } } } },
+      },
+    });
+    const threadTs = h.fake.nextTs();
+    h.fake.store.add({ channel: "D200", user: h.fake.botUserId, text: "こんにちは", ts: threadTs });
+    const thread = (channel: string) => ({ user_id: "U1", context: { channel_id: channel, team_id: h!.fake.teamId }, channel_id: "D200", thread_ts: threadTs });
+    await h.fake.waitForAck(h.fake.deliverEvent({ type: "assistant_thread_started", assistant_thread: thread("C200") }).envelopeId);
+    h.fake.userSays("D200", "U1", "一つ目の質問", { threadTs });
+    await h.waitForOutcomes(1);
+    await h.fake.waitForAck(h.fake.deliverEvent({ type: "assistant_thread_context_changed", assistant_thread: thread("C300") }).envelopeId);
+    h.fake.userSays("D200", "U1", "二つ目の質問", { threadTs });
+    await h.waitForOutcomes(2);
+
+    const [beside200, beside300] = h.scripted!.calls;
+    expect(beside200!.conversation.systemPrompt).toBe("あなたはC200の案内係です。");
+    expect(beside200!.sampling.temperature).toBe(0.1);
+    expect(beside300!.conversation.systemPrompt).toBe(SYSTEM_PROMPT);
+    expect(beside300!.sampling.temperature).toBe(0.6);
   });
 });
