@@ -12,7 +12,6 @@ import type { Conversation } from "../inference/types.js";
 import type { ReplyAddress } from "./types.js";
 
 export const JOURNAL_FILE = "journal.sqlite";
-export const JOURNAL_SCHEMA_VERSION = 1;
 /** Finished rows are kept this long (they also stop a redelivered event from being answered twice). */
 export const KEEP_FINISHED_MS = 24 * 60 * 60 * 1000;
 
@@ -29,6 +28,8 @@ export interface JournalEntry {
   readonly key: string;
   readonly address: ReplyAddress;
   readonly conversation: Conversation;
+  /** Lines shown under the answer that the conversation does not say (what the attachments left out). */
+  readonly notes: readonly string[];
   readonly userKey: string;
   readonly channelKey: string;
   readonly state: JournalState;
@@ -76,6 +77,9 @@ CREATE TABLE replies (
 );
 `;
 
+// v2: the notes shown under the answer (what the attachments left out), so a replay shows them too.
+const SCHEMA_V2 = `ALTER TABLE questions ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';`;
+
 interface QuestionRow {
   key: string;
   address: string;
@@ -87,6 +91,7 @@ interface QuestionRow {
   attempts: number;
   retry_at: number | null;
   failing_since: number | null;
+  notes: string;
 }
 
 export interface JournalOptions {
@@ -110,8 +115,7 @@ export class Journal {
       directory: dataDirectory,
       file: JOURNAL_FILE,
       what: "the answer journal",
-      schema: SCHEMA_V1,
-      version: JOURNAL_SCHEMA_VERSION,
+      steps: [SCHEMA_V1, SCHEMA_V2],
       foreignKeys: true,
     }));
     this.now = options.now ?? (() => Date.now());
@@ -131,9 +135,12 @@ export class Journal {
     return result.changes === 1;
   }
 
-  /** The conversation of `key`, complete once its history was read (accept() records the question alone). */
-  conversation(key: string, conversation: Conversation): void {
-    this.db.prepare("UPDATE questions SET conversation = ? WHERE key = ?").run(JSON.stringify(conversation), key);
+  /**
+   * The conversation of `key`, complete once its history and attachments were read (accept() records
+   * the question alone), with the notes that go under its answer.
+   */
+  conversation(key: string, conversation: Conversation, notes: readonly string[] = []): void {
+    this.db.prepare("UPDATE questions SET conversation = ?, notes = ? WHERE key = ?").run(JSON.stringify(conversation), JSON.stringify(notes), key);
   }
 
   has(key: string): boolean {
@@ -228,6 +235,7 @@ export class Journal {
       key: row.key,
       address: JSON.parse(row.address) as ReplyAddress,
       conversation: JSON.parse(row.conversation) as Conversation,
+      notes: JSON.parse(row.notes) as string[],
       userKey: row.user_key,
       channelKey: row.channel_key,
       state: row.state,

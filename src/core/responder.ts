@@ -260,7 +260,7 @@ export class Responder implements ChatCore {
             sourceKey: entry.key,
             userKey: entry.userKey,
             channelKey: entry.channelKey,
-            conversation: async () => ({ conversation: entry.conversation, notes: [] }),
+            conversation: async () => ({ conversation: entry.conversation, notes: entry.notes }),
             sampling: this.settingsFor(channelId).sampling,
           };
           return await this.generate(job, reply, entry);
@@ -362,9 +362,10 @@ export class Responder implements ChatCore {
         const files = question.attachments ?? [];
         const read = files.length > 0 ? await readAttachments(files, this.options.attachments ?? defaultAttachmentOptions) : undefined;
         const conversation = conversationOf(history, read ? questionWithAttachments(text, read).trimStart() : text);
-        journal?.conversation(question.sourceKey, conversation);
         const notice = read ? leftOutNotice(read.leftOut) : undefined;
-        return { conversation, notes: notice ? [notice] : [] };
+        const notes = notice ? [notice] : [];
+        journal?.conversation(question.sourceKey, conversation, notes);
+        return { conversation, notes };
       },
       sampling: settings.sampling,
     };

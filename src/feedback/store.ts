@@ -9,7 +9,6 @@ import type Database from "better-sqlite3";
 import { openVersionedDatabase } from "../storage/versioned-database.js";
 
 export const FEEDBACK_FILE = "feedback.sqlite";
-export const FEEDBACK_SCHEMA_VERSION = 1;
 
 export type Rating = "up" | "down";
 export type FeedbackPlatform = "slack" | "discord";
@@ -114,8 +113,7 @@ export class FeedbackStore {
       directory: dataDirectory,
       file: FEEDBACK_FILE,
       what: "the feedback store",
-      schema: SCHEMA_V1,
-      version: FEEDBACK_SCHEMA_VERSION,
+      steps: [SCHEMA_V1],
     }));
     this.now = options.now ?? (() => Date.now());
   }

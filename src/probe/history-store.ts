@@ -1,13 +1,12 @@
 // The probe history: every probe and every run in one SQLite file, so that `/probe history` can show
 // trends and a new probe can be compared with the last one ("shift" detection).
 
-import fs from "node:fs";
-import path from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openVersionedDatabase } from "../storage/versioned-database.js";
 import type { HistoryPoint, ProbeResult, Tally } from "./types.js";
 import { outsideInterval, roundInterval, wilson } from "./wilson.js";
 
-/** Bump with a migration step in `migrate` whenever the schema changes. */
+/** The schema's version: the number of steps given to openVersionedDatabase (add a step to change it). */
 export const HISTORY_SCHEMA_VERSION = 2;
 
 export const DEFAULT_HISTORY_FILE = "probe-history.sqlite";
@@ -92,37 +91,14 @@ export class ProbeHistory {
 
   /** Opens (creating the directory, the file and the schema when missing) `dataDirectory/fileName`. */
   constructor(dataDirectory: string, fileName: string = DEFAULT_HISTORY_FILE) {
-    fs.mkdirSync(dataDirectory, { recursive: true });
-    this.path = path.join(dataDirectory, fileName);
-    this.db = new Database(this.path);
-    try {
-      // WAL: a reader (/probe history) never blocks the writer at the end of a probe.
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma("foreign_keys = ON");
-      this.migrate();
-    } catch (err) {
-      this.db.close();
-      throw err;
-    }
-  }
-
-  private migrate(): void {
-    const version = this.db.pragma("user_version", { simple: true }) as number;
-    if (version > HISTORY_SCHEMA_VERSION) {
-      throw new Error(`probe history ${this.path} has schema version ${version}, newer than this build knows (${HISTORY_SCHEMA_VERSION})`);
-    }
-    if (version < 1) {
-      this.db.transaction(() => {
-        this.db.exec(SCHEMA_V1);
-        this.db.pragma(`user_version = 1`);
-      })();
-    }
-    if (version < 2) {
-      this.db.transaction(() => {
-        this.db.exec(SCHEMA_V2);
-        this.db.pragma(`user_version = 2`);
-      })();
-    }
+    // WAL: a reader (/probe history) never blocks the writer at the end of a probe.
+    ({ db: this.db, path: this.path } = openVersionedDatabase({
+      directory: dataDirectory,
+      file: fileName,
+      what: "probe history",
+      steps: [SCHEMA_V1, SCHEMA_V2],
+      foreignKeys: true,
+    }));
   }
 
   /** Stores a finished (or cancelled) probe with all its runs; returns its id. */

@@ -1,6 +1,8 @@
 // Opens one of the bot's SQLite files in the data directory (the answer journal, the feedback
-// store): WAL (readers never block the writer, a crash loses no committed row), the schema created
-// on first use, and a file written by another schema version refused by name rather than misread.
+// store, the probe history): WAL (readers never block the writer, a crash loses no committed row),
+// the schema created on first use and brought up to date step by step (each step in its own
+// transaction, so a file is never left half migrated), and a file written by a newer build
+// refused by name rather than misread.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -11,9 +13,11 @@ export interface VersionedDatabaseOptions {
   readonly file: string;
   /** What the file is, for messages: "the answer journal". */
   readonly what: string;
-  /** The schema, run once on a new file. */
-  readonly schema: string;
-  readonly version: number;
+  /**
+   * The schema as steps: steps[0] creates version 1 on a new file, steps[i] takes a file from
+   * version i to i + 1. The current version is steps.length.
+   */
+  readonly steps: readonly string[];
   readonly foreignKeys?: boolean;
 }
 
@@ -31,11 +35,13 @@ export function openVersionedDatabase(options: VersionedDatabaseOptions): { read
     db.pragma("synchronous = NORMAL");
     if (options.foreignKeys) db.pragma("foreign_keys = ON");
     const version = db.pragma("user_version", { simple: true }) as number;
-    if (version === 0) {
-      db.exec(options.schema);
-      db.pragma(`user_version = ${options.version}`);
-    } else if (version !== options.version) {
-      throw new Error(`${options.what} ${file} has schema version ${version}; this elyza-bot knows ${options.version}`);
+    const current = options.steps.length;
+    if (version > current) throw new Error(`${options.what} ${file} has schema version ${version}, newer than this elyza-bot knows (${current})`);
+    for (let step = version; step < current; step++) {
+      db.transaction(() => {
+        db.exec(options.steps[step]!);
+        db.pragma(`user_version = ${step + 1}`);
+      })();
     }
   } catch (error) {
     db.close();

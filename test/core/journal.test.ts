@@ -90,11 +90,49 @@ describe("Journal", () => {
     expect(journal.has("discord:3")).toBe(true);
   });
 
+  it("keeps the notes that go under an answer with its conversation, across reopening the file", async () => {
+    const { journal, dir } = open();
+    journal.accept(entry("discord:10"));
+    expect(journal.get("discord:10")?.notes).toEqual([]);
+    const conversation = { systemPrompt: "sys", turns: [{ role: "user" as const, text: "質問\n\n--- memo.txt ---\n本文" }] };
+    journal.conversation("discord:10", conversation, ["（添付の big.csv は長すぎるため読んでいません）"]);
+    await journal[Symbol.asyncDispose]();
+    opened.length = 0;
+    expect(open(dir).journal.get("discord:10")).toMatchObject({ conversation, notes: ["（添付の big.csv は長すぎるため読んでいません）"] });
+  });
+
+  it("brings a journal written by the first schema up to date, keeping its rows", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "elyza-journal-"));
+    const db = new Database(path.join(dir, "journal.sqlite"));
+    // The first schema, as files written before the notes column have it.
+    db.exec(`CREATE TABLE questions (key TEXT PRIMARY KEY, address TEXT NOT NULL, conversation TEXT NOT NULL, user_key TEXT NOT NULL,
+      channel_key TEXT NOT NULL, state TEXT NOT NULL, accepted_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0, retry_at INTEGER, failing_since INTEGER, outcome TEXT);
+      CREATE INDEX questions_by_state ON questions (state, retry_at);
+      CREATE TABLE replies (key TEXT NOT NULL REFERENCES questions (key) ON DELETE CASCADE, part INTEGER NOT NULL,
+      message_id TEXT NOT NULL, text TEXT NOT NULL, PRIMARY KEY (key, part));`);
+    const old = entry("discord:10");
+    db.prepare("INSERT INTO questions VALUES (?, ?, ?, ?, ?, 'open', 1, 1, 0, NULL, NULL, NULL)").run(
+      old.key,
+      JSON.stringify(old.address),
+      JSON.stringify(old.conversation),
+      old.userKey,
+      old.channelKey,
+    );
+    db.pragma("user_version = 1");
+    db.close();
+    const { journal } = open(dir);
+    expect(journal.unfinished()).toEqual([expect.objectContaining({ ...old, notes: [], state: "open" })]);
+    const reread = new Database(path.join(dir, "journal.sqlite"), { readonly: true });
+    expect(reread.pragma("user_version", { simple: true })).toBe(2);
+    reread.close();
+  });
+
   it("refuses a journal file of another schema version, naming the file", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "elyza-journal-"));
     const db = new Database(path.join(dir, "journal.sqlite"));
     db.pragma("user_version = 99");
     db.close();
-    expect(() => new Journal(dir)).toThrow(/journal\.sqlite has schema version 99/);
+    expect(() => new Journal(dir)).toThrow(/journal\.sqlite has schema version 99, newer than this elyza-bot knows \(2\)/);
   });
 });

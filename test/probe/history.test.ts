@@ -112,7 +112,7 @@ describe("ProbeHistory", () => {
     const db = new Database(file);
     db.pragma("user_version = 99");
     db.close();
-    expect(() => new ProbeHistory(dir)).toThrow(/schema version 99, newer than this build knows \(2\)/);
+    expect(() => new ProbeHistory(dir)).toThrow(/schema version 99, newer than this elyza-bot knows \(2\)/);
   });
 
   it("finds tests whose new rate lies outside the previous interval", async () => {

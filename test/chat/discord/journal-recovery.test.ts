@@ -181,6 +181,27 @@ describe("journal: what a restarted bot finds", () => {
     expect(h.engine.calls.map((c) => c.conversation.turns.at(-1)!.text).sort()).toEqual(["まだ何も出ていない質問", "待っていた質問"].sort());
   });
 
+  it("a replayed answer still says what its attachments left out", async () => {
+    const s = await setup({ chunks: ["再起動の", "あとで", "答えます。"] });
+    const { h, journal } = s;
+    const q = ask(h, "添付を要約して");
+    const key = `discord:${q.id}`;
+    journal.accept({
+      key,
+      address: { platform: "discord", channelId: q.channel_id, questionId: q.id },
+      conversation: { systemPrompt: "sys", turns: [{ role: "user", text: "添付を要約して" }] },
+      userKey: "discord:alice",
+      channelKey: `discord:${q.channel_id}`,
+    });
+    const note = "（添付の big.csv は長すぎるため読んでいません）";
+    journal.conversation(key, { systemPrompt: "sys", turns: [{ role: "user", text: "添付を要約して\n\n--- memo.txt ---\n本文" }] }, [note]);
+
+    await s.recovery.recoverAtStart();
+    expect(journal.get(key)?.state).toBe("done");
+    expect(repliesTo(h, q).map((m) => m.content)).toEqual([`再起動のあとで答えます。\n\n${note}`]);
+    expect(h.engine.calls.at(-1)!.conversation.turns.at(-1)!.text).toContain("--- memo.txt ---");
+  });
+
   it("stop() cancels the answers being replayed: they end visibly instead of holding up the shutdown", async () => {
     const s = await setup({ chunks: Array.from({ length: 40 }, (_, i) => `${i} `), chunkDelayMs: 100 });
     const q = ask(s.h, "長い質問");
