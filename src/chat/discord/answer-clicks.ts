@@ -45,7 +45,13 @@ export async function handleAnswerClick(interaction: ButtonInteraction, ctx: Ans
   const result = await ctx.core.act(
     { answerId: clicked.answerId, action: clicked.action, clicker: askerOfInteraction(interaction), channelId: interaction.channelId },
     // The interaction's id names the new answer's nonces, so they differ from the old answer's.
-    () => new DiscordReplyChannel(channel as SendableChannels, message.reference?.messageId ?? message.id, ctx.restRetry, true, interaction.id),
+    () =>
+      new DiscordReplyChannel({
+        channel: channel as SendableChannels,
+        questionId: message.reference?.messageId ?? message.id,
+        retry: ctx.restRetry,
+        nonceBase: interaction.id,
+      }),
   );
   ctx.logger.info(`discord: answer button ${clicked.action} by ${interaction.user.id}: ${result.kind}`);
   if ("notice" in result) await ephemeral(result.notice);

@@ -96,7 +96,7 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
       return DiscordReplyChannel.forQuestion(message, restRetry);
     try {
       const thread = await message.startThread({ name: threadName(plainText(message, botId)) });
-      return new DiscordReplyChannel(thread, message.id, restRetry, false);
+      return new DiscordReplyChannel({ channel: thread, questionId: message.id, retry: restRetry, replyToQuestion: false });
     } catch (error) {
       // Without Create Public Threads (or in a channel that has none) the answer goes under the question.
       logger.warn(`discord: could not open a thread on ${message.id}, answering in the channel: ${error instanceof Error ? error.message : String(error)}`);
@@ -150,7 +150,7 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
         throw new Error(`not a Discord reply address: ${JSON.stringify(address)}`);
       const channel = await client.channels.fetch(address.channelId);
       if (!channel?.isSendable()) throw new Error(`Discord channel ${address.channelId} cannot be posted in`);
-      return new DiscordReplyChannel(channel, address.questionId, restRetry);
+      return new DiscordReplyChannel({ channel, questionId: address.questionId, retry: restRetry });
     },
     async [Symbol.asyncDispose]() {
       if (stopping) return;

@@ -18,6 +18,17 @@ import { withRestRetries, type RestRetryOptions } from "./rest-retry.js";
 /** Discord refuses empty content (error 50006). */
 const EMPTY = "\u200b";
 
+export interface DiscordReplyOptions {
+  readonly channel: SendableChannels;
+  /** The question answered: the first part replies to it, and the nonces and the journal name it. */
+  readonly questionId: string;
+  readonly retry: RestRetryOptions;
+  /** False for a thread opened on the question: the question is in the parent channel, the thread shows it above. */
+  readonly replyToQuestion?: boolean;
+  /** Names the nonces (at most 25 characters with the part): another answer to the same question needs its own. */
+  readonly nonceBase?: string;
+}
+
 export class DiscordReplyChannel implements ReplyChannel {
   readonly limits: MessageLimits = { maxChars: 2000 };
   readonly address: ReplyAddress;
@@ -28,22 +39,23 @@ export class DiscordReplyChannel implements ReplyChannel {
   #controls: AnswerControls | undefined;
   #last: { id: string; text: string } | undefined;
 
-  constructor(
-    private readonly channel: SendableChannels,
-    private readonly questionId: string,
-    private readonly retry: RestRetryOptions,
-    /** False for a thread opened on the question: the question is in the parent channel, the thread shows it above. */
-    replyToQuestion = true,
-    /** Names the nonces (at most 25 characters with the part): another answer to the same question needs its own. */
-    private readonly nonceBase: string = questionId,
-  ) {
-    this.#replyTo = replyToQuestion ? questionId : undefined;
-    this.address = { platform: "discord", channelId: channel.id, questionId };
+  private readonly channel: SendableChannels;
+  private readonly retry: RestRetryOptions;
+  private readonly nonceBase: string;
+  private readonly questionId: string;
+
+  constructor(options: DiscordReplyOptions) {
+    this.channel = options.channel;
+    this.questionId = options.questionId;
+    this.retry = options.retry;
+    this.nonceBase = options.nonceBase ?? options.questionId;
+    this.#replyTo = (options.replyToQuestion ?? true) ? options.questionId : undefined;
+    this.address = { platform: "discord", channelId: options.channel.id, questionId: options.questionId };
   }
 
   /** The channel of a question, for answering it. */
   static forQuestion(question: Message, retry: RestRetryOptions): DiscordReplyChannel {
-    return new DiscordReplyChannel(question.channel as SendableChannels, question.id, retry);
+    return new DiscordReplyChannel({ channel: question.channel as SendableChannels, questionId: question.id, retry });
   }
 
   async post(text: string, part?: number): Promise<PostedMessage> {
