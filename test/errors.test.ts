@@ -13,7 +13,7 @@ import { ConfigError } from "../src/config/errors.js";
 import { ElyzaBotError, UserError } from "../src/errors.js";
 import { BackendError, BackendsUnavailableError, BackendStreamError } from "../src/inference/backends/errors.js";
 import { CancelledError, ContextOverflowError, InferenceTimeoutError, ModelFileError, QueueFullError } from "../src/inference/errors.js";
-import { LlamaServerBuildError } from "../src/llama-server/build.js";
+import { SourceBuildError } from "../src/build/llama-cpp-source.js";
 import { GradeError } from "../src/probe/grade-answer.js";
 import { ProbeOptionsError } from "../src/probe/plan.js";
 import { SuiteError } from "../src/probe/suite-loader.js";
@@ -62,7 +62,7 @@ describe("the error hierarchy", () => {
       backend,
       new BackendStreamError(backend, "途中"),
       new BackendsUnavailableError([{ backend: "gpu-1", reason: "down" }]),
-      new LlamaServerBuildError("cmake failed"),
+      new SourceBuildError("cmake failed"),
       new BodyError("invalid_json", "not JSON"),
       new ChatRequestError("messages", "must be a list"),
       new FatalError(new Error("boom")),

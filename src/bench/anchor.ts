@@ -5,6 +5,7 @@
 import { InferenceQueue } from "../inference/queue.js";
 import { LlamaEngine } from "../inference/engine.js";
 import type { GpuSetting } from "../inference/llama-runtime.js";
+import { ensureNativeEngine } from "../build/native-engine.js";
 import { ensureLlamaServer } from "../llama-server/build.js";
 import { startLlamaServer } from "../llama-server/process.js";
 import { serverRounds } from "./llama-server-side.js";
@@ -35,8 +36,11 @@ export interface ScenarioFigures {
 
 const contextFor = (tokens: number) => 512 + tokens;
 
-export async function runAnchor(options: AnchorOptions): Promise<{ rows: AnchorRow[]; scenario: ScenarioFigures }> {
+export async function runAnchor(options: AnchorOptions): Promise<{ rows: AnchorRow[]; scenario: ScenarioFigures; binary: string }> {
   const build = await ensureLlamaServer({ log: options.log });
+  // Both sides built from the same llama.cpp source with the same flags (GGML_NATIVE, OpenMP).
+  await ensureNativeEngine({ flavour: build.flavour, log: options.log });
+  let binary = "";
   const rows: AnchorRow[] = [];
   let scenario: ScenarioFigures | undefined;
   for (const threads of options.threads) {
@@ -56,6 +60,7 @@ export async function runAnchor(options: AnchorOptions): Promise<{ rows: AnchorR
       maxPerUser: 10_000,
       timeouts: { queueWaitMs: 3_600_000, firstTokenMs: 3_600_000, totalMs: 3_600_000 },
     });
+    binary = engine.binary;
     let ours: AnchorRow["ours"];
     try {
       await oursRound(queue, 1, 0, 8);
@@ -84,7 +89,7 @@ export async function runAnchor(options: AnchorOptions): Promise<{ rows: AnchorR
       await server[Symbol.asyncDispose]();
     }
   }
-  return { rows, scenario: scenario! };
+  return { rows, scenario: scenario!, binary };
 }
 
 function oursRound(queue: InferenceQueue, n: number, round: number, maxTokens: number): Promise<Timed[]> {

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const modelPath = await benchModel(values.model, values.shape, log, anchor);
   if (anchor) {
     const anchorTokens = values.tokens === "48" ? 128 : tokens;
-    const { rows, scenario } = await runAnchor({
+    const { rows, scenario, binary } = await runAnchor({
       modelPath,
       threads: values.threads === undefined ? [1, 2] : [threads],
       parallel,
@@ -63,10 +63,10 @@ async function main(): Promise<void> {
       log: (line) => process.stderr.write(`${line}\n`),
     });
     const lines = [
-      `model ${path.basename(modelPath)} · ${os.cpus()[0]?.model ?? "cpu"} ×${os.availableParallelism()} · node ${process.version} · UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "(default 4)"}`,
+      `model ${path.basename(modelPath)} · ${os.cpus()[0]?.model ?? "cpu"} ×${os.availableParallelism()} · node ${process.version} · UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "(default 4)"} · elyza-bot's llama.cpp: ${binary === "native" ? "built for this host" : "prebuilt"}`,
       ...anchorLines(rows, scenario, parallel, anchorTokens),
     ];
-    if (values.json) process.stdout.write(`${JSON.stringify({ rows, scenario }, null, 2)}\n`);
+    if (values.json) process.stdout.write(`${JSON.stringify({ rows, scenario, binary }, null, 2)}\n`);
     else for (const line of lines) log(line);
     return;
   }
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     }).result;
 
   log(
-    `model ${path.basename(modelPath)} · gpu ${engine.gpu || "none (CPU)"} · threads ${threads} · parallel ${parallel} · ${tokens} tokens/answer · UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "(default 4)"}`,
+    `model ${path.basename(modelPath)} · gpu ${engine.gpu || "none (CPU)"} · llama.cpp ${engine.binary === "native" ? "built for this host" : "prebuilt"} · threads ${threads} · parallel ${parallel} · ${tokens} tokens/answer · UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "(default 4)"}`,
   );
   await viaQueue(PROMPTS[0]!, 0, "warmup"); // first decode allocates buffers: keep it out of the figures
 

@@ -18,7 +18,7 @@ import { chooseParallel, type AutoParallelChoice } from "./auto-parallel.js";
 import { gatherAllDispatch, sequenceOrderedStrategy, type BatchShape, type BatchTuning } from "./batch-order.js";
 import { fitConversation } from "./context-fit.js";
 import { ModelFileError } from "./errors.js";
-import { loadRuntime, type GpuSetting } from "./llama-runtime.js";
+import { binaryOf, loadRuntime, type GpuSetting } from "./llama-runtime.js";
 import { DEFAULT_TOP_K } from "./sampling-defaults.js";
 import { generateOnSequence, type SequenceSampling } from "./sequence-generate.js";
 import { SequencePool } from "./sequence-pool.js";
@@ -122,6 +122,11 @@ export class LlamaEngine implements Engine {
   /** Whether llama.cpp runs on a GPU ("cuda", "vulkan", "metal") or the CPU (false). */
   get gpu(): string | false {
     return this.llama.gpu;
+  }
+
+  /** "native": llama.cpp built on this host (npm run build:native); "prebuilt": node-llama-cpp's binary. */
+  get binary(): "native" | "prebuilt" {
+    return binaryOf(this.llama);
   }
 
   get chatWrapperName(): string {

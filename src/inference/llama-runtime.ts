@@ -1,8 +1,11 @@
-// Loads the llama.cpp runtime the same way on every host: the prebuilt binary only (never a
-// source build, which would try to download llama.cpp offline), GPU chosen by config, threads
-// explicit (node-llama-cpp's default of max(4, cores) is ~100x slower on a 2-core machine).
+// Loads the llama.cpp runtime the same way on every host: this host's own build when one is cached
+// (npm run build:native; build/native-engine.ts copies it into node-llama-cpp), else the prebuilt
+// binary — never a build at start-up, which would try to download llama.cpp offline. GPU chosen by
+// config, threads explicit (node-llama-cpp's default of max(4, cores) is ~100x slower on a 2-core
+// machine).
 
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
+import { installNativeEngine } from "../build/native-engine.js";
 
 export type GpuSetting = "auto" | "cuda" | "vulkan" | "metal" | false;
 
@@ -14,6 +17,12 @@ export interface RuntimeOptions {
 }
 
 export async function loadRuntime(options: RuntimeOptions): Promise<Llama> {
+  for (const flavour of ["cpu", "cuda"] as const) {
+    // A cached build that cannot be put in place is not worth failing the start for.
+    await installNativeEngine({ flavour }).catch((error: unknown) =>
+      options.log?.("warn", `this host's llama.cpp build (${flavour}) could not be installed, using the prebuilt binary: ${String(error)}`),
+    );
+  }
   return getLlama({
     gpu: options.gpu,
     build: "never",
@@ -28,4 +37,9 @@ export async function loadRuntime(options: RuntimeOptions): Promise<Llama> {
       else if (level === LlamaLogLevel.warn) options.log?.("warn", text);
     },
   });
+}
+
+/** Which llama.cpp binary runs: this host's own build, or node-llama-cpp's prebuilt one. */
+export function binaryOf(llama: Llama): "native" | "prebuilt" {
+  return llama.buildType === "localBuild" ? "native" : "prebuilt";
 }

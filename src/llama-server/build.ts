@@ -5,15 +5,15 @@
 // 10 minutes on 2 cores, so a finished build is never redone, and concurrent callers (a test file
 // and the bench, two CI steps) wait on one lock instead of building twice.
 
-import { ElyzaBotError } from "../errors.js";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile, open } from "node:fs/promises";
-import { createRequire } from "node:module";
+import { mkdir, open, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { buildLock } from "../build/build-lock.js";
+import { bundledLlamaCpp, cacheDirectoryFor, detectFlavour, type BuildFlavour } from "../build/llama-cpp-source.js";
+import { loggedRun } from "../build/logged-run.js";
 
-export type LlamaServerFlavour = "cpu" | "cuda";
+export type LlamaServerFlavour = BuildFlavour;
 
 export interface LlamaServerBuild {
   /** The llama.cpp release tag, e.g. "v0.4.0". */
@@ -36,42 +36,10 @@ export interface BuildOptions {
   readonly jobs?: number;
 }
 
-export class LlamaServerBuildError extends ElyzaBotError {
-  override readonly name = "LlamaServerBuildError";
-  constructor(
-    message: string,
-    /** The build log to read for details, when the build itself ran. */
-    readonly logPath?: string,
-  ) {
-    super(message);
-  }
-}
-
 const TARGETS = ["llama-server", "llama-batched-bench"] as const;
 
-/** Where node-llama-cpp keeps the llama.cpp source bundle and which release it is. */
-export async function bundledLlamaCpp(): Promise<{ readonly bundle: string; readonly release: string }> {
-  // node-llama-cpp's exports map hides package.json; its main entry lives in <root>/dist/.
-  const require = createRequire(import.meta.url);
-  const root = path.resolve(path.dirname(require.resolve("node-llama-cpp")), "..");
-  const bundle = path.join(root, "llama", "gitRelease.bundle");
-  const info = JSON.parse(await readFile(path.join(root, "llama", "llama.cpp.info.json"), "utf8")) as { tag?: unknown };
-  if (typeof info.tag !== "string" || !existsSync(bundle)) {
-    throw new LlamaServerBuildError(`node-llama-cpp in ${root} carries no llama.cpp source bundle (llama/gitRelease.bundle)`);
-  }
-  return { bundle, release: info.tag };
-}
-
 export function defaultCacheDirectory(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
-  return path.join(base, "elyza-bot", "llama-server");
-}
-
-/** CUDA only where there is both a compiler and a GPU: CI images often carry nvcc without a GPU. */
-export function detectFlavour(): LlamaServerFlavour {
-  const dirs = (process.env.PATH ?? "").split(path.delimiter);
-  const nvcc = dirs.some((dir) => dir && existsSync(path.join(dir, "nvcc")));
-  return nvcc && existsSync("/dev/nvidiactl") ? "cuda" : "cpu";
+  return cacheDirectoryFor("llama-server");
 }
 
 /** The cached build if it is there, else undefined (never builds). */
@@ -88,7 +56,7 @@ export async function ensureLlamaServer(options: BuildOptions = {}): Promise<Lla
   const paths = buildPaths(release, flavour, options.cacheDirectory ?? defaultCacheDirectory());
   if (existsSync(paths.stamp)) return paths.result;
   await mkdir(paths.root, { recursive: true });
-  const unlock = await lock(paths.lock, options.log);
+  const unlock = await buildLock(paths.lock, "llama-server", options.log);
   try {
     if (existsSync(paths.stamp)) return paths.result; // built by whoever held the lock
     await build(bundle, release, flavour, paths, options);
@@ -123,17 +91,7 @@ async function build(bundle: string, release: string, flavour: LlamaServerFlavou
   await rm(paths.bin, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   const logFile = await open(logPath, "w");
-  const run = async (command: string, args: string[], cwd: string) => {
-    await logFile.write(`$ ${command} ${args.join(" ")}\n`);
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(command, args, { cwd, stdio: ["ignore", logFile.fd, logFile.fd] });
-      child.on("error", reject);
-      child.on("close", resolve);
-    }).catch((error: unknown) => {
-      throw new LlamaServerBuildError(`cannot run ${command}: ${error instanceof Error ? error.message : String(error)} (is it installed?)`, logPath);
-    });
-    if (code !== 0) throw new LlamaServerBuildError(`${command} ${args[0] ?? ""} failed with exit code ${code}; see ${logPath}`, logPath);
-  };
+  const run = loggedRun(logFile, logPath);
   try {
     const source = path.join(work, "llama.cpp");
     log(`llama-server: building llama.cpp ${release} (${flavour}) from node-llama-cpp's source bundle; this takes about 10 minutes on 2 cores, once`);
@@ -164,37 +122,5 @@ async function build(bundle: string, release: string, flavour: LlamaServerFlavou
   } finally {
     await logFile.close();
     await rm(work, { recursive: true, force: true });
-  }
-}
-
-/** An exclusive lock file; a lock left by a dead process is taken over. */
-async function lock(file: string, log?: (line: string) => void): Promise<() => Promise<void>> {
-  let told = false;
-  for (;;) {
-    try {
-      const handle = await open(file, "wx");
-      await handle.write(String(process.pid));
-      await handle.close();
-      return () => rm(file, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const holder = Number((await readFile(file, "utf8").catch(() => "")) || NaN);
-      if (!Number.isInteger(holder) || !alive(holder)) {
-        await rm(file, { force: true });
-        continue;
-      }
-      if (!told) log?.(`llama-server: waiting for the build in process ${holder}`);
-      told = true;
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-    }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
