@@ -1,14 +1,15 @@
 // `npm run bench -- --against-llama-server`: the shared queue over node-llama-cpp and llama.cpp's
-// own llama-server on the same GGUF, the same prompts, token counts and parallel requests, one
-// after the other in one run (these machines are noisy: ratios only hold within a run).
+// own llama-server on the same GGUF, the same prompts, token counts and parallel requests, round by
+// round in turn in one run (these machines are noisy: ratios only hold within a run, and a burst of
+// noise should land on both sides).
 
 import { InferenceQueue } from "../inference/queue.js";
 import { LlamaEngine } from "../inference/engine.js";
 import type { GpuSetting } from "../inference/llama-runtime.js";
 import { ensureNativeEngine } from "../build/native-engine.js";
 import { ensureLlamaServer } from "../llama-server/build.js";
-import { startLlamaServer } from "../llama-server/process.js";
-import { serverRounds } from "./llama-server-side.js";
+import { startLlamaServer, type LlamaServerProcess } from "../llama-server/process.js";
+import { serverRound, serverWarmUp } from "./llama-server-side.js";
 import { concurrentFigures, percentile, PROMPTS, SYSTEM, type ConcurrentFigures, type Timed } from "./workload.js";
 
 export interface AnchorOptions {
@@ -44,7 +45,6 @@ export async function runAnchor(options: AnchorOptions): Promise<{ rows: AnchorR
   const rows: AnchorRow[] = [];
   let scenario: ScenarioFigures | undefined;
   for (const threads of options.threads) {
-    options.log(`threads ${threads}: elyza-bot queue …`);
     const engine = await LlamaEngine.load({
       modelPath: options.modelPath,
       gpu: options.gpu,
@@ -61,32 +61,44 @@ export async function runAnchor(options: AnchorOptions): Promise<{ rows: AnchorR
       timeouts: { queueWaitMs: 3_600_000, firstTokenMs: 3_600_000, totalMs: 3_600_000 },
     });
     binary = engine.binary;
-    let ours: AnchorRow["ours"];
+    let server: LlamaServerProcess | undefined;
     try {
+      server = await startLlamaServer({
+        serverPath: build.serverPath,
+        modelPath: options.modelPath,
+        parallel: options.parallel,
+        contextPerSlot: contextFor(options.tokens),
+        threads,
+        batchSize: 2048,
+        extraArgs: build.flavour === "cuda" && options.gpu !== false ? ["-ngl", "999"] : [],
+      });
       await oursRound(queue, 1, 0, 8);
-      const many = await oursRounds(queue, options.parallel, options.rounds, options.tokens);
-      const one = await oursRounds(queue, 1, options.rounds, options.tokens);
-      ours = { many: concurrentFigures(many), one: concurrentFigures(one) };
+      await serverWarmUp(server);
+      // Rounds alternate between the two sides (both loaded, the idle one waiting), so that a burst
+      // of noise on this shared machine lands on both rather than on one side's whole measurement.
+      const sides = { ours: { many: [] as Timed[][], one: [] as Timed[][] }, server: { many: [] as Timed[][], one: [] as Timed[][] } };
+      for (const [n, key] of [
+        [options.parallel, "many"],
+        [1, "one"],
+      ] as const) {
+        for (let round = 0; round < options.rounds; round++) {
+          options.log(`threads ${threads}: ${n} at once, round ${round + 1}/${options.rounds}: elyza-bot, llama-server …`);
+          sides.ours[key].push(await oursRound(queue, n, round, options.tokens));
+          sides.server[key].push(await serverRound(server, n, round, options.tokens));
+        }
+      }
+      rows.push({
+        threads,
+        ours: { many: concurrentFigures(sides.ours.many), one: concurrentFigures(sides.ours.one) },
+        server: { many: concurrentFigures(sides.server.many), one: concurrentFigures(sides.server.one) },
+      });
+    } finally {
+      await server?.[Symbol.asyncDispose]();
+    }
+    try {
       if (threads === options.threads.at(-1)) scenario = await scenarios(engine, queue, options.tokens);
     } finally {
       await engine[Symbol.asyncDispose]();
-    }
-    options.log(`threads ${threads}: llama-server …`);
-    const server = await startLlamaServer({
-      serverPath: build.serverPath,
-      modelPath: options.modelPath,
-      parallel: options.parallel,
-      contextPerSlot: contextFor(options.tokens),
-      threads,
-      batchSize: 2048,
-      extraArgs: build.flavour === "cuda" && options.gpu !== false ? ["-ngl", "999"] : [],
-    });
-    try {
-      const many = await serverRounds(server, options.parallel, options.rounds, options.tokens);
-      const one = await serverRounds(server, 1, options.rounds, options.tokens);
-      rows.push({ threads, ours, server: { many: concurrentFigures(many), one: concurrentFigures(one) } });
-    } finally {
-      await server[Symbol.asyncDispose]();
     }
   }
   return { rows, scenario: scenario!, binary };
@@ -107,11 +119,6 @@ function oursRound(queue: InferenceQueue, n: number, round: number, maxTokens: n
   );
 }
 
-async function oursRounds(queue: InferenceQueue, n: number, rounds: number, maxTokens: number): Promise<Timed[][]> {
-  const out: Timed[][] = [];
-  for (let round = 0; round < rounds; round++) out.push(await oursRound(queue, n, round, maxTokens));
-  return out;
-}
 
 /**
  * The product's own promises, on the queue: (1) a short mention's first token, idle vs while probe

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
       tokens: { type: "string", default: "48" },
       threads: { type: "string" },
       parallel: { type: "string", default: "8" },
-      rounds: { type: "string", default: "2" },
+      rounds: { type: "string" },
       gpu: { type: "string", default: "auto" },
       json: { type: "boolean", default: false },
       "against-llama-server": { type: "boolean", default: false },
@@ -42,12 +42,13 @@ async function main(): Promise<void> {
   });
   const tokens = positive("--tokens", values.tokens);
   const parallel = positive("--parallel", values.parallel);
-  const rounds = positive("--rounds", values.rounds);
+  const anchor = values["against-llama-server"];
+  // Against llama-server the sides alternate round by round: more rounds, less noise in the ratios.
+  const rounds = positive("--rounds", values.rounds ?? (anchor ? "4" : "2"));
   const threads = values.threads === undefined ? defaultThreads() : positive("--threads", values.threads);
   const gpu = parseGpu(values.gpu);
   const log = (line: string) => void (values.json ? process.stderr : process.stdout).write(`${line}\n`);
 
-  const anchor = values["against-llama-server"];
   // llama-server ends a stream when the text is not valid UTF-8, which a random byte-level model
   // produces: against it, both sides run the ASCII-output variant of the shape (same for both).
   const modelPath = await benchModel(values.model, values.shape, log, anchor);

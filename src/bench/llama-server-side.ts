@@ -55,16 +55,13 @@ export async function serverRequest(server: LlamaServerProcess, request: ServerR
 }
 
 /** `rounds` rounds of n requests at once against the server. */
-export async function serverRounds(server: LlamaServerProcess, n: number, rounds: number, maxTokens: number): Promise<Timed[][]> {
-  await serverRequest(server, { prompt: PROMPTS[0]!, seed: 0, maxTokens: 8 }, performance.now()); // warm-up
-  const out: Timed[][] = [];
-  for (let round = 0; round < rounds; round++) {
-    const t0 = performance.now();
-    out.push(
-      await Promise.all(
-        Array.from({ length: n }, (_, i) => serverRequest(server, { prompt: PROMPTS[i % PROMPTS.length]!, seed: round * 100 + i, maxTokens }, t0)),
-      ),
-    );
-  }
-  return out;
+/** A short request first, so that neither side's first measured round pays for warming up. */
+export async function serverWarmUp(server: LlamaServerProcess): Promise<void> {
+  await serverRequest(server, { prompt: PROMPTS[0]!, seed: 0, maxTokens: 8 }, performance.now());
+}
+
+/** One round: `n` requests at once, timed from the round's start. */
+export function serverRound(server: LlamaServerProcess, n: number, round: number, maxTokens: number): Promise<Timed[]> {
+  const t0 = performance.now();
+  return Promise.all(Array.from({ length: n }, (_, i) => serverRequest(server, { prompt: PROMPTS[i % PROMPTS.length]!, seed: round * 100 + i, maxTokens }, t0)));
 }
