@@ -119,7 +119,6 @@ function oursRound(queue: InferenceQueue, n: number, round: number, maxTokens: n
   );
 }
 
-
 /**
  * The product's own promises, on the queue: (1) a short mention's first token, idle vs while probe
  * runs hold every sequence; (2) the second question of a thread vs the first (sequence reuse).

@@ -63,5 +63,7 @@ export async function serverWarmUp(server: LlamaServerProcess): Promise<void> {
 /** One round: `n` requests at once, timed from the round's start. */
 export function serverRound(server: LlamaServerProcess, n: number, round: number, maxTokens: number): Promise<Timed[]> {
   const t0 = performance.now();
-  return Promise.all(Array.from({ length: n }, (_, i) => serverRequest(server, { prompt: PROMPTS[i % PROMPTS.length]!, seed: round * 100 + i, maxTokens }, t0)));
+  return Promise.all(
+    Array.from({ length: n }, (_, i) => serverRequest(server, { prompt: PROMPTS[i % PROMPTS.length]!, seed: round * 100 + i, maxTokens }, t0)),
+  );
 }
