@@ -37,7 +37,7 @@ afterEach(async () => {
 afterAll(killAll);
 
 /** A config in a fresh directory; its data directory (and so the journal) is shared by both runs. */
-function writeConfig(): { dir: string; configFile: string } {
+function writeConfig(slack: { nativeStreaming: boolean } = { nativeStreaming: false }): { dir: string; configFile: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), "elyza-crash-"));
   const configFile = path.join(dir, "bot.yaml");
   writeFileSync(
@@ -47,7 +47,7 @@ function writeConfig(): { dir: string; configFile: string } {
       // into the answer shows part of it. ~1,400 characters: one message on either platform.
       "engine: {threads: 1, parallel: 1, contextSize: 2048}",
       "sampling: {maxTokens: 1200}",
-      "chat: {editIntervalMs: 200}",
+      `chat: {editIntervalMs: 200, slack: {nativeStreaming: ${slack.nativeStreaming}}}`,
       `probe: {dataDirectory: ${JSON.stringify(path.join(dir, "data"))}}`,
       "log: {level: info}",
       "",
@@ -184,6 +184,40 @@ describe("kill -9 mid-answer, then restart", () => {
     const answerB = await settledText(second, () => replies(b.ts)[0]?.text, "B's answer");
     expect(answerB.trim()).not.toBe("");
     expect(replies(b.ts)).toHaveLength(1);
+
+    second.signal("SIGTERM");
+    expect(await second.exitWithin(10_000)).toEqual({ code: 0, signal: null });
+  }, 120_000);
+
+  it("Slack with native streaming: the stream a kill -9 left open is stopped and ended with the marker after the restart", async () => {
+    const slack = await FakeSlack.start({ botToken: SLACK_BOT_TOKEN, appToken: SLACK_APP_TOKEN });
+    fakes.push(slack);
+    const config = writeConfig({ nativeStreaming: true });
+    const env = { SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_API_URL: slack.apiUrl };
+    const replies = (ts: string) => slack.store.thread("C100", ts).filter((m) => m.user === slack.botUserId);
+
+    const first = startBot(config, env);
+    await first.waitFor(() => /slack: connected/.test(first.stdout), 30_000, "Slack to connect");
+    // The stream opens with the first text; every append after it is applied but never answered.
+    slack.hangNext("chat.appendStream", { applied: true, count: 100 });
+    const a = slack.userSays("C100", "U1", "<@UBOT> 富士山の高さは？");
+    await first.waitFor(() => slack.callsTo("chat.appendStream").length > 0, 30_000, "A's stream to be appended to");
+    await first.kill();
+    const [streamed] = replies(a.ts);
+    expect(slack.streams.get(streamed!.ts)?.stopped).toBe(false);
+
+    slack.clearHangs();
+    const second = startBot(config, env);
+    await second.waitFor(() => /journal: recovery done/.test(second.stdout), 60_000, "the journal recovery");
+    expect(replies(a.ts)).toHaveLength(1);
+    const ended = replies(a.ts)[0]!;
+    expect(ended.ts).toBe(streamed!.ts);
+    expect(ended.text.endsWith(`\n\n${messages.cutByInterruption}`)).toBe(true);
+    expect(ended.text.startsWith(slack.streams.get(ended.ts)!.chunks[0]!)).toBe(true);
+    // Stopped first, then set to its whole text.
+    expect(slack.streams.get(ended.ts)?.stopped).toBe(true);
+    const afterRestart = slack.calls.filter((c) => c.args["ts"] === ended.ts).map((c) => c.method);
+    expect(afterRestart.slice(-2)).toEqual(["chat.stopStream", "chat.update"]);
 
     second.signal("SIGTERM");
     expect(await second.exitWithin(10_000)).toEqual({ code: 0, signal: null });

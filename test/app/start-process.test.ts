@@ -143,11 +143,13 @@ describe("elyza-bot start (child process)", () => {
       askDiscord(bot, discord!, "富士山の高さは？"),
     ]);
     expectAnswerShape(slackAnswer, 40_000);
-    const slackPosts = slack!.callsTo("chat.postMessage");
-    expect(slackPosts).toHaveLength(1);
-    expect(slackPosts[0]!.args).toMatchObject({ channel: CHANNEL, thread_ts: said.ts });
-    // The placeholder was edited into the answer.
-    expect(slack!.store.thread(CHANNEL, said.ts)[0]!.edits).toBeGreaterThanOrEqual(1);
+    // Streamed natively (the default) into the question's thread, for the asker and their team.
+    const streams = slack!.callsTo("chat.startStream");
+    expect(streams).toHaveLength(1);
+    expect(streams[0]!.args).toMatchObject({ channel: CHANNEL, thread_ts: said.ts, recipient_user_id: "U1", recipient_team_id: slack!.teamId });
+    expect(slack!.callsTo("chat.postMessage")).toHaveLength(0);
+    const answerTs = slack!.store.thread(CHANNEL, said.ts).find((m) => m.user === slack!.botUserId)!.ts;
+    expect(slack!.streams.get(answerTs)?.stopped).toBe(true);
     expect(slack!.callsTo("apps.connections.open")[0]?.token).toBe(SLACK_APP_TOKEN);
     expect(slack!.calls.filter((c) => c.method.startsWith("chat.")).every((c) => c.token === SLACK_BOT_TOKEN && c.status === 200)).toBe(true);
     expectAnswerShape(discordAnswer.answer, 2000);

@@ -283,3 +283,23 @@ export function defuseMentions(markdown: string): string {
 function describe(error: unknown): string {
   return slackError(error) ?? (error instanceof Error ? error.message : String(error));
 }
+
+/**
+ * The reply channel of a journaled answer taken up again after a restart: the killed process may
+ * have left its message streaming (Slack keeps a stream open for minutes), so each message is
+ * stopped with chat.stopStream before its first edit. A message that was never a stream, or whose
+ * stream Slack already closed, answers with an error that changes nothing; it is ignored.
+ */
+export function stoppingLeftStreams(channel: ReplyChannel, client: WebClient, channelId: string): ReplyChannel {
+  const stopped = new Set<string>();
+  return {
+    ...channel,
+    async edit(message, text) {
+      if (!stopped.has(message.id)) {
+        stopped.add(message.id);
+        await client.chat.stopStream({ channel: channelId, ts: message.id }).catch(() => undefined);
+      }
+      return channel.edit(message, text);
+    },
+  };
+}

@@ -16,7 +16,7 @@ import type { ChatTurn } from "../../inference/types.js";
 import { NO_OBSERVER, type PlatformObserver } from "../../metrics/platform-observer.js";
 import { registerAnswerClicks } from "./answer-clicks.js";
 import { assistantThreadOf, offerSuggestedPrompts, setThreadTitle } from "./assistant-pane.js";
-import { nativeStreamReplyChannel } from "./native-stream.js";
+import { nativeStreamReplyChannel, stoppingLeftStreams } from "./native-stream.js";
 import { guardProcessEvent, guardSocketEnvelopes, type SocketClientLike } from "./envelope-guard.js";
 import { slackAttachments } from "./attachments.js";
 import { classifyEvent, type SlackAction } from "./events.js";
@@ -372,7 +372,8 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     ...(port !== undefined ? { port } : {}),
     async replyChannel(address) {
       if (address.platform !== "slack" || !address.channel || !address.questionTs) throw new Error(`not a Slack reply address: ${JSON.stringify(address)}`);
-      return replyTo({ channel: address.channel, threadTs: address.threadTs, questionTs: address.questionTs }, true);
+      const reply = replyTo({ channel: address.channel, threadTs: address.threadTs, questionTs: address.questionTs }, true);
+      return options.nativeStreaming ? stoppingLeftStreams(reply, streamClient, address.channel) : reply;
     },
     async [Symbol.asyncDispose]() {
       if (stopping) return;
