@@ -32,17 +32,25 @@ export class SourceBuildError extends ElyzaBotError {
   }
 }
 
-export async function bundledLlamaCpp(): Promise<LlamaCppSource> {
+/** Where node-llama-cpp is, its version and the llama.cpp release its binaries were made from. */
+export async function installedNodeLlamaCpp(): Promise<Omit<LlamaCppSource, "bundle">> {
   // node-llama-cpp's exports map hides package.json; its main entry lives in <root>/dist/.
   const require = createRequire(import.meta.url);
   const packageRoot = path.resolve(path.dirname(require.resolve("node-llama-cpp")), "..");
-  const bundle = path.join(packageRoot, "llama", "gitRelease.bundle");
   const info = JSON.parse(await readFile(path.join(packageRoot, "llama", "llama.cpp.info.json"), "utf8")) as { tag?: unknown };
   const pkg = JSON.parse(await readFile(path.join(packageRoot, "package.json"), "utf8")) as { version?: unknown };
-  if (typeof info.tag !== "string" || !existsSync(bundle)) {
-    throw new SourceBuildError(`node-llama-cpp in ${packageRoot} carries no llama.cpp source bundle (llama/gitRelease.bundle)`);
+  if (typeof info.tag !== "string") throw new SourceBuildError(`node-llama-cpp in ${packageRoot} does not say which llama.cpp release it carries`);
+  return { packageRoot, packageVersion: typeof pkg.version === "string" ? pkg.version : "unknown", release: info.tag };
+}
+
+/** The same, with the source bundle a build needs. */
+export async function bundledLlamaCpp(): Promise<LlamaCppSource> {
+  const installed = await installedNodeLlamaCpp();
+  const bundle = path.join(installed.packageRoot, "llama", "gitRelease.bundle");
+  if (!existsSync(bundle)) {
+    throw new SourceBuildError(`node-llama-cpp in ${installed.packageRoot} carries no llama.cpp source bundle (llama/gitRelease.bundle)`);
   }
-  return { packageRoot, packageVersion: typeof pkg.version === "string" ? pkg.version : "unknown", bundle, release: info.tag };
+  return { ...installed, bundle };
 }
 
 /** $XDG_CACHE_HOME or ~/.cache, then elyza-bot/<what>. */

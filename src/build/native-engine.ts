@@ -15,7 +15,9 @@ import { existsSync } from "node:fs";
 import { cp, mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { buildLock } from "./build-lock.js";
-import { bundledLlamaCpp, cacheDirectoryFor, detectFlavour, type BuildFlavour, type LlamaCppSource } from "./llama-cpp-source.js";
+import { bundledLlamaCpp, cacheDirectoryFor, detectFlavour, installedNodeLlamaCpp, type BuildFlavour, type LlamaCppSource } from "./llama-cpp-source.js";
+
+type Installed = Omit<LlamaCppSource, "bundle">;
 import { loggedRun } from "./logged-run.js";
 
 export interface NativeEngineOptions {
@@ -45,7 +47,7 @@ export function defaultNativeCacheDirectory(): string {
 
 /** The cached build for this node-llama-cpp, if there is one (never builds). */
 export async function findNativeEngine(options: Omit<NativeEngineOptions, "log"> = {}): Promise<NativeEngineBuild | undefined> {
-  const source = await bundledLlamaCpp();
+  const source = await installedNodeLlamaCpp();
   const paths = cachePaths(source, options.flavour ?? detectFlavour(), options.cacheDirectory ?? defaultNativeCacheDirectory());
   return existsSync(paths.stamp) ? await cached(source, paths) : undefined;
 }
@@ -76,11 +78,11 @@ export async function ensureNativeEngine(options: NativeEngineOptions = {}): Pro
 export async function installNativeEngine(options: Omit<NativeEngineOptions, "log"> = {}): Promise<NativeEngineBuild | undefined> {
   const found = await findNativeEngine(options);
   if (!found) return undefined;
-  await install(await bundledLlamaCpp(), found);
+  await install(await installedNodeLlamaCpp(), found);
   return found;
 }
 
-function cachePaths(source: LlamaCppSource, flavour: BuildFlavour, cacheDirectory: string) {
+function cachePaths(source: Installed, flavour: BuildFlavour, cacheDirectory: string) {
   const root = path.join(cacheDirectory, `${source.packageVersion}-${source.release}-${flavour}`);
   return {
     root,
@@ -91,18 +93,18 @@ function cachePaths(source: LlamaCppSource, flavour: BuildFlavour, cacheDirector
   };
 }
 
-async function cached(source: LlamaCppSource, paths: ReturnType<typeof cachePaths>): Promise<NativeEngineBuild> {
+async function cached(source: Installed, paths: ReturnType<typeof cachePaths>): Promise<NativeEngineBuild> {
   const folders = (await readdir(paths.builds, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
   const flavour = path.basename(paths.root).endsWith("-cuda") ? "cuda" : "cpu";
   return { packageVersion: source.packageVersion, release: source.release, flavour, folders, root: paths.root };
 }
 
-function localBuilds(source: LlamaCppSource): string {
+function localBuilds(source: Installed): string {
   return path.join(source.packageRoot, "llama", "localBuilds");
 }
 
 /** Each cached folder into node-llama-cpp, whole or not at all: copied beside, then renamed into place. */
-async function install(source: LlamaCppSource, build: NativeEngineBuild): Promise<void> {
+async function install(source: Installed, build: NativeEngineBuild): Promise<void> {
   const target = localBuilds(source);
   for (const folder of build.folders) {
     const destination = path.join(target, folder);
