@@ -8,7 +8,7 @@
 
 import type Database from "better-sqlite3";
 import { openVersionedDatabase } from "../storage/versioned-database.js";
-import type { Conversation } from "../inference/types.js";
+import type { Conversation, SamplingOptions } from "../inference/types.js";
 import type { ReplyAddress } from "./types.js";
 
 export const JOURNAL_FILE = "journal.sqlite";
@@ -30,6 +30,8 @@ export interface JournalEntry {
   readonly conversation: Conversation;
   /** Lines shown under the answer that the conversation does not say (what the attachments left out). */
   readonly notes: readonly string[];
+  /** The sampling it was asked with; undefined for an entry written before the journal kept it. */
+  readonly sampling: JournaledSampling | undefined;
   readonly userKey: string;
   readonly channelKey: string;
   readonly state: JournalState;
@@ -48,6 +50,7 @@ export interface NewEntry {
   readonly key: string;
   readonly address: ReplyAddress;
   readonly conversation: Conversation;
+  readonly sampling?: JournaledSampling;
   readonly userKey: string;
   readonly channelKey: string;
 }
@@ -77,8 +80,15 @@ CREATE TABLE replies (
 );
 `;
 
-// v2: the notes shown under the answer (what the attachments left out), so a replay shows them too.
-const SCHEMA_V2 = `ALTER TABLE questions ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';`;
+// v2: the notes shown under the answer (what the attachments left out) and the sampling the answer
+// was asked with (a channel's, or the pane's context channel's), so a replay shows and uses them too.
+const SCHEMA_V2 = `
+ALTER TABLE questions ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE questions ADD COLUMN sampling TEXT;
+`;
+
+/** The sampling an answer overrides (chat.channels); null: the configured defaults. */
+export type JournaledSampling = Omit<SamplingOptions, "seed"> | null;
 
 interface QuestionRow {
   key: string;
@@ -92,6 +102,7 @@ interface QuestionRow {
   retry_at: number | null;
   failing_since: number | null;
   notes: string;
+  sampling: string | null;
 }
 
 export interface JournalOptions {
@@ -128,10 +139,19 @@ export class Journal {
     const now = this.now();
     const result = this.db
       .prepare(
-        `INSERT OR IGNORE INTO questions (key, address, conversation, user_key, channel_key, state, accepted_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'open', ?, ?)`,
+        `INSERT OR IGNORE INTO questions (key, address, conversation, user_key, channel_key, state, accepted_at, updated_at, sampling)
+         VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
       )
-      .run(entry.key, JSON.stringify(entry.address), JSON.stringify(entry.conversation), entry.userKey, entry.channelKey, now, now);
+      .run(
+        entry.key,
+        JSON.stringify(entry.address),
+        JSON.stringify(entry.conversation),
+        entry.userKey,
+        entry.channelKey,
+        now,
+        now,
+        JSON.stringify(entry.sampling ?? null),
+      );
     return result.changes === 1;
   }
 
@@ -236,6 +256,7 @@ export class Journal {
       address: JSON.parse(row.address) as ReplyAddress,
       conversation: JSON.parse(row.conversation) as Conversation,
       notes: JSON.parse(row.notes) as string[],
+      sampling: row.sampling === null ? undefined : (JSON.parse(row.sampling) as JournaledSampling),
       userKey: row.user_key,
       channelKey: row.channel_key,
       state: row.state,

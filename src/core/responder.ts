@@ -261,7 +261,8 @@ export class Responder implements ChatCore {
             userKey: entry.userKey,
             channelKey: entry.channelKey,
             conversation: async () => ({ conversation: entry.conversation, notes: entry.notes }),
-            sampling: this.settingsFor(channelId).sampling,
+            // As asked (a pane question used its context channel's); older entries: the channel's today.
+            sampling: entry.sampling === undefined ? this.settingsFor(channelId).sampling : (entry.sampling ?? undefined),
           };
           return await this.generate(job, reply, entry);
         } catch (error) {
@@ -349,7 +350,15 @@ export class Responder implements ChatCore {
       turns: [...cleanHistory(history), { role: "user", text: asked }],
     });
     // Journaled before anything is shown, with the question alone; the history joins it once read.
-    if (journal && !journal.accept({ key: question.sourceKey, address: reply.address!, conversation: conversationOf([]), userKey, channelKey })) {
+    const journaled = {
+      key: question.sourceKey,
+      address: reply.address!,
+      conversation: conversationOf([]),
+      userKey,
+      channelKey,
+      sampling: settings.sampling ?? null,
+    };
+    if (journal && !journal.accept(journaled)) {
       return { kind: "duplicate" };
     }
     const job: Job = {

@@ -101,6 +101,14 @@ describe("Journal", () => {
     expect(open(dir).journal.get("discord:10")).toMatchObject({ conversation, notes: ["（添付の big.csv は長すぎるため読んでいません）"] });
   });
 
+  it("keeps the sampling a question was asked with: a channel's own, or null for the defaults", () => {
+    const { journal } = open();
+    journal.accept({ ...entry("discord:10"), sampling: { temperature: 0.1, topP: 0.9, maxTokens: 400 } });
+    journal.accept({ ...entry("discord:11"), sampling: null });
+    expect(journal.get("discord:10")?.sampling).toEqual({ temperature: 0.1, topP: 0.9, maxTokens: 400 });
+    expect(journal.get("discord:11")?.sampling).toBeNull();
+  });
+
   it("brings a journal written by the first schema up to date, keeping its rows", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "elyza-journal-"));
     const db = new Database(path.join(dir, "journal.sqlite"));
@@ -122,7 +130,8 @@ describe("Journal", () => {
     db.pragma("user_version = 1");
     db.close();
     const { journal } = open(dir);
-    expect(journal.unfinished()).toEqual([expect.objectContaining({ ...old, notes: [], state: "open" })]);
+    // What v1 did not keep: no notes, and no sampling (a replay then uses the channel's of today).
+    expect(journal.unfinished()).toEqual([expect.objectContaining({ ...old, notes: [], sampling: undefined, state: "open" })]);
     const reread = new Database(path.join(dir, "journal.sqlite"), { readonly: true });
     expect(reread.pragma("user_version", { simple: true })).toBe(2);
     reread.close();

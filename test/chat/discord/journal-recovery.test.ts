@@ -181,7 +181,7 @@ describe("journal: what a restarted bot finds", () => {
     expect(h.engine.calls.map((c) => c.conversation.turns.at(-1)!.text).sort()).toEqual(["まだ何も出ていない質問", "待っていた質問"].sort());
   });
 
-  it("a replayed answer still says what its attachments left out", async () => {
+  it("a replayed answer still says what its attachments left out, and samples as it was asked to", async () => {
     const s = await setup({ chunks: ["再起動の", "あとで", "答えます。"] });
     const { h, journal } = s;
     const q = ask(h, "添付を要約して");
@@ -192,6 +192,8 @@ describe("journal: what a restarted bot finds", () => {
       conversation: { systemPrompt: "sys", turns: [{ role: "user", text: "添付を要約して" }] },
       userKey: "discord:alice",
       channelKey: `discord:${q.channel_id}`,
+      // Asked where chat.channels set a lower temperature (no channel settings in this bot).
+      sampling: { temperature: 0.1, topP: 0.9, maxTokens: 200 },
     });
     const note = "（添付の big.csv は長すぎるため読んでいません）";
     journal.conversation(key, { systemPrompt: "sys", turns: [{ role: "user", text: "添付を要約して\n\n--- memo.txt ---\n本文" }] }, [note]);
@@ -200,6 +202,7 @@ describe("journal: what a restarted bot finds", () => {
     expect(journal.get(key)?.state).toBe("done");
     expect(repliesTo(h, q).map((m) => m.content)).toEqual([`再起動のあとで答えます。\n\n${note}`]);
     expect(h.engine.calls.at(-1)!.conversation.turns.at(-1)!.text).toContain("--- memo.txt ---");
+    expect(h.engine.calls.at(-1)!.sampling.temperature).toBe(0.1);
   });
 
   it("stop() cancels the answers being replayed: they end visibly instead of holding up the shutdown", async () => {
