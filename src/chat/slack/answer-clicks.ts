@@ -2,7 +2,7 @@
 // block_actions payload first (Slack wants it within 3 s), then the core decides; what only the
 // clicker should read (a refusal, the thanks for a vote) goes back through the payload's
 // response_url as an ephemeral message, so the channel never sees it. A regenerated answer goes
-// into the same thread (or the DM), below the old one.
+// into the same thread (or the DM), below the old one, for the person who clicked.
 
 import type { App } from "@slack/bolt";
 import type { ChatCore, ReplyChannel } from "../../core/types.js";
@@ -14,13 +14,15 @@ const stoppedNotice = "⏹ 回答を停止しました。";
 
 export interface AnswerClicksOptions {
   readonly core: ChatCore;
-  readonly replyTo: (target: SlackReplyTarget) => ReplyChannel;
+  /** Where a regenerated answer goes; `clicker` is who asked for it (and their team, when Slack says). */
+  readonly replyTo: (target: SlackReplyTarget, clicker: { readonly userId: string; readonly teamId: string | undefined }) => ReplyChannel;
   readonly log: AdapterLogger;
 }
 
 /** The parts of a block_actions payload this reads (Slack's interactivity payload). */
 interface BlockActionsBody {
-  readonly user?: { readonly id?: string };
+  readonly user?: { readonly id?: string; readonly team_id?: string };
+  readonly team?: { readonly id?: string } | null;
   readonly channel?: { readonly id?: string };
   readonly container?: { readonly channel_id?: string; readonly thread_ts?: string; readonly message_ts?: string; readonly is_ephemeral?: boolean };
   readonly message?: { readonly ts?: string; readonly thread_ts?: string };
@@ -44,7 +46,7 @@ export function registerAnswerClicks(app: App, options: AnswerClicksOptions): vo
     const clickTs = (action as { action_ts?: string }).action_ts ?? b.message?.ts ?? b.container?.message_ts ?? "0";
     const result = await core.act(
       { answerId: clicked.answerId, action: clicked.action, clicker: { platform: "slack", userId, roleIds: [] }, channelId: channel },
-      () => options.replyTo({ channel, threadTs, questionTs: clickTs }),
+      () => options.replyTo({ channel, threadTs, questionTs: clickTs }, { userId, teamId: b.user?.team_id ?? b.team?.id ?? undefined }),
     );
     log.info(`answer button ${clicked.action} by ${userId}: ${result.kind}`);
     if ("notice" in result) await respondQuietly(result.notice);

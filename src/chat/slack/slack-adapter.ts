@@ -180,16 +180,17 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
   // The stream methods without retries and without waiting out a 429: any failure falls back at once.
   const streamClient = new webApi.WebClient(options.botToken, { ...clientOptions, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger: boltLog });
   const teamId = auth.team_id ?? "";
-  const answerChannel = (target: SlackReplyTarget, q: Extract<SlackAction, { kind: "question" }>) =>
+  /** An answer for `recipient` (the asker, or who clicked Regenerate): streamed natively when configured. */
+  const answerChannel = (target: SlackReplyTarget, recipient: { readonly userId: string; readonly teamId: string | undefined }, name: string) =>
     options.nativeStreaming
       ? nativeStreamReplyChannel(
-          { ...target, recipientUserId: q.user, recipientTeamId: q.team ?? teamId },
+          { ...target, recipientUserId: recipient.userId, recipientTeamId: recipient.teamId ?? teamId },
           {
             client: streamClient,
             botUserId,
             fallback: replyTo(target),
-            onFallback: (reason) => log.info(`native streaming of ${q.sourceKey} fell back to chat.update: ${reason}`),
-            onStatusError: (reason) => log.debug(`status of ${q.sourceKey}: ${reason}`),
+            onFallback: (reason) => log.info(`native streaming of ${name} fell back to chat.update: ${reason}`),
+            onStatusError: (reason) => log.debug(`status of ${name}: ${reason}`),
           },
         )
       : replyTo(target);
@@ -280,7 +281,11 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     // The core decides, tracks and logs the rest; answer() never rejects.
     void options.responder.answer(
       questionOf(question),
-      answerChannel({ channel: question.channel, threadTs: question.threadTs, questionTs: question.ts }, question),
+      answerChannel(
+        { channel: question.channel, threadTs: question.threadTs, questionTs: question.ts },
+        { userId: question.user, teamId: question.team },
+        question.sourceKey,
+      ),
     );
   };
   // The split-view pane: a new assistant thread gets the suggested prompts.
@@ -340,7 +345,12 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     }
   };
 
-  registerAnswerClicks(app, { core: options.responder, replyTo: (target) => replyTo(target), log });
+  registerAnswerClicks(app, {
+    core: options.responder,
+    // A stream is a thread reply: an old answer at a DM's top level gets its successor there, by chat.postMessage.
+    replyTo: (target, clicker) => (target.threadTs ? answerChannel(target, clicker, `a regenerated answer in ${target.channel}`) : replyTo(target)),
+    log,
+  });
 
   registerProbeCommand(app, {
     probeChat: options.probeChat ?? withoutProbes(options.responder),

@@ -110,6 +110,25 @@ describe("Slack native streaming", () => {
     expect(statuses.at(-1)).toBe("");
   });
 
+  it("streams a regenerated channel answer too, below the first, for the person who clicked", async () => {
+    h = await startHarness({ nativeStreaming: true, script: (_, i) => ({ chunks: [i === 0 ? "最初の回答" : "二つ目の回答"], chunkDelayMs: 1 }) });
+    const said = h.fake.userSays("C100", "U1", "<@UBOT> 富士山の高さは？");
+    await h.waitForOutcomes(1);
+    await vi.waitFor(() => expect([...h!.fake.streams.values()][0]?.stopped).toBe(true));
+    const first = h.fake.store.thread("C100", said.ts).find((m) => m.user === h!.fake.botUserId)!;
+    const actions = (first.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((b) => b.type === "actions")!;
+    const regenerate = actions.elements!.find((e) => e.action_id === "elyza_answer_regenerate")!;
+    const click = h.fake.clickButton({ user: "U1", channel: "C100", messageTs: first.ts, actionId: regenerate.action_id, value: regenerate.value });
+    await h.fake.waitForAck(click.envelopeId);
+
+    await vi.waitFor(() => expect(h!.botMessages("C100", said.ts)).toEqual(["最初の回答", "二つ目の回答"]));
+    expect(h.fake.callsTo("chat.startStream").map((c) => c.args)).toEqual([
+      expect.objectContaining({ thread_ts: said.ts }),
+      expect.objectContaining({ channel: "C100", thread_ts: said.ts, recipient_user_id: "U1", recipient_team_id: h.fake.teamId }),
+    ]);
+    expect(h.fake.callsTo("chat.postMessage")).toHaveLength(0);
+  });
+
   it("names the asker's own team in a channel shared with another workspace", async () => {
     h = await startHarness({ nativeStreaming: true });
     h.fake.userSays("C100", "U9", "<@UBOT> 質問です", { userTeam: "T0999" });
