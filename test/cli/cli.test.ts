@@ -78,7 +78,7 @@ describe("elyza-bot ask", () => {
     expect(r.stdout.length).toBeGreaterThan(1);
   });
 
-  it("--json prints text, stop reason, tokens, timings and the parallel sequences", async () => {
+  it("--json prints text, stop reason, tokens, timings, the parallel sequences and the llama.cpp binary", async () => {
     const r = await cli(["ask", "--config", configFile, "--model", model, "--json", "--max-tokens", "12", "--seed", "3", "こんにちは"]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
@@ -92,6 +92,7 @@ describe("elyza-bot ask", () => {
     // Counted from submission: the wait is part of the first token's time.
     expect(timings.firstTokenMs).toBeGreaterThanOrEqual(timings.queueMs);
     expect(out.parallel).toBeGreaterThanOrEqual(1);
+    expect(out.binary).toMatch(/^(native|prebuilt)$/);
   });
 
   it("a missing model exits non-zero with one line naming the path", async () => {

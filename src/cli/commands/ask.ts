@@ -42,7 +42,9 @@ export async function ask(args: readonly string[], io: CommandIo): Promise<numbe
     });
     const result = await ticket.result;
     if (values.json) {
-      io.out(JSON.stringify({ model: inference.engine.modelName, parallel: inference.engine.parallel, ...result }));
+      // `binary`: which llama.cpp the local engine ran (npm run build:native's, or the prebuilt one).
+      const binary = inference.local ? { binary: inference.local.binary } : {};
+      io.out(JSON.stringify({ model: inference.engine.modelName, parallel: inference.engine.parallel, ...binary, ...result }));
     } else {
       io.stdout.write("\n");
       if (result.stopReason === "length") io.err(`(stopped at the ${result.completionTokens}-token limit)`);
