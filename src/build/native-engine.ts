@@ -47,16 +47,14 @@ export function defaultNativeCacheDirectory(): string {
 
 /** The cached build for this node-llama-cpp, if there is one (never builds). */
 export async function findNativeEngine(options: Omit<NativeEngineOptions, "log"> = {}): Promise<NativeEngineBuild | undefined> {
-  const source = await installedNodeLlamaCpp();
-  const paths = cachePaths(source, options.flavour ?? detectFlavour(), options.cacheDirectory ?? defaultNativeCacheDirectory());
-  return existsSync(paths.stamp) ? await cached(source, paths) : undefined;
+  return lookUp(await installedNodeLlamaCpp(), options.flavour ?? detectFlavour(), options);
 }
 
 /** The cached build, made first when missing, and installed into node-llama-cpp. */
 export async function ensureNativeEngine(options: NativeEngineOptions = {}): Promise<NativeEngineBuild> {
   const source = await bundledLlamaCpp();
   const flavour = options.flavour ?? detectFlavour();
-  const paths = cachePaths(source, flavour, options.cacheDirectory ?? defaultNativeCacheDirectory());
+  const paths = cachePaths(source, flavour, options.cacheDirectory);
   if (!existsSync(paths.stamp)) {
     await mkdir(paths.root, { recursive: true });
     const unlock = await buildLock(paths.lock, "node-llama-cpp", options.log);
@@ -66,23 +64,33 @@ export async function ensureNativeEngine(options: NativeEngineOptions = {}): Pro
       await unlock();
     }
   }
-  const result = await cached(source, paths);
+  const result = await cached(source, flavour, paths);
   await install(source, result);
   return result;
 }
 
 /**
- * Copies the cached build into node-llama-cpp where it is missing; what is installed there now, or
- * undefined when nothing is cached for this node-llama-cpp. Cheap when it is already in place.
+ * Copies every cached build of this node-llama-cpp (CPU, CUDA) into node-llama-cpp where it is
+ * missing; what is installed there now. Cheap when it is already in place, as at every start.
  */
-export async function installNativeEngine(options: Omit<NativeEngineOptions, "log"> = {}): Promise<NativeEngineBuild | undefined> {
-  const found = await findNativeEngine(options);
-  if (!found) return undefined;
-  await install(await installedNodeLlamaCpp(), found);
-  return found;
+export async function installNativeEngines(options: Pick<NativeEngineOptions, "cacheDirectory"> = {}): Promise<NativeEngineBuild[]> {
+  const source = await installedNodeLlamaCpp();
+  const installed: NativeEngineBuild[] = [];
+  for (const flavour of ["cpu", "cuda"] as const) {
+    const found = await lookUp(source, flavour, options);
+    if (!found) continue;
+    await install(source, found);
+    installed.push(found);
+  }
+  return installed;
 }
 
-function cachePaths(source: Installed, flavour: BuildFlavour, cacheDirectory: string) {
+async function lookUp(source: Installed, flavour: BuildFlavour, options: Pick<NativeEngineOptions, "cacheDirectory">): Promise<NativeEngineBuild | undefined> {
+  const paths = cachePaths(source, flavour, options.cacheDirectory);
+  return existsSync(paths.stamp) ? await cached(source, flavour, paths) : undefined;
+}
+
+function cachePaths(source: Installed, flavour: BuildFlavour, cacheDirectory = defaultNativeCacheDirectory()) {
   const root = path.join(cacheDirectory, `${source.packageVersion}-${source.release}-${flavour}`);
   return {
     root,
@@ -93,9 +101,8 @@ function cachePaths(source: Installed, flavour: BuildFlavour, cacheDirectory: st
   };
 }
 
-async function cached(source: Installed, paths: ReturnType<typeof cachePaths>): Promise<NativeEngineBuild> {
+async function cached(source: Installed, flavour: BuildFlavour, paths: ReturnType<typeof cachePaths>): Promise<NativeEngineBuild> {
   const folders = (await readdir(paths.builds, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-  const flavour = path.basename(paths.root).endsWith("-cuda") ? "cuda" : "cpu";
   return { packageVersion: source.packageVersion, release: source.release, flavour, folders, root: paths.root };
 }
 

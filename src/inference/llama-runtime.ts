@@ -5,7 +5,7 @@
 // machine).
 
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
-import { installNativeEngine } from "../build/native-engine.js";
+import { installNativeEngines } from "../build/native-engine.js";
 
 export type GpuSetting = "auto" | "cuda" | "vulkan" | "metal" | false;
 
@@ -17,12 +17,10 @@ export interface RuntimeOptions {
 }
 
 export async function loadRuntime(options: RuntimeOptions): Promise<Llama> {
-  for (const flavour of ["cpu", "cuda"] as const) {
-    // A cached build that cannot be put in place is not worth failing the start for.
-    await installNativeEngine({ flavour }).catch((error: unknown) =>
-      options.log?.("warn", `this host's llama.cpp build (${flavour}) could not be installed, using the prebuilt binary: ${String(error)}`),
-    );
-  }
+  // A cached build that cannot be put in place is not worth failing the start for.
+  await installNativeEngines().catch((error: unknown) =>
+    options.log?.("warn", `this host's llama.cpp build could not be installed, using the prebuilt binary: ${String(error)}`),
+  );
   return getLlama({
     gpu: options.gpu,
     build: "never",

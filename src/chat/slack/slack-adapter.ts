@@ -305,6 +305,7 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     const thread = assistantThreadOf(event);
     if (!thread) return log.warn("assistant_thread_context_changed without a thread (channel_id, thread_ts, user_id) was ignored");
     const key = `${thread.channelId}:${thread.threadTs}`;
+    // A thread not seen starting (opened before a restart) already has its title.
     paneThreads.set(key, { contextChannelId: thread.contextChannelId, titled: paneThreads.get(key)?.titled ?? true });
     log.debug(`assistant thread ${thread.channelId}:${thread.threadTs} now beside ${thread.contextChannelId ?? "no channel"}`);
   });
