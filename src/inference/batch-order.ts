@@ -74,7 +74,7 @@ function orderedStrategy(tuning: BatchTuning): BatchStrategy {
       last.afterBatchAction = async (length) => {
         await previous?.(length);
         tuning.betweenBatches?.();
-        await gathered(tuning);
+        await gathered(tuning, "now");
       };
     }
     return shareBatch(
@@ -89,16 +89,21 @@ export function gatherAllDispatch(tuning: BatchTuning): DispatchSchedule {
   return (dispatch) => void gathered(tuning).then(dispatch);
 }
 
-/** Resolves once every generating sequence has a decode queued, or after `gatherMs`. */
-function gathered(tuning: BatchTuning): Promise<void> {
+/**
+ * Resolves once every generating sequence has a decode queued, or after `gatherMs`. "now": look
+ * at once (between batches, where the samplings have usually all been answered and every
+ * sequence has queued already); "nextTurn": first give requests that arrive together a macrotask
+ * to queue theirs.
+ */
+function gathered(tuning: BatchTuning, first: "now" | "nextTurn" = "nextTurn"): Promise<void> {
   const deadline = performance.now() + (tuning.gatherMs ?? 3);
+  const ready = () => {
+    const ids = internals(tuning)?._queuedDecodeSequenceIds;
+    return !ids || ids.size >= tuning.generating() || performance.now() >= deadline;
+  };
+  if (first === "now" && ready()) return Promise.resolve();
   return new Promise((resolve) => {
-    const check = () => {
-      const ids = internals(tuning)?._queuedDecodeSequenceIds;
-      if (!ids || ids.size >= tuning.generating() || performance.now() >= deadline) resolve();
-      else setImmediate(check);
-    };
-    // Always at least one macrotask: sequences resumed by this batch queue their next token then.
+    const check = () => (ready() ? resolve() : setImmediate(check));
     setImmediate(check);
   });
 }
