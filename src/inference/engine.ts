@@ -20,6 +20,7 @@ import { fitConversation } from "./context-fit.js";
 import { ModelFileError } from "./errors.js";
 import { binaryOf, loadRuntime, type GpuSetting } from "./llama-runtime.js";
 import { DEFAULT_TOP_K } from "./sampling-defaults.js";
+import { sampleBehindDecode } from "./sample-behind-decode.js";
 import { generateOnSequence, type SequenceSampling } from "./sequence-generate.js";
 import { SequencePool } from "./sequence-pool.js";
 import { SequenceTrimmer } from "./sequence-trim.js";
@@ -39,6 +40,8 @@ export interface LlamaEngineOptions {
   readonly log?: (level: "warn" | "error", message: string) => void;
   /** Observes every batch decoded (sequences advanced, tokens): tests and the bench. */
   readonly onBatch?: (batch: BatchShape) => void;
+  /** Queue each step's samplings behind its decode (sample-behind-decode.ts); default true. */
+  readonly sampleBehindDecode?: boolean;
 }
 
 export interface RawSequence {
@@ -111,6 +114,7 @@ export class LlamaEngine implements Engine {
       await llama.dispose();
       throw error;
     }
+    if (options.sampleBehindDecode !== false) sampleBehindDecode(context);
     // Resolving per session costs ~60 ms of blocking work; the model's template decides it once.
     const chatWrapper = resolveChatWrapper(model);
     pool = new SequencePool(context, parallel);
