@@ -10,7 +10,7 @@ import { ensureNativeEngine } from "../build/native-engine.js";
 import { ensureLlamaServer } from "../llama-server/build.js";
 import { startLlamaServer, type LlamaServerProcess } from "../llama-server/process.js";
 import { serverRound, serverWarmUp } from "./llama-server-side.js";
-import { concurrentFigures, percentile, PROMPTS, SYSTEM, type ConcurrentFigures, type Timed } from "./workload.js";
+import { concurrentFigures, median, percentile, PROMPTS, SYSTEM, type ConcurrentFigures, type Timed } from "./workload.js";
 
 export interface AnchorOptions {
   readonly modelPath: string;
@@ -26,6 +26,8 @@ export interface AnchorRow {
   readonly threads: number;
   readonly ours: { readonly many: ConcurrentFigures; readonly one: ConcurrentFigures };
   readonly server: { readonly many: ConcurrentFigures; readonly one: ConcurrentFigures };
+  /** Per figure, the median of the elyza-bot / llama-server ratios of rounds run back to back. */
+  readonly paired: { readonly many: ConcurrentFigures; readonly one: ConcurrentFigures };
 }
 
 export interface ScenarioFigures {
@@ -91,6 +93,7 @@ export async function runAnchor(options: AnchorOptions): Promise<{ rows: AnchorR
         threads,
         ours: { many: concurrentFigures(sides.ours.many), one: concurrentFigures(sides.ours.one) },
         server: { many: concurrentFigures(sides.server.many), one: concurrentFigures(sides.server.one) },
+        paired: { many: pairedRatios(sides.ours.many, sides.server.many), one: pairedRatios(sides.ours.one, sides.server.one) },
       });
     } finally {
       await server?.[Symbol.asyncDispose]();
@@ -102,6 +105,22 @@ export async function runAnchor(options: AnchorOptions): Promise<{ rows: AnchorR
     }
   }
   return { rows, scenario: scenario!, binary };
+}
+
+/**
+ * Round r of one side against round r of the other, run one right after the other: a burst of
+ * noise that lasts a round (on this shared machine they last seconds) moves one ratio, not the
+ * median. The pooled figures weigh such a round by its length instead.
+ */
+export function pairedRatios(ours: readonly (readonly Timed[])[], server: readonly (readonly Timed[])[]): ConcurrentFigures {
+  const pairs = ours.slice(0, server.length).map((round, i) => ({ ours: concurrentFigures([round]), server: concurrentFigures([server[i]!]) }));
+  const ratio = (pick: (f: ConcurrentFigures) => number) => median(pairs.map((p) => pick(p.ours) / pick(p.server)));
+  return {
+    wholeTokensPerSecond: ratio((f) => f.wholeTokensPerSecond),
+    decodeTokensPerSecond: ratio((f) => f.decodeTokensPerSecond),
+    medianFirstTokenMs: ratio((f) => f.medianFirstTokenMs),
+    slowestFirstTokenMs: ratio((f) => f.slowestFirstTokenMs),
+  };
 }
 
 function oursRound(queue: InferenceQueue, n: number, round: number, maxTokens: number): Promise<Timed[]> {
@@ -180,18 +199,25 @@ async function scenarios(engine: LlamaEngine, queue: InferenceQueue, tokens: num
 
 export function anchorLines(rows: readonly AnchorRow[], scenario: ScenarioFigures, parallel: number, tokens: number): string[] {
   const f = (n: number, d = 1) => n.toFixed(d).padStart(8);
-  const lines = [``, `against llama-server (${parallel} parallel requests × ${tokens} tokens; ratio = elyza-bot / llama-server, first token: lower is better)`];
-  lines.push(`threads  figure                          llama-server   elyza-bot    ratio`);
+  const lines = [
+    ``,
+    `against llama-server (${parallel} parallel requests × ${tokens} tokens; ratio = elyza-bot / llama-server, first token: lower is better;`,
+    ` ratio: every round pooled; paired: median of the ratios of rounds run back to back)`,
+  ];
+  lines.push(`threads  figure                          llama-server   elyza-bot    ratio  paired`);
   for (const r of rows) {
-    const row = (name: string, server: number, ours: number, unit: string, d = 1) =>
+    const row = (name: string, pick: (f: ConcurrentFigures) => number, key: "many" | "one", unit: string, d = 1) => {
+      const server = pick(r.server[key]);
+      const ours = pick(r.ours[key]);
       lines.push(
-        `${String(r.threads).padStart(7)}  ${name.padEnd(30)} ${f(server, d)} ${unit.padEnd(5)}${f(ours, d)} ${unit.padEnd(5)} ${(ours / server).toFixed(2)}×`,
+        `${String(r.threads).padStart(7)}  ${name.padEnd(30)} ${f(server, d)} ${unit.padEnd(5)}${f(ours, d)} ${unit.padEnd(5)} ${(ours / server).toFixed(2)}×  ${pick(r.paired[key]).toFixed(2)}×`,
       );
-    row(`decode, ${parallel} at once`, r.server.many.decodeTokensPerSecond, r.ours.many.decodeTokensPerSecond, "tok/s");
-    row(`whole requests, ${parallel} at once`, r.server.many.wholeTokensPerSecond, r.ours.many.wholeTokensPerSecond, "tok/s");
-    row(`first token, median of ${parallel}`, r.server.many.medianFirstTokenMs, r.ours.many.medianFirstTokenMs, "ms", 0);
-    row(`first token, slowest of ${parallel}`, r.server.many.slowestFirstTokenMs, r.ours.many.slowestFirstTokenMs, "ms", 0);
-    row(`one request alone, decode`, r.server.one.decodeTokensPerSecond, r.ours.one.decodeTokensPerSecond, "tok/s");
+    };
+    row(`decode, ${parallel} at once`, (x) => x.decodeTokensPerSecond, "many", "tok/s");
+    row(`whole requests, ${parallel} at once`, (x) => x.wholeTokensPerSecond, "many", "tok/s");
+    row(`first token, median of ${parallel}`, (x) => x.medianFirstTokenMs, "many", "ms", 0);
+    row(`first token, slowest of ${parallel}`, (x) => x.slowestFirstTokenMs, "many", "ms", 0);
+    row(`one request alone, decode`, (x) => x.decodeTokensPerSecond, "one", "tok/s");
   }
   const s = scenario;
   lines.push(``, `mention during a probe (32-token mentions; probe runs hold every sequence), first token from submission:`);

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const parallel = positive("--parallel", values.parallel);
   const anchor = values["against-llama-server"];
   // Against llama-server the sides alternate round by round: more rounds, less noise in the ratios.
-  const rounds = positive("--rounds", values.rounds ?? (anchor ? "4" : "2"));
+  const rounds = positive("--rounds", values.rounds ?? (anchor ? "6" : "2"));
   const threads = values.threads === undefined ? defaultThreads() : positive("--threads", values.threads);
   const gpu = parseGpu(values.gpu);
   const log = (line: string) => void (values.json ? process.stderr : process.stdout).write(`${line}\n`);
