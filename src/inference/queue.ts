@@ -75,12 +75,22 @@ export class InferenceQueue implements InferenceQueueLike {
   #nextId = 1;
   #publishing = false;
   #republish = false;
+  readonly #unsubscribe: () => void;
 
   constructor(engine: Engine, options: InferenceQueueOptions) {
     checkOptions(engine, options);
     this.#engine = engine;
     this.#options = options;
-    this.#pq = new PQueue<FairQueue, FairQueueOptions>({ concurrency: engine.parallel, queueClass: FairQueue.sharing(this.#fair) });
+    const capacity = engine.capacity;
+    this.#pq = new PQueue<FairQueue, FairQueueOptions>({ concurrency: capacity?.current() ?? engine.parallel, queueClass: FairQueue.sharing(this.#fair) });
+    // Fewer slots (a backend left rotation): the requests beyond them wait here, where their place
+    // is shown and interactive ones go first; more: the waiting ones start.
+    this.#unsubscribe =
+      capacity?.subscribe(() => {
+        this.#pq.concurrency = Math.min(engine.parallel, Math.max(1, capacity.current()));
+        this.#preemptFor();
+        this.#publish();
+      }) ?? (() => {});
   }
 
   submit(request: InferenceRequest): InferenceTicket {
@@ -175,6 +185,7 @@ export class InferenceQueue implements InferenceQueueLike {
    * resolves once nothing runs. It does not free the engine, which the queue does not own.
    */
   async [Symbol.asyncDispose](): Promise<void> {
+    this.#unsubscribe();
     this.cancelAll("shutting down");
     await this.onIdle();
   }

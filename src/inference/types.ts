@@ -81,5 +81,15 @@ export interface Engine extends AsyncDisposable {
   readonly parallel: number;
   /** Short model name for reports (file name or URI). */
   readonly modelName: string;
+  /** Present when fewer than `parallel` generations can sometimes run (backends out of rotation). */
+  readonly capacity?: EngineCapacity;
   generate(options: GenerateOptions): Promise<GenerationResult>;
+}
+
+/** How many generations an engine can take now; the queue runs no more than that. */
+export interface EngineCapacity {
+  /** Between 1 and `parallel`. */
+  current(): number;
+  /** Calls `listener` after every change of `current()`; returns the unsubscribe. */
+  subscribe(listener: () => void): () => void;
 }

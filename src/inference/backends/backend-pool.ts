@@ -8,11 +8,14 @@
 // first token is retried once on another backend; one that fails after text was streamed rejects
 // with BackendStreamError (the partial text and the cause), never a silent stop. When no backend is
 // in rotation, generate() rejects at once with BackendsUnavailableError, naming each one's reason.
-// While fewer slots are in rotation than the queue runs at once, the extra requests wait here, in
-// the order the queue started them.
+// The pool's `capacity` is the slots in rotation, so that the queue starts no more than those and
+// the rest wait in the queue — with their place shown, interactive ones first, probe runs
+// preempted for them — not here. (Requests the queue started before a backend left still wait
+// here, in the order the queue started them.) With nothing in rotation the capacity is every
+// slot: each request then goes through to be refused at once, naming every backend's reason.
 
 import { BackendError, BackendStreamError, BackendsUnavailableError } from "./errors.js";
-import type { Engine, GenerateOptions, GenerationResult } from "../types.js";
+import type { Engine, EngineCapacity, GenerateOptions, GenerationResult } from "../types.js";
 
 export type BackendKind = "in-process" | "openai";
 export type BackendState = "up" | "down";
@@ -81,6 +84,17 @@ const EWMA = 0.3;
 export class BackendPool implements Engine {
   readonly parallel: number;
   readonly modelName: string;
+  readonly capacity: EngineCapacity = {
+    current: () => {
+      const inRotation = this.#members.reduce((sum, m) => sum + (m.state === "up" ? m.spec.slots : 0), 0);
+      return inRotation > 0 ? inRotation : this.parallel;
+    },
+    subscribe: (listener) => {
+      this.#capacityListeners.add(listener);
+      return () => this.#capacityListeners.delete(listener);
+    },
+  };
+  readonly #capacityListeners = new Set<() => void>();
   readonly #members: readonly Member[];
   readonly #waiters: Waiter[] = [];
   readonly #checkIntervalMs: number;
@@ -261,6 +275,7 @@ export class BackendPool implements Engine {
       this.#log("warn", `backend ${member.spec.name} is out of rotation: ${reason}; checking again in ${member.backoffMs} ms`);
       this.#schedule(member, member.backoffMs);
       this.#dispatch();
+      this.#capacityChanged();
     }
   }
 
@@ -271,6 +286,11 @@ export class BackendPool implements Engine {
     member.backoffMs = this.#retryMinMs;
     this.#log("info", `backend ${member.spec.name} is back in rotation`);
     this.#dispatch();
+    this.#capacityChanged();
+  }
+
+  #capacityChanged(): void {
+    for (const listener of [...this.#capacityListeners]) listener();
   }
 
   /** One health check, then the next one scheduled: at the interval when healthy, with back-off when not. */

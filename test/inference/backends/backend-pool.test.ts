@@ -8,6 +8,7 @@ import { BackendPool, type PoolMember } from "../../../src/inference/backends/ba
 import { BackendError, BackendsUnavailableError } from "../../../src/inference/backends/errors.js";
 import { backendMetrics } from "../../../src/inference/backends/metrics.js";
 import { InferenceQueue } from "../../../src/inference/queue.js";
+import type { GenerateOptions } from "../../../src/inference/types.js";
 import { ScriptedEngine, type ScriptedAnswer } from "../../helpers/scripted-engine.js";
 
 const SAMPLING = { temperature: 0, topP: 0.9, maxTokens: 100 };
@@ -15,9 +16,9 @@ const FOREVER = 600_000;
 const conversation = { systemPrompt: "", turns: [{ role: "user" as const, text: "質問" }] };
 
 /** A member whose health the test switches, with a scripted engine answering `answer()`. */
-function member(name: string, slots: number, answer: (callIndex: number) => ScriptedAnswer = () => ({ chunks: [name] })) {
+function member(name: string, slots: number, answer: (callIndex: number, options: GenerateOptions) => ScriptedAnswer = () => ({ chunks: [name] })) {
   const health = { ok: true, checks: 0 };
-  const engine = new ScriptedEngine(slots, (_options, i) => answer(i));
+  const engine = new ScriptedEngine(slots, (options, i) => answer(i, options));
   const spec: PoolMember = {
     name,
     kind: "openai",
@@ -115,19 +116,60 @@ describe("BackendPool", () => {
     await pool[Symbol.asyncDispose]();
   });
 
-  it("holds requests beyond the slots in rotation in order, and hands them the slot that frees", async () => {
+  it("starts no more requests than the slots in rotation: the rest wait in the queue, with their place", async () => {
     const a = member("a", 1, (i) => (i === 0 ? { chunks: ["a0"], firstChunkDelayMs: FOREVER } : { chunks: [`a${i}`] }));
     const b = member("b", 1);
     b.health.ok = false;
     const pool = await BackendPool.open([a.spec, b.spec], { retryMinMs: FOREVER });
-    const queue = queueOver(pool); // runs 2 at once, but only a's one slot is in rotation
+    expect(pool.parallel).toBe(2);
+    expect(pool.capacity.current()).toBe(1);
+    const queue = queueOver(pool);
     const first = queue.submit({ userId: "u1", priority: "interactive", conversation });
     const second = queue.submit({ userId: "u2", priority: "interactive", conversation });
-    await expect.poll(() => queue.stats().running).toBe(2);
-    expect(a.engine.running).toBe(1); // the second waits inside the pool
+    expect(queue.stats()).toEqual({ waiting: 1, running: 1 });
+    expect(second.position()).toBe(1);
     first.cancel();
     await expect(first.result).resolves.toMatchObject({ stopReason: "aborted" });
     await expect(second.result).resolves.toMatchObject({ text: "a1" });
+    await pool[Symbol.asyncDispose]();
+  });
+
+  it("a mention goes before probe runs waiting while a backend is out, and preempts the running one", async () => {
+    const isMention = (options: GenerateOptions) => options.conversation.turns[0]?.text === "メンション";
+    const a = member("a", 1, (_i, options) => (isMention(options) ? { chunks: ["mention"] } : { chunks: ["p"], firstChunkDelayMs: FOREVER }));
+    const b = member("b", 1);
+    b.health.ok = false;
+    const pool = await BackendPool.open([a.spec, b.spec], { retryMinMs: FOREVER });
+    const queue = queueOver(pool);
+    const probe = (i: number) => queue.submit({ userId: "probe", priority: "probe", conversation, sampling: { seed: i } });
+    const probes = [probe(1), probe(2)];
+    await expect.poll(() => a.engine.running).toBe(1);
+    expect(probes[1]!.position()).toBe(1);
+    const mention = queue.submit({ userId: "u1", priority: "interactive", conversation: { systemPrompt: "", turns: [{ role: "user", text: "メンション" }] } });
+    // Ahead of the waiting probe run, and the running one is preempted to make room.
+    expect(mention.position()).toBe(1);
+    await expect(mention.result).resolves.toMatchObject({ text: "mention" });
+    expect(queue.preemptions).toBe(1);
+    queue.cancelAll();
+    await Promise.allSettled(probes.map((p) => p.result));
+    await pool[Symbol.asyncDispose]();
+  });
+
+  it("starts the waiting requests when a backend comes back into rotation", async () => {
+    const hold = () => ({ chunks: ["x"], firstChunkDelayMs: FOREVER });
+    const a = member("a", 1, hold);
+    const b = member("b", 1, hold);
+    b.health.ok = false;
+    const pool = await BackendPool.open([a.spec, b.spec], { retryMinMs: 5, retryMaxMs: 5, checkIntervalMs: FOREVER });
+    const queue = queueOver(pool);
+    const tickets = [1, 2].map((i) => queue.submit({ userId: `u${i}`, priority: "interactive", conversation }));
+    expect(queue.stats()).toEqual({ waiting: 1, running: 1 });
+    b.health.ok = true;
+    await expect.poll(() => queue.stats()).toEqual({ waiting: 0, running: 2 });
+    expect(pool.capacity.current()).toBe(2);
+    expect(b.engine.running).toBe(1);
+    queue.cancelAll();
+    await Promise.allSettled(tickets.map((t) => t.result));
     await pool[Symbol.asyncDispose]();
   });
 
