@@ -64,7 +64,8 @@ export async function generateOnSequence(options: SequenceGenerateOptions): Prom
   const tokens = sequence.evaluate([...options.tokens], {
     temperature: sampling.temperature,
     topP: sampling.topP,
-    ...(sampling.topK > 0 ? { topK: sampling.topK } : {}),
+    // Always given: left out, node-llama-cpp cuts at 40. Its 0 means the whole vocabulary.
+    topK: sampling.topK,
     ...(sampling.minP > 0 ? { minP: sampling.minP } : {}),
     ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
     ...(sampling.repeatPenalty > 1 ? { repeatPenalty: { penalty: sampling.repeatPenalty, punishTokens: () => generated.slice(-REPEAT_PENALTY_TOKENS) } } : {}),

@@ -62,6 +62,14 @@ describe("LlamaEngine on a generated tiny model", () => {
     expect(a.text).not.toBe(plain.text);
   });
 
+  it("top-k 0 is no cut at all (the whole vocabulary), not node-llama-cpp's default of 40", async () => {
+    const run = (topK: number) => engine.generate({ conversation: ask("こんにちは"), sampling: { ...sampling, temperature: 1.5, maxTokens: 24, topK } });
+    const none = await run(0);
+    // A cut larger than the vocabulary keeps every token too: the same sampler, the same text.
+    expect(none.text).toBe((await run(100_000)).text);
+    expect(none.text).not.toBe((await run(40)).text);
+  });
+
   it("runs 4 requests at once to completion", async () => {
     const results = await Promise.all(["一", "二", "三", "四"].map((q, i) => engine.generate({ conversation: ask(q), sampling: { ...sampling, seed: i } })));
     for (const r of results) expect(["done", "length"]).toContain(r.stopReason);
