@@ -204,11 +204,15 @@ export class InferenceQueue implements InferenceQueueLike {
   /**
    * Makes room for interactive requests that found every sequence busy: for each of them not yet
    * covered by a preemption under way, stops the running preemptible request with the least text.
+   * When the engine's capacity fell below what runs (a backend left rotation), as many more as run
+   * beyond it: only then does a stop free a slot.
    */
   #preemptFor(): void {
+    const waiting = this.#interactiveWaiting();
+    if (waiting === 0) return;
     let under = 0;
     for (const entry of this.#entries.values()) if (entry.preempting) under++;
-    let short = this.#interactiveWaiting() - under;
+    let short = waiting + Math.max(0, this.#running - this.#pq.concurrency) - under;
     while (short > 0) {
       let victim: Entry | undefined;
       for (const entry of this.#entries.values()) {

@@ -155,6 +155,27 @@ describe("BackendPool", () => {
     await pool[Symbol.asyncDispose]();
   });
 
+  it("when a backend leaves while probe runs hold every slot, a mention preempts enough of them to start", async () => {
+    const isMention = (options: GenerateOptions) => options.conversation.turns[0]?.text === "メンション";
+    const answer = (_i: number, options: GenerateOptions): ScriptedAnswer =>
+      isMention(options) ? { chunks: ["mention"] } : { chunks: ["p"], firstChunkDelayMs: FOREVER };
+    const a = member("a", 1, answer);
+    const b = member("b", 1, answer);
+    const pool = await BackendPool.open([a.spec, b.spec], { retryMinMs: FOREVER, checkIntervalMs: 5 });
+    const queue = queueOver(pool);
+    const probes = [1, 2].map((i) => queue.submit({ userId: "probe", priority: "probe", conversation, sampling: { seed: i } }));
+    await expect.poll(() => a.engine.running + b.engine.running).toBe(2);
+    b.health.ok = false;
+    await expect.poll(() => pool.capacity.current()).toBe(1);
+    // Two probe runs run where one slot is left: stopping one would not free it.
+    const mention = queue.submit({ userId: "u1", priority: "interactive", conversation: { systemPrompt: "", turns: [{ role: "user", text: "メンション" }] } });
+    await expect(mention.result).resolves.toMatchObject({ text: "mention" });
+    expect(queue.preemptions).toBe(2);
+    queue.cancelAll();
+    await Promise.allSettled(probes.map((p) => p.result));
+    await pool[Symbol.asyncDispose]();
+  });
+
   it("starts the waiting requests when a backend comes back into rotation", async () => {
     const hold = () => ({ chunks: ["x"], firstChunkDelayMs: FOREVER });
     const a = member("a", 1, hold);
