@@ -41,6 +41,19 @@ function queueOver(pool: BackendPool) {
   });
 }
 
+/** A mention answers at once; anything else (a probe run) holds its slot until stopped. */
+const MENTION = { systemPrompt: "", turns: [{ role: "user" as const, text: "メンション" }] };
+const mentionOrHold = (_i: number, options: GenerateOptions): ScriptedAnswer =>
+  options.conversation.turns[0]?.text === "メンション" ? { chunks: ["mention"] } : { chunks: ["p"], firstChunkDelayMs: FOREVER };
+const probeRun = (queue: InferenceQueue, seed: number) => queue.submit({ userId: "probe", priority: "probe", conversation, sampling: { seed } });
+
+/** Cancels what is left, waits for it, closes the pool. */
+async function finish(queue: InferenceQueue, pool: BackendPool, tickets: readonly { result: Promise<unknown> }[]) {
+  queue.cancelAll();
+  await Promise.allSettled(tickets.map((t) => t.result));
+  await pool[Symbol.asyncDispose]();
+}
+
 const ask = (queue: InferenceQueue, userId = "u") => queue.submit({ userId, priority: "interactive", conversation }).result;
 
 describe("BackendPool", () => {
@@ -135,45 +148,36 @@ describe("BackendPool", () => {
   });
 
   it("a mention goes before probe runs waiting while a backend is out, and preempts the running one", async () => {
-    const isMention = (options: GenerateOptions) => options.conversation.turns[0]?.text === "メンション";
-    const a = member("a", 1, (_i, options) => (isMention(options) ? { chunks: ["mention"] } : { chunks: ["p"], firstChunkDelayMs: FOREVER }));
+    const a = member("a", 1, mentionOrHold);
     const b = member("b", 1);
     b.health.ok = false;
     const pool = await BackendPool.open([a.spec, b.spec], { retryMinMs: FOREVER });
     const queue = queueOver(pool);
-    const probe = (i: number) => queue.submit({ userId: "probe", priority: "probe", conversation, sampling: { seed: i } });
-    const probes = [probe(1), probe(2)];
+    const probes = [probeRun(queue, 1), probeRun(queue, 2)];
     await expect.poll(() => a.engine.running).toBe(1);
     expect(probes[1]!.position()).toBe(1);
-    const mention = queue.submit({ userId: "u1", priority: "interactive", conversation: { systemPrompt: "", turns: [{ role: "user", text: "メンション" }] } });
+    const mention = queue.submit({ userId: "u1", priority: "interactive", conversation: MENTION });
     // Ahead of the waiting probe run, and the running one is preempted to make room.
     expect(mention.position()).toBe(1);
     await expect(mention.result).resolves.toMatchObject({ text: "mention" });
     expect(queue.preemptions).toBe(1);
-    queue.cancelAll();
-    await Promise.allSettled(probes.map((p) => p.result));
-    await pool[Symbol.asyncDispose]();
+    await finish(queue, pool, probes);
   });
 
   it("when a backend leaves while probe runs hold every slot, a mention preempts enough of them to start", async () => {
-    const isMention = (options: GenerateOptions) => options.conversation.turns[0]?.text === "メンション";
-    const answer = (_i: number, options: GenerateOptions): ScriptedAnswer =>
-      isMention(options) ? { chunks: ["mention"] } : { chunks: ["p"], firstChunkDelayMs: FOREVER };
-    const a = member("a", 1, answer);
-    const b = member("b", 1, answer);
+    const a = member("a", 1, mentionOrHold);
+    const b = member("b", 1, mentionOrHold);
     const pool = await BackendPool.open([a.spec, b.spec], { retryMinMs: FOREVER, checkIntervalMs: 5 });
     const queue = queueOver(pool);
-    const probes = [1, 2].map((i) => queue.submit({ userId: "probe", priority: "probe", conversation, sampling: { seed: i } }));
+    const probes = [probeRun(queue, 1), probeRun(queue, 2)];
     await expect.poll(() => a.engine.running + b.engine.running).toBe(2);
     b.health.ok = false;
     await expect.poll(() => pool.capacity.current()).toBe(1);
     // Two probe runs run where one slot is left: stopping one would not free it.
-    const mention = queue.submit({ userId: "u1", priority: "interactive", conversation: { systemPrompt: "", turns: [{ role: "user", text: "メンション" }] } });
+    const mention = queue.submit({ userId: "u1", priority: "interactive", conversation: MENTION });
     await expect(mention.result).resolves.toMatchObject({ text: "mention" });
     expect(queue.preemptions).toBe(2);
-    queue.cancelAll();
-    await Promise.allSettled(probes.map((p) => p.result));
-    await pool[Symbol.asyncDispose]();
+    await finish(queue, pool, probes);
   });
 
   it("starts the waiting requests when a backend comes back into rotation", async () => {
@@ -189,9 +193,7 @@ describe("BackendPool", () => {
     await expect.poll(() => queue.stats()).toEqual({ waiting: 0, running: 2 });
     expect(pool.capacity.current()).toBe(2);
     expect(b.engine.running).toBe(1);
-    queue.cancelAll();
-    await Promise.allSettled(tickets.map((t) => t.result));
-    await pool[Symbol.asyncDispose]();
+    await finish(queue, pool, tickets);
   });
 
   it("refuses the waiting requests too when the last backend in rotation leaves", async () => {
