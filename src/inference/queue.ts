@@ -81,13 +81,12 @@ export class InferenceQueue implements InferenceQueueLike {
     checkOptions(engine, options);
     this.#engine = engine;
     this.#options = options;
-    const capacity = engine.capacity;
-    this.#pq = new PQueue<FairQueue, FairQueueOptions>({ concurrency: capacity?.current() ?? engine.parallel, queueClass: FairQueue.sharing(this.#fair) });
+    this.#pq = new PQueue<FairQueue, FairQueueOptions>({ concurrency: concurrencyFor(engine), queueClass: FairQueue.sharing(this.#fair) });
     // Fewer slots (a backend left rotation): the requests beyond them wait here, where their place
     // is shown and interactive ones go first; more: the waiting ones start.
     this.#unsubscribe =
-      capacity?.subscribe(() => {
-        this.#pq.concurrency = Math.min(engine.parallel, Math.max(1, capacity.current()));
+      engine.capacity?.subscribe(() => {
+        this.#pq.concurrency = concurrencyFor(engine);
         this.#preemptFor();
         this.#publish();
       }) ?? (() => {});
@@ -358,6 +357,11 @@ function fromSubmission(result: GenerationResult, queueMs: number): GenerationRe
 export function mergeSampling(defaults: SamplingOptions, overrides?: SamplingOverrides): SamplingOptions {
   const set = Object.entries(overrides ?? {}).filter(([, value]) => value !== undefined);
   return { ...defaults, ...Object.fromEntries(set) };
+}
+
+/** Generations to run at once: what the engine can take now, within 1…parallel. */
+function concurrencyFor(engine: Engine): number {
+  return Math.min(engine.parallel, Math.max(1, engine.capacity?.current() ?? engine.parallel));
 }
 
 function checkOptions(engine: Engine, options: InferenceQueueOptions): void {

@@ -53,10 +53,10 @@ export function sampleBehindDecode(context: LlamaContext, inOrder = poolRunsInOr
   if (!inOrder || !native || !Array.isArray(internals._queuedDecodes)) return false;
   const { initBatch, addToBatch, decodeBatch } = native;
   if (typeof initBatch !== "function" || typeof addToBatch !== "function" || typeof decodeBatch !== "function") return false;
+  if (!Object.isExtensible(native)) return false;
 
   const starters = new WeakMap<QueuedDecodeInternals, LogitDataMapper>();
   let pending: (() => void)[] = [];
-  if (!Object.isExtensible(native)) return false;
   // The native methods are read-only on the prototype; own properties shadow them.
   const replace = <K extends keyof NativeBatching>(name: K, value: NativeBatching[K]) =>
     Object.defineProperty(native, name, { value, configurable: true, enumerable: false, writable: false });
@@ -66,8 +66,7 @@ export function sampleBehindDecode(context: LlamaContext, inOrder = poolRunsInOr
   });
   replace("addToBatch", (sequenceId, firstTokenIndex, tokens, logitIndexes) => {
     const batchLogitIndexes = addToBatch.call(native, sequenceId, firstTokenIndex, tokens, logitIndexes);
-    const owners = internals._queuedDecodes?.filter((d) => d.sequenceId === sequenceId && d.firstTokenSequenceIndex === firstTokenIndex) ?? [];
-    const owner = owners.length === 1 ? owners[0] : undefined;
+    const owner = onlyOwner(internals._queuedDecodes ?? [], sequenceId, firstTokenIndex);
     if (owner && typeof owner.logitDataMapper === "function" && batchLogitIndexes.length === logitIndexes.length) {
       const start = starterFor(owner, starters);
       for (let i = 0; i < batchLogitIndexes.length; i++) {
@@ -86,6 +85,18 @@ export function sampleBehindDecode(context: LlamaContext, inOrder = poolRunsInOr
     return decoding;
   });
   return true;
+}
+
+/** The one queued decode these tokens belong to; none when there is none or more than one. */
+function onlyOwner(decodes: readonly QueuedDecodeInternals[], sequenceId: number, firstTokenIndex: number): QueuedDecodeInternals | undefined {
+  let owner: QueuedDecodeInternals | undefined;
+  // Runs for every sequence of every step: a loop, not a filtered copy.
+  for (const decode of decodes) {
+    if (decode.sequenceId !== sequenceId || decode.firstTokenSequenceIndex !== firstTokenIndex) continue;
+    if (owner) return undefined;
+    owner = decode;
+  }
+  return owner;
 }
 
 /**
