@@ -84,9 +84,12 @@ export async function runAnchor(options: AnchorOptions): Promise<{ rows: AnchorR
         [1, "one"],
       ] as const) {
         for (let round = 0; round < options.rounds; round++) {
-          options.log(`threads ${threads}: ${n} at once, round ${round + 1}/${options.rounds}: elyza-bot, llama-server …`);
-          sides.ours[key].push(await oursRound(queue, n, round, options.tokens));
-          sides.server[key].push(await serverRound(server, n, round, options.tokens));
+          const order = pairOrder(round);
+          options.log(`threads ${threads}: ${n} at once, round ${round + 1}/${options.rounds}: ${order.join(", ")} …`);
+          for (const side of order) {
+            if (side === "elyza-bot") sides.ours[key].push(await oursRound(queue, n, round, options.tokens));
+            else sides.server[key].push(await serverRound(server, n, round, options.tokens));
+          }
         }
       }
       rows.push({
@@ -105,6 +108,15 @@ export async function runAnchor(options: AnchorOptions): Promise<{ rows: AnchorR
     }
   }
   return { rows, scenario: scenario!, binary };
+}
+
+/**
+ * Which side runs first in round `round`: they take turns. Running one side always first left
+ * every pair with the same order, so a cost that falls on whoever follows the other (caches and
+ * memory pages the other process has just used) would have counted against one side only.
+ */
+export function pairOrder(round: number): readonly ["elyza-bot", "llama-server"] | readonly ["llama-server", "elyza-bot"] {
+  return round % 2 === 0 ? (["elyza-bot", "llama-server"] as const) : (["llama-server", "elyza-bot"] as const);
 }
 
 /**

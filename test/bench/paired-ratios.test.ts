@@ -1,8 +1,8 @@
 // The bench's paired estimator: round r of elyza-bot against round r of llama-server, the median
-// of those ratios — so one noisy round moves one ratio, not the figure.
+// of those ratios — so one noisy round moves one ratio, not the figure; and who goes first in a pair.
 
 import { describe, expect, it } from "vitest";
-import { pairedRatios } from "../../src/bench/anchor.js";
+import { pairOrder, pairedRatios } from "../../src/bench/anchor.js";
 import { concurrentFigures, median, type Timed } from "../../src/bench/workload.js";
 
 /** One round of `n` requests: each `tokens` long, first token at `first` ms, done at `end` ms. */
@@ -33,5 +33,13 @@ describe("pairedRatios", () => {
   it("pairs only the rounds both sides ran", () => {
     const paired = pairedRatios([round(1, 11, 5, 105), round(1, 11, 5, 55)], [round(1, 11, 5, 105)]);
     expect(paired.decodeTokensPerSecond).toBeCloseTo(1, 5);
+  });
+});
+
+describe("pairOrder", () => {
+  it("lets each side go first in every other round, both sides once per round", () => {
+    const orders = [0, 1, 2, 3].map((round) => pairOrder(round));
+    expect(orders.map((order) => order[0])).toEqual(["elyza-bot", "llama-server", "elyza-bot", "llama-server"]);
+    for (const order of orders) expect([...order].sort()).toEqual(["elyza-bot", "llama-server"]);
   });
 });
