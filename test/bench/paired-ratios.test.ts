@@ -2,7 +2,7 @@
 // of those ratios — so one noisy round moves one ratio, not the figure; and who goes first in a pair.
 
 import { describe, expect, it } from "vitest";
-import { pairOrder, pairedRatios } from "../../src/bench/anchor.js";
+import { loadOrders, pairOrder, pairedRatios } from "../../src/bench/anchor.js";
 import { concurrentFigures, median, type Timed } from "../../src/bench/workload.js";
 
 /** One round of `n` requests: each `tokens` long, first token at `first` ms, done at `end` ms. */
@@ -41,5 +41,22 @@ describe("pairOrder", () => {
     const orders = [0, 1, 2, 3].map((round) => pairOrder(round));
     expect(orders.map((order) => order[0])).toEqual(["elyza-bot", "llama-server", "elyza-bot", "llama-server"]);
     for (const order of orders) expect([...order].sort()).toEqual(["elyza-bot", "llama-server"]);
+  });
+});
+
+describe("loadOrders", () => {
+  it("splits the rounds in two sessions, each side loaded first in one, every round run once", () => {
+    const sessions = loadOrders(6);
+    expect(sessions.map((session) => session.first)).toEqual(["elyza-bot", "llama-server"]);
+    expect(sessions.flatMap((session) => session.rounds)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(sessions.map((session) => session.rounds.length)).toEqual([3, 3]);
+  });
+
+  it("keeps an odd round in the first session, and one round in one session", () => {
+    expect(loadOrders(5).map((session) => session.rounds)).toEqual([
+      [0, 1, 2],
+      [3, 4],
+    ]);
+    expect(loadOrders(1)).toEqual([{ first: "elyza-bot", rounds: [0] }]);
   });
 });
