@@ -10,7 +10,9 @@ try {
   const flavour = values.flavour;
   if (flavour !== undefined && flavour !== "cpu" && flavour !== "cuda") throw new SourceBuildError(`--flavour must be cpu or cuda, not "${flavour}"`);
   const build = await ensureNativeEngine({ ...(flavour ? { flavour } : {}), log: (line) => process.stderr.write(`${line}\n`) });
-  process.stdout.write(`${build.root} (${build.folders.join(", ")}; node-llama-cpp ${build.packageVersion}, llama.cpp ${build.release}, ${build.flavour})\n`);
+  process.stdout.write(
+    `${build.root} (${build.folders.join(", ")}; node-llama-cpp ${build.packageVersion}, llama.cpp ${build.release}, ${build.flavour}${build.amx === "faults" ? ", without AMX: its tiles fault on this host" : ""})\n`,
+  );
 } catch (error) {
   process.stderr.write(`elyza-bot: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;

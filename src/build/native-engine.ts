@@ -10,10 +10,13 @@
 // whenever it is missing there (npm ci empties it): node-llama-cpp looks there before its prebuilt
 // binaries, and first tests that a build made on another machine runs on this one, falling back to
 // the prebuilt binary if not. Without a cached build nothing changes: the prebuilt binary is used.
+// Where the CPU lists AMX, a build asks amx-probe.ts first whether AMX runs here, and a cached build
+// made before builds asked is not used (it may crash on quantized models there).
 
 import { existsSync } from "node:fs";
-import { cp, mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { amxOfStamp, amxStampLine, buildEnvFor, probeAmx, stampFileUsable, type AmxSupport } from "./amx-probe.js";
 import { buildLock } from "./build-lock.js";
 import { bundledLlamaCpp, cacheDirectoryFor, detectFlavour, installedNodeLlamaCpp, type BuildFlavour, type LlamaCppSource } from "./llama-cpp-source.js";
 
@@ -36,6 +39,8 @@ export interface NativeEngineBuild {
   readonly folders: readonly string[];
   /** The cache entry. */
   readonly root: string;
+  /** What the AMX probe found before the build (amx-probe.ts); "faults" means built without AMX. */
+  readonly amx: AmxSupport | undefined;
 }
 
 /** Where a build folder lives inside node-llama-cpp: the files it needs to load one. */
@@ -55,11 +60,11 @@ export async function ensureNativeEngine(options: NativeEngineOptions = {}): Pro
   const source = await bundledLlamaCpp();
   const flavour = options.flavour ?? detectFlavour();
   const paths = cachePaths(source, flavour, options.cacheDirectory);
-  if (!existsSync(paths.stamp)) {
+  if (!(await stampFileUsable(paths.stamp))) {
     await mkdir(paths.root, { recursive: true });
     const unlock = await buildLock(paths.lock, "node-llama-cpp", options.log);
     try {
-      if (!existsSync(paths.stamp)) await build(source, flavour, paths, options.log ?? (() => {}));
+      if (!(await stampFileUsable(paths.stamp))) await build(source, flavour, paths, options.log ?? (() => {}));
     } finally {
       await unlock();
     }
@@ -87,7 +92,7 @@ export async function installNativeEngines(options: Pick<NativeEngineOptions, "c
 
 async function lookUp(source: Installed, flavour: BuildFlavour, options: Pick<NativeEngineOptions, "cacheDirectory">): Promise<NativeEngineBuild | undefined> {
   const paths = cachePaths(source, flavour, options.cacheDirectory);
-  return existsSync(paths.stamp) ? await cached(source, flavour, paths) : undefined;
+  return (await stampFileUsable(paths.stamp)) ? await cached(source, flavour, paths) : undefined;
 }
 
 function cachePaths(source: Installed, flavour: BuildFlavour, cacheDirectory = defaultNativeCacheDirectory()) {
@@ -103,7 +108,8 @@ function cachePaths(source: Installed, flavour: BuildFlavour, cacheDirectory = d
 
 async function cached(source: Installed, flavour: BuildFlavour, paths: ReturnType<typeof cachePaths>): Promise<NativeEngineBuild> {
   const folders = (await readdir(paths.builds, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-  return { packageVersion: source.packageVersion, release: source.release, flavour, folders, root: paths.root };
+  const amx = amxOfStamp(await readFile(paths.stamp, "utf8"));
+  return { packageVersion: source.packageVersion, release: source.release, flavour, folders, root: paths.root, amx };
 }
 
 function localBuilds(source: Installed): string {
@@ -138,13 +144,17 @@ async function build(source: LlamaCppSource, flavour: BuildFlavour, paths: Retur
     log(
       `node-llama-cpp: building its addon for this host (${flavour}) from llama.cpp ${source.release}, the source it ships; this takes about 10 minutes on 2 cores, once`,
     );
+    const amx = await probeAmx();
+    if (amx === "faults") log("node-llama-cpp: this CPU lists AMX but its tile instructions fault here; building without AMX");
     const started = Date.now();
     const cli = path.join(source.packageRoot, "dist", "cli", "cli.js");
     // `source download` clones the bundled release (no network) and builds it for this machine.
-    await run(process.execPath, [cli, "source", "download", "--gpu", flavour === "cuda" ? "cuda" : "false", "--noUsageExample"], source.packageRoot, {
-      ...process.env,
-      NODE_LLAMA_CPP_SKIP_DOWNLOAD: "false",
-    });
+    await run(
+      process.execPath,
+      [cli, "source", "download", "--gpu", flavour === "cuda" ? "cuda" : "false", "--noUsageExample"],
+      source.packageRoot,
+      buildEnvFor(amx, { ...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: "false" }),
+    );
     const made = await freshBuilds(localBuilds(source), started);
     if (made.length === 0) throw new Error(`node-llama-cpp's build left no finished build in ${localBuilds(source)}; see ${paths.log}`);
     await rm(paths.builds, { recursive: true, force: true });
@@ -156,7 +166,7 @@ async function build(source: LlamaCppSource, flavour: BuildFlavour, paths: Retur
       await rm(path.join(localBuilds(source), folder), { recursive: true, force: true });
     }
     await rename(staging, paths.builds);
-    await writeFile(paths.stamp, `${source.packageVersion} ${source.release} ${flavour} ${new Date().toISOString()}\n`);
+    await writeFile(paths.stamp, `${source.packageVersion} ${source.release} ${flavour} ${new Date().toISOString()}\n${amxStampLine(amx)}\n`);
     log(`node-llama-cpp: built ${made.join(", ")} into ${paths.builds}`);
   } finally {
     await logFile.close();

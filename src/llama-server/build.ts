@@ -5,10 +5,10 @@
 // 10 minutes on 2 cores, so a finished build is never redone, and concurrent callers (a test file
 // and the bench, two CI steps) wait on one lock instead of building twice.
 
-import { existsSync } from "node:fs";
 import { mkdir, open, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { amxStampLine, buildEnvFor, probeAmx, stampFileUsable } from "../build/amx-probe.js";
 import { buildLock } from "../build/build-lock.js";
 import { bundledLlamaCpp, cacheDirectoryFor, detectFlavour, type BuildFlavour } from "../build/llama-cpp-source.js";
 import { loggedRun } from "../build/logged-run.js";
@@ -46,7 +46,7 @@ export function defaultCacheDirectory(): string {
 export async function findLlamaServer(options: Omit<BuildOptions, "log" | "jobs"> = {}): Promise<LlamaServerBuild | undefined> {
   const { release } = await bundledLlamaCpp();
   const build = buildPaths(release, options.flavour ?? detectFlavour(), options.cacheDirectory ?? defaultCacheDirectory());
-  return existsSync(build.stamp) ? build.result : undefined;
+  return (await stampFileUsable(build.stamp)) ? build.result : undefined;
 }
 
 /** The cached build, building it first when missing. */
@@ -54,11 +54,11 @@ export async function ensureLlamaServer(options: BuildOptions = {}): Promise<Lla
   const { bundle, release } = await bundledLlamaCpp();
   const flavour = options.flavour ?? detectFlavour();
   const paths = buildPaths(release, flavour, options.cacheDirectory ?? defaultCacheDirectory());
-  if (existsSync(paths.stamp)) return paths.result;
+  if (await stampFileUsable(paths.stamp)) return paths.result;
   await mkdir(paths.root, { recursive: true });
   const unlock = await buildLock(paths.lock, "llama-server", options.log);
   try {
-    if (existsSync(paths.stamp)) return paths.result; // built by whoever held the lock
+    if (await stampFileUsable(paths.stamp)) return paths.result; // built by whoever held the lock
     await build(bundle, release, flavour, paths, options);
     return paths.result;
   } finally {
@@ -108,7 +108,10 @@ async function build(bundle: string, release: string, flavour: LlamaServerFlavou
       "-DCMAKE_BUILD_RPATH_USE_ORIGIN=ON",
       ...(flavour === "cuda" ? ["-DGGML_CUDA=ON"] : []),
     ];
-    await run("cmake", cmakeArgs, source);
+    // The same question a node-llama-cpp build asks (build/amx-probe.ts): no AMX where it faults.
+    const amx = await probeAmx();
+    if (amx === "faults") log("llama-server: this CPU lists AMX but its tile instructions fault here; building without AMX");
+    await run("cmake", cmakeArgs, source, buildEnvFor(amx, process.env));
     const jobs = String(options.jobs ?? Math.max(1, os.availableParallelism()));
     await run("cmake", ["--build", "build", "-j", jobs, "--target", ...TARGETS], source);
     // The binaries load ggml's shared libraries from their own folder.
@@ -117,7 +120,7 @@ async function build(bundle: string, release: string, flavour: LlamaServerFlavou
     await rm(staging, { recursive: true, force: true });
     await rename(built, staging);
     await rename(staging, paths.bin);
-    await writeFile(paths.stamp, `${release} ${flavour} ${new Date().toISOString()}\n`);
+    await writeFile(paths.stamp, `${release} ${flavour} ${new Date().toISOString()}\n${amxStampLine(amx)}\n`);
     log(`llama-server: built ${paths.result.serverPath}`);
   } finally {
     await logFile.close();

@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { hostAdvertisesAmx } from "../../src/build/amx-probe.js";
 import { bundledLlamaCpp } from "../../src/build/llama-cpp-source.js";
 import { ensureNativeEngine, findNativeEngine, installNativeEngines, type NativeEngineBuild } from "../../src/build/native-engine.js";
 import { LlamaEngine } from "../../src/inference/engine.js";
@@ -38,6 +39,8 @@ describe("node-llama-cpp built for this host", () => {
       release: source.release,
       flavour: "cpu",
       folders: [`${process.platform}-${process.arch}`],
+      // The build asked the AMX probe first where the CPU lists AMX (amx-probe.test.ts).
+      amx: hostAdvertisesAmx() ? expect.stringMatching(/^(works|faults|untested)$/) : "absent",
     });
     expect(await findNativeEngine({ flavour: "cpu" })).toEqual(build);
     // Only what loading needs was kept, and the cloned source was removed after the build.
