@@ -11,17 +11,27 @@
 // binaries, and first tests that a build made on another machine runs on this one, falling back to
 // the prebuilt binary if not. Without a cached build nothing changes: the prebuilt binary is used.
 // Where the CPU lists AMX, a build asks amx-probe.ts first whether AMX runs here, and a cached build
-// made before builds asked is not used (it may crash on quantized models there).
+// made before builds asked is not used (it may crash on quantized models there); and a build is used
+// there only once it has evaluated a Q8_0 model in a throwaway process (native-self-test.ts).
 
 import { existsSync } from "node:fs";
 import { cp, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { amxOfStamp, amxStampLine, buildEnvFor, probeAmx, stampFileUsable, type AmxSupport } from "./amx-probe.js";
+import { amxOfStamp, amxStampLine, buildEnvFor, hostAdvertisesAmx, probeAmx, stampFileUsable, type AmxSupport } from "./amx-probe.js";
 import { buildLock } from "./build-lock.js";
-import { bundledLlamaCpp, cacheDirectoryFor, detectFlavour, installedNodeLlamaCpp, type BuildFlavour, type LlamaCppSource } from "./llama-cpp-source.js";
+import {
+  bundledLlamaCpp,
+  cacheDirectoryFor,
+  detectFlavour,
+  installedNodeLlamaCpp,
+  SourceBuildError,
+  type BuildFlavour,
+  type LlamaCppSource,
+} from "./llama-cpp-source.js";
 
-type Installed = Omit<LlamaCppSource, "bundle">;
+export type Installed = Omit<LlamaCppSource, "bundle">;
 import { loggedRun } from "./logged-run.js";
+import { clearVerdict, recordedVerdict, recordVerdict, runSelfTest } from "./native-self-test.js";
 
 export interface NativeEngineOptions {
   /** Default: CUDA when `nvcc` is on PATH and an NVIDIA device is present, else CPU. */
@@ -70,7 +80,14 @@ export async function ensureNativeEngine(options: NativeEngineOptions = {}): Pro
     }
   }
   const result = await cached(source, flavour, paths);
+  const crashed = (): SourceBuildError =>
+    new SourceBuildError(
+      `the build in ${paths.root} crashed evaluating a Q8_0 model on this host, so it is not used and the prebuilt binary runs; delete that folder to build again`,
+      paths.log,
+    );
+  if ((await recordedVerdict(paths.root)) === "crashes") throw crashed();
   await install(source, result);
+  if (!(await checkedOnThisHost(source, result, options.log ?? (() => {})))) throw crashed();
   return result;
 }
 
@@ -78,21 +95,52 @@ export async function ensureNativeEngine(options: NativeEngineOptions = {}): Pro
  * Copies every cached build of this node-llama-cpp (CPU, CUDA) into node-llama-cpp where it is
  * missing; what is installed there now. Cheap when it is already in place, as at every start.
  */
-export async function installNativeEngines(options: Pick<NativeEngineOptions, "cacheDirectory"> = {}): Promise<NativeEngineBuild[]> {
+export async function installNativeEngines(options: Pick<NativeEngineOptions, "cacheDirectory" | "log"> = {}): Promise<NativeEngineBuild[]> {
   const source = await installedNodeLlamaCpp();
   const installed: NativeEngineBuild[] = [];
   for (const flavour of ["cpu", "cuda"] as const) {
     const found = await lookUp(source, flavour, options);
     if (!found) continue;
     await install(source, found);
-    installed.push(found);
+    if (await checkedOnThisHost(source, found, options.log ?? (() => {}))) installed.push(found);
   }
   return installed;
 }
 
+/** What checkedOnThisHost asks of the host; tests set both. */
+export interface HostCheck {
+  /** Default: what /proc/cpuinfo lists. */
+  readonly cpuAdvertisesAmx?: boolean;
+  /** Default: the compiled child of native-self-test.ts. */
+  readonly childScript?: string;
+}
+
+/**
+ * Where the CPU lists AMX, the installed CPU build evaluates a Q8_0 model in a throwaway process
+ * first (once per build: the verdict is kept); one that crashes is taken back out of node-llama-cpp.
+ */
+export async function checkedOnThisHost(source: Installed, build: NativeEngineBuild, log: (line: string) => void, host: HostCheck = {}): Promise<boolean> {
+  if (build.flavour !== "cpu" || !(host.cpuAdvertisesAmx ?? hostAdvertisesAmx())) return true;
+  let verdict = await recordedVerdict(build.root);
+  if (verdict === undefined) {
+    const tested = await runSelfTest({ modelDirectory: build.root, ...(host.childScript ? { childScript: host.childScript } : {}) });
+    verdict = tested.verdict;
+    await recordVerdict(build.root, verdict);
+    if (verdict === "unknown") {
+      const reason = tested.exit.errors?.trim().split("\n").at(-1) ?? `exit code ${tested.exit.code}`;
+      log(`node-llama-cpp: could not self-test the build in ${build.root} (${reason}); using it, and asking again at the next start`);
+    }
+  }
+  if (verdict !== "crashes") return true;
+  for (const folder of build.folders) await rm(path.join(localBuilds(source), folder), { recursive: true, force: true });
+  log(`node-llama-cpp: the build in ${build.root} crashed evaluating a Q8_0 model on this host; using the prebuilt binary`);
+  return false;
+}
+
 async function lookUp(source: Installed, flavour: BuildFlavour, options: Pick<NativeEngineOptions, "cacheDirectory">): Promise<NativeEngineBuild | undefined> {
   const paths = cachePaths(source, flavour, options.cacheDirectory);
-  return (await stampFileUsable(paths.stamp)) ? await cached(source, flavour, paths) : undefined;
+  if (!(await stampFileUsable(paths.stamp)) || (await recordedVerdict(paths.root)) === "crashes") return undefined;
+  return await cached(source, flavour, paths);
 }
 
 function cachePaths(source: Installed, flavour: BuildFlavour, cacheDirectory = defaultNativeCacheDirectory()) {
@@ -158,6 +206,7 @@ async function build(source: LlamaCppSource, flavour: BuildFlavour, paths: Retur
     const made = await freshBuilds(localBuilds(source), started);
     if (made.length === 0) throw new Error(`node-llama-cpp's build left no finished build in ${localBuilds(source)}; see ${paths.log}`);
     await rm(paths.builds, { recursive: true, force: true });
+    await clearVerdict(paths.root);
     const staging = `${paths.builds}.tmp`;
     await rm(staging, { recursive: true, force: true });
     for (const folder of made) {

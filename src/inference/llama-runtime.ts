@@ -18,7 +18,8 @@ export interface RuntimeOptions {
 
 export async function loadRuntime(options: RuntimeOptions): Promise<Llama> {
   // A cached build that cannot be put in place is not worth failing the start for.
-  await installNativeEngines().catch((error: unknown) =>
+  const log = (line: string): void => options.log?.("warn", line);
+  await installNativeEngines({ log }).catch((error: unknown) =>
     options.log?.("warn", `this host's llama.cpp build could not be installed, using the prebuilt binary: ${String(error)}`),
   );
   return getLlama({

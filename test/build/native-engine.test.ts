@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { hostAdvertisesAmx } from "../../src/build/amx-probe.js";
 import { bundledLlamaCpp } from "../../src/build/llama-cpp-source.js";
 import { ensureNativeEngine, findNativeEngine, installNativeEngines, type NativeEngineBuild } from "../../src/build/native-engine.js";
+import { runSelfTest } from "../../src/build/native-self-test.js";
 import { LlamaEngine } from "../../src/inference/engine.js";
 import { LLAMA_SERVER_HOOK_TIMEOUT } from "../helpers/llama-server.js";
 import { tinyModelPath } from "../helpers/test-model.js";
@@ -63,6 +64,18 @@ describe("node-llama-cpp built for this host", () => {
       expect(existsSync(path.join(installed, "buildDone.status"))).toBe(true);
     } finally {
       await rm(aside, { recursive: true, force: true });
+    }
+  });
+
+  it("passes the self-test: the throwaway process evaluates a Q8_0 model on this build", async () => {
+    await ensureNativeEngine({ flavour: "cpu" }); // in place again after the test before
+    const modelDirectory = mkdtempSync(path.join(os.tmpdir(), "elyza-self-test-"));
+    try {
+      const { verdict, exit } = await runSelfTest({ modelDirectory });
+      expect(exit).toMatchObject({ code: 0, signal: null });
+      expect(verdict).toBe("passes");
+    } finally {
+      await rm(modelDirectory, { recursive: true, force: true });
     }
   });
 

@@ -7,10 +7,8 @@ import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import {
-  getLlama,
   Llama3ChatWrapper,
   LlamaChatSession,
-  LlamaLogLevel,
   readGgufFileInfo,
   resolveChatWrapper,
   type ControlledEvaluateInputItem,
@@ -19,6 +17,7 @@ import {
   type Token,
 } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadRuntime } from "../../src/inference/llama-runtime.js";
 import { planModel } from "../../src/testing/gguf/model-plan.js";
 import { GgmlType } from "../../src/testing/gguf/quantize.js";
 import { testModelBytes, writeModelPlan, writeTestModel, type ShapeName } from "../../src/testing/gguf/test-model.js";
@@ -40,7 +39,8 @@ const models: LlamaModel[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), "gguf-writer-"));
-  llama = await getLlama({ build: "never", skipDownload: true, gpu: false, maxThreads: 1, logLevel: LlamaLogLevel.error });
+  // As the bot loads it: this host's own build when one is cached and passes its checks, else the prebuilt one.
+  llama = await loadRuntime({ gpu: false, threads: 1 });
 });
 
 afterAll(async () => {
