@@ -36,9 +36,11 @@ function hostCpuinfo(): string {
   return process.platform === "linux" && existsSync("/proc/cpuinfo") ? readFileSync("/proc/cpuinfo", "utf8") : "";
 }
 
-/** Whether this host lists AMX tiles; false off Linux, where there is no cpuinfo to read. */
+let hostAmx: boolean | undefined;
+
+/** Whether this host lists AMX tiles; false off Linux, where there is no cpuinfo to read. Read once. */
 export function hostAdvertisesAmx(): boolean {
-  return advertisesAmx(hostCpuinfo());
+  return (hostAmx ??= advertisesAmx(hostCpuinfo()));
 }
 
 // The steps of ggml's AMX path (ggml-cpu/amx): permission for the tile data, a tile config, tile

@@ -28,10 +28,10 @@ import {
   type BuildFlavour,
   type LlamaCppSource,
 } from "./llama-cpp-source.js";
-
-export type Installed = Omit<LlamaCppSource, "bundle">;
 import { loggedRun } from "./logged-run.js";
 import { clearVerdict, recordedVerdict, recordVerdict, runSelfTest } from "./native-self-test.js";
+
+export type Installed = Omit<LlamaCppSource, "bundle">;
 
 export interface NativeEngineOptions {
   /** Default: CUDA when `nvcc` is on PATH and an NVIDIA device is present, else CPU. */
@@ -80,14 +80,13 @@ export async function ensureNativeEngine(options: NativeEngineOptions = {}): Pro
     }
   }
   const result = await cached(source, flavour, paths);
-  const crashed = (): SourceBuildError =>
-    new SourceBuildError(
+  await install(source, result);
+  if (!(await checkedOnThisHost(source, result, options.log ?? (() => {})))) {
+    throw new SourceBuildError(
       `the build in ${paths.root} crashed evaluating a Q8_0 model on this host, so it is not used and the prebuilt binary runs; delete that folder to build again`,
       paths.log,
     );
-  if ((await recordedVerdict(paths.root)) === "crashes") throw crashed();
-  await install(source, result);
-  if (!(await checkedOnThisHost(source, result, options.log ?? (() => {})))) throw crashed();
+  }
   return result;
 }
 
@@ -127,7 +126,7 @@ export async function checkedOnThisHost(source: Installed, build: NativeEngineBu
     verdict = tested.verdict;
     await recordVerdict(build.root, verdict);
     if (verdict === "unknown") {
-      const reason = tested.exit.errors?.trim().split("\n").at(-1) ?? `exit code ${tested.exit.code}`;
+      const reason = tested.exit.errors?.trim().split("\n").at(-1) || (tested.exit.code === 0 ? "it did not load this build" : `exit code ${tested.exit.code}`);
       log(`node-llama-cpp: could not self-test the build in ${build.root} (${reason}); using it, and asking again at the next start`);
     }
   }

@@ -1,11 +1,11 @@
 // The throwaway process of native-self-test.ts: loads llama.cpp on the CPU as the bot does, evaluates a
 // prompt on a tiny Q8_0 model, and prints which binary it ran. How it ends is the verdict.
 
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 import { writeTestModel } from "../testing/gguf/test-model.js";
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 
 const directory = process.argv[2];
 if (!directory) {

@@ -78,6 +78,17 @@ describe("a build that crashes on this host", () => {
     expect(await checkedOnThisHost(source, build, () => {}, { cpuAdvertisesAmx: true, childScript: onPrebuilt })).toBe(false);
   });
 
+  it("is kept, and said so, when the self-test cannot decide; it is asked again at the next start", async () => {
+    const { source, build, installed } = await fakeBuild("unknown");
+    const lines: string[] = [];
+    expect(await checkedOnThisHost(source, build, (line) => lines.push(line), { cpuAdvertisesAmx: true, childScript: onPrebuilt })).toBe(true);
+    expect(existsSync(installed)).toBe(true);
+    expect(await recordedVerdict(build.root)).toBeUndefined();
+    expect(lines).toEqual([
+      expect.stringMatching(/could not self-test the build in .* \(it did not load this build\); using it, and asking again at the next start$/),
+    ]);
+  });
+
   it("is not tested, nor taken out, where the CPU lists no AMX", async () => {
     const { source, build, installed } = await fakeBuild("no-amx");
     expect(await checkedOnThisHost(source, build, () => {}, { cpuAdvertisesAmx: false, childScript: crashing })).toBe(true);
